@@ -1,0 +1,12 @@
+# Writes a C++ file holding every sql/NNNN_*.sql migration as a string, in order.
+set(body "// Generated from sql/*.sql by cmake/embed_migrations.cmake. Do not edit.\n#include \"store/migrations.h\"\nnamespace crm {\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  string(REGEX MATCH "^[0-9]+" num ${name})
+  math(EXPR version "${num}")
+  file(READ ${f} sql)
+  set(body "${body}    {${version}, \"${name}\", R\"crmsql(${sql})crmsql\"},\n")
+endforeach()
+set(body "${body}  };\n  return all;\n}\n}  // namespace crm\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,54 @@
+// The connector interface: the only way the sync engine talks to a CRM.
+//
+// A connector knows one CRM's API and nothing else: no SQLite, no scheduling, no
+// hashing, no sleeping, no wall clock. It is built from its source's validated config
+// block and handed the source's HttpClient (which owns auth, retries, rate limits).
+// The engine calls next_page() with a Cursor until a Page has no `next`; pages stream,
+// so a connector must not hold more than one page of records in memory.
+//
+// A connector is used by one thread at a time (not necessarily the same one).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/record.h"
+#include "core/result.h"
+#include "core/sync_mode.h"
+#include "core/time.h"
+
+namespace crm {
+
+struct Cursor {
+  SyncMode mode = SyncMode::full;
+  // Incremental only: ask for records modified at or after this time. The engine has
+  // already subtracted the overlap. Connectors filter with >=, never >.
+  std::optional<TimePoint> since;
+  // The `next` of the previous page, verbatim; nullopt for the first page of a run.
+  std::optional<std::string> page_token;
+};
+
+struct Page {
+  std::vector<Record> records;      // already mapped to the minimal record
+  std::optional<std::string> next;  // opaque token for the next page; nullopt: last page
+  std::optional<TimePoint> high_water;  // highest remote modification time on this page
+  long skipped = 0;  // records that could not be mapped (counted, logged by the engine)
+  std::vector<std::string> skip_reasons;  // first few reasons, for the log
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  virtual Result<Page> next_page(const Cursor& cursor) = 0;
+
+  // Where the CRM has a deleted-records endpoint: deletions at or after `since`.
+  virtual bool has_deleted_since() const { return false; }
+  virtual Result<std::vector<Deletion>> deleted_since(TimePoint /*since*/) {
+    return std::vector<Deletion>{};
+  }
+};
+
+}  // namespace crm

@@ -1,0 +1,30 @@
+// The subcommands of crm-index. Each returns the exit code: 0 ok, 1 runtime failure,
+// 2 usage or configuration error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace crm {
+
+struct SyncArgs {
+  std::string config;
+  std::vector<std::string> sources;  // empty: every enabled source
+  bool full = false;
+};
+int run_sync(const SyncArgs& args);
+
+int run_status(const std::string& config);
+
+struct ExportArgs {
+  std::string config;
+  std::string format = "jsonl";  // jsonl | csv
+  std::string source;
+  bool include_deleted = false;
+};
+int run_export(const ExportArgs& args);
+
+// Entry point of main(): parses argv and runs the subcommand.
+int run_cli(int argc, char** argv);
+
+}  // namespace crm

@@ -1,0 +1,149 @@
+// Config: the validated YAML contract of design.md ("Configuration contract"), with
+// defaults merged into every source and secrets resolved. Built once by load_config();
+// immutable afterwards and safe to share between threads.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/secret.h"
+#include "core/time.h"
+
+namespace crm {
+
+struct RateLimit {
+  double per_second = 10.0;
+  std::string text = "10/s";  // as written, for summaries
+};
+
+struct AuthConfig {
+  std::string type;  // "" (none) | bearer | api_key | basic | oauth2 | odoo
+  Secret token;      // bearer
+  std::string in = "header";  // api_key: header | query
+  std::string name;           // api_key: header or parameter name
+  Secret value;               // api_key
+  std::string username;       // basic, odoo
+  Secret password;            // basic, odoo (password or API key)
+  std::string token_url;      // oauth2
+  std::string grant;          // oauth2: client_credentials | refresh_token
+  std::string client_id;      // oauth2
+  Secret client_secret;       // oauth2
+  Secret refresh_token;       // oauth2, grant refresh_token
+  std::string scope;          // oauth2, optional
+};
+
+// The per-source knobs of `defaults:`; every one may be overridden in a source block.
+struct SourceSettings {
+  Millis interval = std::chrono::minutes(5);
+  double jitter = 0.10;
+  Millis timeout = std::chrono::seconds(30);
+  int page_size = 200;
+  Millis overlap = std::chrono::minutes(5);
+  Millis full_sync_every = std::chrono::hours(24);
+  double delete_guard = 0.50;
+  RateLimit rate_limit;
+  std::string quota_group;  // "" = the source's own bucket
+  Millis max_backoff = std::chrono::minutes(30);
+  std::optional<Millis> stale_after;  // unset: three intervals
+  bool insecure_skip_verify = false;  // TLS verification off: logged as a warning at start
+};
+
+// Where a YAML node stood, for errors found after loading (e.g. by a connector).
+struct ConfigPosition {
+  std::string file;
+  int line = 0;  // 1-based
+  int column = 0;  // 1-based
+};
+
+struct SourceConfig {
+  std::string name;  // [a-z0-9-]+, unique
+  std::string type;  // a name from connectors/registry.cpp
+  std::string base_url;
+  std::vector<std::string> objects;  // empty: the type's default list
+  AuthConfig auth;
+  std::string web_url;  // template; empty: the type's default
+  std::string phone_region;  // ISO 3166 alpha-2, e.g. DE
+  std::map<std::string, std::string> fields;  // record field → CRM field / JSON pointer
+  std::vector<std::string> extra_fields;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+  bool enabled = true;
+  SourceSettings settings;
+  ConfigPosition position;  // of the source block
+  YAML::Node node;  // the whole block, for the keys only its connector type knows
+};
+
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8787";
+  std::string token_file;  // optional
+};
+
+struct Config {
+  std::string path;      // the file it was loaded from
+  std::string database;  // path of the SQLite file (relative paths: against the config's folder)
+  ApiConfig api;
+  SourceSettings defaults;
+  std::vector<SourceConfig> sources;
+
+  const SourceConfig* find_source(const std::string& name) const;
+};
+
+// One problem in a config file, printed as "file:line:col: message".
+struct ConfigError {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string message;
+  std::string format() const;
+};
+
+// Collects errors with their positions; handed to connector types for their own keys.
+class ConfigErrors {
+ public:
+  explicit ConfigErrors(std::string file) : file_(std::move(file)) {}
+  void add(const YAML::Node& at, std::string message);
+  void add(const YAML::Mark& at, std::string message);
+  void add(const ConfigPosition& at, std::string message);
+  bool empty() const { return errors_.empty(); }
+  const std::vector<ConfigError>& all() const { return errors_; }
+  const std::string& file() const { return file_; }
+
+  // The text of a scalar as the file has it, before ${ENV} expansion. Quote this, not
+  // node.Scalar(), in a message: a value that came from the environment may be a
+  // credential, and "${NAME}" also tells the reader where the value came from.
+  std::string as_written(const YAML::Node& scalar) const;
+  // Called by the loader for every scalar that expansion changed (by Mark::pos).
+  void record_written(int pos, std::string text) { written_[pos] = std::move(text); }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError> errors_;
+  std::map<int, std::string> written_;
+};
+
+// Environment lookups are injected so that tests do not depend on the real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+struct LoadedConfig {
+  std::optional<Config> config;     // set when there were no errors
+  std::vector<ConfigError> errors;  // in file order
+};
+
+// Reads, validates and resolves a config file. Never throws.
+LoadedConfig load_config(const std::string& path, const EnvLookup& env = process_env());
+// Same from text (tests): `file` is used only in error positions and to resolve paths.
+LoadedConfig load_config_text(const std::string& text, const std::string& file,
+                              const EnvLookup& env = process_env());
+
+// One line for `check` and the start-up log, no secret ever (URL credentials redacted):
+// "legacy  type=rest  url=http://127.0.0.1:8080  interval=5m  page_size=200  rate=10/s
+//  auth=api_key(header X-Api-Key)  enabled".
+std::string summarize(const SourceConfig& source);
+
+}  // namespace crm

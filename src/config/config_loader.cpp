@@ -1,0 +1,206 @@
+// load_config(): YAML text → validated Config (design.md, "Configuration contract").
+// Order of work: parse, expand ${ENV} in every scalar, read the top level, `defaults:`,
+// then each source on top of the defaults. Every problem is collected; the Config is
+// returned only when there were none.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <tuple>
+
+#include "config/address_checks.h"
+#include "config/config.h"
+#include "config/env_expander.h"
+#include "config/load_context.h"
+#include "config/secret_resolver.h"
+#include "config/settings_loader.h"
+#include "config/source_loader.h"
+#include "config/yaml_fields.h"
+
+namespace crm {
+namespace {
+
+const std::vector<std::string>& top_level_keys() {
+  static const std::vector<std::string> keys = {"database", "api", "defaults", "sources",
+                                                "linking"};
+  return keys;
+}
+
+void read_database(const Mapping& root, Config& config, LoadContext& ctx) {
+  const Field* f = root.find("database");
+  if (f == nullptr) {
+    root.report_missing("database", " (the path of the SQLite index file)");
+    return;
+  }
+  auto path = read_nonempty_string(*f, ctx);
+  if (!path) return;
+  // ":memory:" is SQLite's in-memory database, not a file name.
+  std::filesystem::path p(*path);
+  config.database = (*path == ":memory:" || p.is_absolute())
+                        ? *path
+                        : (ctx.config_dir / p).lexically_normal().string();
+}
+
+void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
+  if (field == nullptr || field->value.IsNull()) return;
+  if (!field->value.IsMap()) {
+    ctx.errors.add(field->at(), "api: expected a mapping with listen and token_file, got " +
+                                    describe_shape(field->value));
+    return;
+  }
+  const Mapping m(field->value, "api.", "api", ctx);
+  m.reject_unknown({"listen", "token_file"});
+  if (const Field* f = m.find("listen")) {
+    if (auto listen = read_string(*f, ctx)) {
+      if (auto problem = listen_problem(*listen)) {
+        ctx.errors.add(f->at(), fmt::format("api.listen: '{}' is not a listen address: {}",
+                                            ctx.as_written(f->value), *problem));
+      } else {
+        api.listen = *listen;
+      }
+    }
+  }
+  if (const Field* f = m.find("token_file")) {
+    auto path = read_nonempty_string(*f, ctx);
+    if (!path) return;
+    // Checked now so that a wrong path fails `check`, not the first API request.
+    const auto resolved = resolve_credential_path(*path, ctx.config_dir, ctx.env);
+    SecretFile token = read_secret_file(resolved);
+    if (!token.error.empty()) {
+      ctx.errors.add(f->at(), "api.token_file: " + token.error);
+      return;
+    }
+    api.token_file = resolved.string();
+  }
+}
+
+void read_defaults(const Field* field, SourceSettings& defaults, LoadContext& ctx) {
+  if (field == nullptr || field->value.IsNull()) return;
+  if (!field->value.IsMap()) {
+    ctx.errors.add(field->at(), "defaults: expected a mapping of source settings, got " +
+                                    describe_shape(field->value));
+    return;
+  }
+  const Mapping m(field->value, "defaults.", "defaults", ctx);
+  m.reject_unknown(settings_keys());
+  read_settings(m, defaults, ctx);
+}
+
+void read_sources(const Field* field, Config& config, LoadContext& ctx) {
+  if (field == nullptr || field->value.IsNull()) return;  // no sources: allowed
+  if (!field->value.IsSequence()) {
+    ctx.errors.add(field->at(), "sources: expected a list of source blocks (- name: ...), got " +
+                                    describe_shape(field->value));
+    return;
+  }
+  SourceNames names;
+  size_t index = 0;
+  for (auto it = field->value.begin(); it != field->value.end(); ++it, ++index) {
+    if (auto source = read_source(*it, index, config.defaults, names, ctx))
+      config.sources.push_back(std::move(*source));
+  }
+}
+
+// `linking:` is defined by a later issue; any mapping is accepted and ignored for now.
+void read_linking(const Field* field, LoadContext& ctx) {
+  if (field == nullptr || field->value.IsNull() || field->value.IsMap()) return;
+  ctx.errors.add(field->at(), "linking: expected a mapping, got " + describe_shape(field->value));
+}
+
+void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
+  if (!root.IsDefined() || root.IsNull()) {
+    ctx.errors.add(ConfigPosition{}, "the file is empty: expected at least 'database:'");
+    return;
+  }
+  if (!root.IsMap()) {
+    ctx.errors.add(root,
+                   "expected a mapping with database, api, defaults and sources at the top "
+                   "level, got " +
+                       describe_shape(root));
+    return;
+  }
+  const Mapping m(root, "", "config", ctx);
+  m.reject_unknown(top_level_keys());
+  read_database(m, config, ctx);
+  read_api(m.find("api"), config.api, ctx);
+  read_defaults(m.find("defaults"), config.defaults, ctx);
+  read_sources(m.find("sources"), config, ctx);
+  read_linking(m.find("linking"), ctx);
+}
+
+std::filesystem::path folder_of(const std::string& file) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(std::filesystem::path(file), ec);
+  if (ec) abs = std::filesystem::path(file);
+  return abs.lexically_normal().parent_path();
+}
+
+// The OS reason on failure ("No such file or directory"), "" on success.
+std::string read_whole_file(const std::string& path, std::string& text) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return std::strerror(EISDIR);
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::strerror(errno != 0 ? errno : ENOENT);
+  char buf[8192];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  const int err = errno != 0 ? errno : EIO;
+  std::fclose(f);
+  return failed ? std::strerror(err) : std::string();
+}
+
+LoadedConfig finish(LoadContext& ctx, Config config) {
+  LoadedConfig out;
+  out.errors = ctx.errors.all();
+  std::stable_sort(out.errors.begin(), out.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
+  if (out.errors.empty()) out.config = std::move(config);
+  return out;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+LoadedConfig load_config_text(const std::string& text, const std::string& file,
+                              const EnvLookup& env) {
+  LoadContext ctx(file, folder_of(file), env);
+  Config config;
+  config.path = file;
+  try {
+    YAML::Node root = YAML::Load(text);
+    expand_env_in_tree(root, ctx);
+    read_document(root, config, ctx);
+  } catch (const YAML::ParserException& e) {
+    ctx.errors.add(e.mark, "YAML syntax error: " + e.msg);
+  } catch (const std::exception& e) {
+    // yaml-cpp's other exceptions (and bad_alloc): the contract is "never throws".
+    ctx.errors.add(ConfigPosition{}, std::string("cannot load the configuration: ") + e.what());
+  }
+  return finish(ctx, std::move(config));
+}
+
+LoadedConfig load_config(const std::string& path, const EnvLookup& env) {
+  std::string text;
+  if (std::string error = read_whole_file(path, text); !error.empty()) {
+    LoadedConfig out;
+    out.errors.push_back(ConfigError{path, 0, 0, "cannot read: " + error});
+    return out;
+  }
+  return load_config_text(text, path, env);
+}
+
+}  // namespace crm

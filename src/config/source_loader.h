@@ -1,0 +1,31 @@
+// One block of `sources:`: the common keys (name, type, base_url, auth, ...), the
+// settings on top of `defaults:`, the keys of the source's connector type, and then
+// that type's own validate() from connectors/registry.cpp.
+// Internal to src/config/. Not thread-safe (writes to the LoadContext).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "config/load_context.h"
+
+namespace crm {
+
+// The keys every source block may have, whatever its type (settings keys aside).
+const std::vector<std::string>& common_source_keys();
+
+// Names already used → the line (1-based) where each was first defined.
+using SourceNames = std::map<std::string, int>;
+
+// Reads sources[index]; nullopt when the block is not a mapping at all. The result is
+// only meaningful when no error was added.
+std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
+                                        const SourceSettings& defaults, SourceNames& names,
+                                        LoadContext& ctx);
+
+}  // namespace crm

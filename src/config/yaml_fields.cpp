@@ -1,0 +1,189 @@
+#include "config/yaml_fields.h"
+
+#include <fmt/format.h>
+
+#include "config/did_you_mean.h"
+#include "config/value_parsers.h"
+
+namespace crm {
+namespace {
+
+void report(LoadContext& ctx, const Field& f, const std::string& message) {
+  ctx.errors.add(f.at(), f.path + ": " + message);
+}
+
+// True for a scalar; otherwise reports "expected <what>, got a list".
+bool require_scalar(const Field& f, LoadContext& ctx, std::string_view what) {
+  if (f.value.IsScalar()) return true;
+  report(ctx, f, fmt::format("expected {}, got {}", what, describe_shape(f.value)));
+  return false;
+}
+
+}  // namespace
+
+Mapping::Mapping(const YAML::Node& node, std::string prefix, std::string label, LoadContext& ctx)
+    : node_(node), label_(std::move(label)), ctx_(ctx) {
+  if (!node.IsDefined() || !node.IsMap()) return;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node key = it->first;  // a copy: `it->` yields a temporary proxy
+    if (!key.IsScalar()) {
+      ctx_.errors.add(
+          key, fmt::format("{}: keys must be plain names, got {}", label_, describe_shape(key)));
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    if (const Field* first = find(name)) {
+      ctx_.errors.add(key, fmt::format("duplicate key '{}{}' (first at line {})", prefix, name,
+                                       first->key.Mark().line + 1));
+      continue;
+    }
+    fields_.push_back(Field{prefix + name, key, it->second});
+  }
+}
+
+const Field* Mapping::find(std::string_view key) const {
+  for (const auto& f : fields_)
+    if (f.key.Scalar() == key) return &f;
+  return nullptr;
+}
+
+void Mapping::reject_unknown(const std::vector<std::string>& allowed) const {
+  for (const auto& f : fields_) {
+    const std::string& name = f.key.Scalar();
+    bool known = false;
+    for (const auto& a : allowed) known = known || a == name;
+    if (known) continue;
+    std::string message = fmt::format("unknown key '{}'{}", f.path, did_you_mean(name, allowed));
+    if (allowed.size() <= 12 && !closest_match(name, allowed))
+      message += fmt::format(" (expected one of: {})", join_names(allowed));
+    ctx_.errors.add(f.key, message);
+  }
+}
+
+void Mapping::report_missing(std::string_view key, std::string_view hint) const {
+  ctx_.errors.add(node_, fmt::format("{}: missing required key '{}'{}", label_, key, hint));
+}
+
+std::string describe_shape(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  return "a string";
+}
+
+std::string describe(const YAML::Node& node, const LoadContext& ctx) {
+  if (node.IsScalar()) return "'" + ctx.as_written(node) + "'";
+  return describe_shape(node);
+}
+
+std::optional<std::string> read_string(const Field& f, LoadContext& ctx) {
+  if (!require_scalar(f, ctx, "a string")) return std::nullopt;
+  return f.value.Scalar();
+}
+
+std::optional<std::string> read_nonempty_string(const Field& f, LoadContext& ctx) {
+  auto s = read_string(f, ctx);
+  if (s && s->empty()) {
+    report(ctx, f, "must not be empty");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<long long> read_integer(const Field& f, LoadContext& ctx, long long min,
+                                      long long max) {
+  if (!require_scalar(f, ctx, "an integer")) return std::nullopt;
+  auto n = parse_integer(f.value.Scalar());
+  if (!n) {
+    report(ctx, f, "expected an integer, got " + describe(f.value, ctx));
+    return std::nullopt;
+  }
+  if (*n < min || *n > max) {
+    report(ctx, f, fmt::format("{} is out of range ({}..{})", *n, min, max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<bool> read_bool(const Field& f, LoadContext& ctx) {
+  if (!require_scalar(f, ctx, "true or false")) return std::nullopt;
+  auto b = parse_bool(f.value.Scalar());
+  if (!b) report(ctx, f, "expected true or false, got " + describe(f.value, ctx));
+  return b;
+}
+
+std::optional<Millis> read_duration(const Field& f, LoadContext& ctx, Millis min) {
+  if (!require_scalar(f, ctx, "a duration")) return std::nullopt;
+  auto d = parse_duration(f.value.Scalar());
+  if (!d) {
+    report(ctx, f, describe(f.value, ctx) + " is not a duration (use e.g. 30s, 5m, 2h, 1d)");
+    return std::nullopt;
+  }
+  if (*d < min) {
+    report(
+        ctx, f,
+        min == Millis{1} ? "must be greater than 0" : "must be at least " + format_duration(min));
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<double> read_ratio(const Field& f, LoadContext& ctx) {
+  if (!require_scalar(f, ctx, "a ratio")) return std::nullopt;
+  auto r = parse_ratio(f.value.Scalar());
+  if (!r)
+    report(ctx, f,
+           describe(f.value, ctx) +
+               " is not a ratio (use a percentage from 0% to 100%, e.g. 10%, "
+               "or a number from 0 to 1)");
+  return r;
+}
+
+std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx) {
+  if (!require_scalar(f, ctx, "a rate")) return std::nullopt;
+  auto r = parse_rate(f.value.Scalar());
+  if (!r)
+    report(ctx, f,
+           describe(f.value, ctx) +
+               " is not a rate (use a number greater than 0 per s, m or h, "
+               "e.g. 10/s, 600/m, 1000/h)");
+  return r;
+}
+
+std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx) {
+  if (!f.value.IsSequence()) {
+    report(ctx, f, "expected a list of strings, got " + describe(f.value, ctx));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  size_t i = 0;
+  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
+    const Field item{fmt::format("{}[{}]", f.path, i), f.key, *it};
+    auto s = read_nonempty_string(item, ctx);
+    ok = ok && s.has_value();
+    if (s) out.push_back(std::move(*s));
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(const Field& f,
+                                                                                LoadContext& ctx) {
+  if (!f.value.IsMap()) {
+    report(ctx, f, "expected a mapping of names to strings, got " + describe_shape(f.value));
+    return std::nullopt;
+  }
+  Mapping map(f.value, f.path + ".", f.path, ctx);
+  std::vector<std::pair<std::string, std::string>> out;
+  bool ok = true;
+  for (const auto& entry : map.fields()) {
+    auto s = read_string(entry, ctx);
+    ok = ok && s.has_value();
+    if (s) out.emplace_back(entry.key.Scalar(), std::move(*s));
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace crm

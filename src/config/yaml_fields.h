@@ -1,0 +1,78 @@
+// Typed, positioned reading of YAML mappings for the config loader: every failure
+// becomes a ConfigError at the offending node ("interval: '5 minutes' is not a
+// duration ...") and reading goes on, so that one run reports every problem.
+// Values are quoted as written in the file (LoadContext::as_written), never expanded.
+// Internal to src/config/. Not thread-safe (writes to the LoadContext).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "config/load_context.h"
+
+namespace crm {
+
+// One key/value pair of a mapping, with its dotted path for messages ("auth.token").
+struct Field {
+  std::string path;
+  YAML::Node key;
+  YAML::Node value;
+  // Where an error about the value points: the value, or the key when the value is
+  // empty (an empty value has no useful position of its own).
+  const YAML::Node& at() const { return value.IsNull() ? key : value; }
+};
+
+// The entries of one mapping. Reports non-scalar keys and duplicate keys on the way in.
+class Mapping {
+ public:
+  // `prefix` is prepended to key paths ("auth."); `label` names the mapping in
+  // messages about it as a whole ("auth", "source 'legacy'"). A null node reads as empty.
+  Mapping(const YAML::Node& node, std::string prefix, std::string label, LoadContext& ctx);
+
+  const Field* find(std::string_view key) const;
+  const std::vector<Field>& fields() const { return fields_; }
+  bool empty() const { return fields_.empty(); }
+  const YAML::Node& node() const { return node_; }
+  const std::string& label() const { return label_; }
+  void set_label(std::string label) { label_ = std::move(label); }
+
+  // Reports each key not in `allowed`, suggesting the closest allowed key.
+  void reject_unknown(const std::vector<std::string>& allowed) const;
+  // Reports a missing required key at the mapping itself.
+  void report_missing(std::string_view key, std::string_view hint = "") const;
+
+ private:
+  YAML::Node node_;
+  std::string label_;
+  LoadContext& ctx_;
+  std::vector<Field> fields_;
+};
+
+// "a list", "a mapping", "nothing", "'text'": what a node holds, for "got ..." messages.
+std::string describe(const YAML::Node& node, const LoadContext& ctx);
+// As describe(), but never quoting the text: for values that may be credentials.
+std::string describe_shape(const YAML::Node& node);
+
+// Each reader returns nullopt after reporting an error at the field.
+std::optional<std::string> read_string(const Field& f, LoadContext& ctx);
+// As read_string, and also refuses "".
+std::optional<std::string> read_nonempty_string(const Field& f, LoadContext& ctx);
+std::optional<long long> read_integer(const Field& f, LoadContext& ctx, long long min,
+                                      long long max);
+std::optional<bool> read_bool(const Field& f, LoadContext& ctx);
+// `min` is the smallest duration accepted (0 for overlap, 1ms for intervals).
+std::optional<Millis> read_duration(const Field& f, LoadContext& ctx, Millis min);
+std::optional<double> read_ratio(const Field& f, LoadContext& ctx);
+std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx);
+std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx);
+// A mapping of string → string, in file order.
+std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(const Field& f,
+                                                                                LoadContext& ctx);
+
+}  // namespace crm

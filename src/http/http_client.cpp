@@ -1,0 +1,567 @@
+#include "http/http_client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <mutex>
+#include <optional>
+#include <random>
+
+#include "http/oauth2_token.h"
+#include "http/retry_policy.h"
+
+namespace crm {
+namespace {
+
+constexpr auto kMaxConnectTimeout = std::chrono::seconds(10);
+// Secrets shorter than this are not scrubbed from messages: replacing every "ab" in a
+// message would garble it, and a two-character credential protects nothing anyway.
+constexpr size_t kMinRedactLength = 4;
+// The whole message of the Error returned when the Sleeper was stopped (shutdown).
+constexpr const char* kInterrupted = "interrupted";
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// ASCII only, whatever the process locale: these classify protocol bytes, not text.
+char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return lower_char(x) == lower_char(y);
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// The URL as it may appear in an error: scheme, host, port and path. The query string
+// and fragment may carry an api_key, the user-info a password: both are dropped.
+std::string url_for_message(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t host_start = scheme_end + 3;
+  size_t authority_end = url.find('/', host_start);
+  std::string_view authority = url.substr(host_start, authority_end - host_start);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, host_start));
+  out += url.substr(host_start + at + 1);
+  return out;
+}
+
+// Appends name=value to the query string, before any fragment.
+std::string with_query_param(std::string_view url, std::string_view name, std::string_view value) {
+  size_t hash = url.find('#');
+  std::string_view base = url.substr(0, hash);
+  std::string out(base);
+  if (base.find('?') == std::string_view::npos)
+    out += '?';
+  else if (base.back() != '?' && base.back() != '&')
+    out += '&';
+  out += url_encode(name);
+  out += '=';
+  out += url_encode(value);
+  if (hash != std::string_view::npos) out += url.substr(hash);
+  return out;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v =
+        (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint32_t(uint8_t(in[i])) << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+// Sets a header, replacing an earlier one of the same (case-insensitive) name.
+void put_header(Headers& headers, std::string_view name, std::string_view value) {
+  for (auto& [n, v] : headers) {
+    if (iequals(n, name)) {
+      v = std::string(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::string(name), std::string(value));
+}
+
+// CR, LF or NUL (the third character of the set).
+bool has_line_break(std::string_view s) {
+  return s.find_first_of("\r\n", 0, 3) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return is_alnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+struct CurlSlist {
+  curl_slist* list = nullptr;
+  ~CurlSlist() { curl_slist_free_all(list); }
+};
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<Headers*>(user);
+  std::string_view line(data, size * n);
+  if (line.starts_with("HTTP/")) {
+    headers->clear();  // a new response begins (after a 100 Continue, for instance)
+  } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    if (!headers->empty()) {  // obsolete line folding: continues the previous value
+      headers->back().second += ' ';
+      headers->back().second += trim(line);
+    }
+  } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+    std::string name(trim(line.substr(0, colon)));
+    std::transform(name.begin(), name.end(), name.begin(), lower_char);
+    headers->emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
+  }
+  return size * n;
+}
+
+bool is_retryable_transport(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:  // includes a reset during the handshake
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Our own wording: curl's error buffer may quote the URL, and with it a query string.
+std::string describe_transport(CURLcode code, long os_errno, Millis timeout) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+      if (os_errno == ECONNREFUSED) return "connection refused";
+      if (os_errno == ENETUNREACH || os_errno == EHOSTUNREACH) return "host unreachable";
+      if (os_errno == ETIMEDOUT) return "connect timed out";
+      return "could not connect";
+    case CURLE_OPERATION_TIMEDOUT:
+      return fmt::format("timed out after {} ms", timeout.count());
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "could not resolve host";
+    case CURLE_GOT_NOTHING:
+      return "empty reply from server (connection closed)";
+    case CURLE_SEND_ERROR:
+      return os_errno == ECONNRESET || os_errno == EPIPE ? "connection reset while sending"
+                                                         : "send failed";
+    case CURLE_RECV_ERROR:
+      return os_errno == ECONNRESET ? "connection reset by peer" : "receive failed";
+    case CURLE_PARTIAL_FILE:
+      return "response cut short (connection closed mid-body)";
+    case CURLE_SSL_CONNECT_ERROR:
+      return "TLS handshake failed";
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return "TLS certificate verification failed";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "unsupported protocol (http and https only)";
+    case CURLE_URL_MALFORMAT:
+      return "malformed URL";
+    case CURLE_BAD_CONTENT_ENCODING:
+      return "could not decode the response (Content-Encoding)";
+    default:
+      return curl_easy_strerror(code);  // static text, never the URL
+  }
+}
+
+ErrorKind transport_error_kind(CURLcode code) {
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_PEER_FAILED_VERIFICATION:  // the operator must fix the CA or the URL
+      return ErrorKind::config;
+    default:
+      return ErrorKind::transient;
+  }
+}
+
+// A request ready for libcurl: auth applied, headers merged and validated.
+struct PreparedRequest {
+  std::string method;
+  std::string url;          // as sent (with an api_key query parameter, if any)
+  std::string given_url;    // as the caller gave it: HttpResponse::url
+  std::string message_url;  // for errors: no query, no user-info
+  std::vector<std::string> header_lines;
+  const std::string* body = nullptr;
+};
+
+// "GET http://host/path" + ": connection refused (after 5 attempts)", same kind.
+Error with_context(Error error, std::string_view context) {
+  error.message = fmt::format("{}: {}", context, error.message);
+  return error;
+}
+
+struct AttemptResult {
+  CURLcode code = CURLE_OK;
+  long os_errno = 0;
+  HttpResponse response;
+};
+
+}  // namespace
+
+std::string_view HttpResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (iequals(n, name)) return v;
+  return {};
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+struct HttpClient::Impl {
+  Impl(HttpClientOptions o, AuthConfig a, std::shared_ptr<RateLimiter> l, Sleeper& s,
+       const Clock& c)
+      : options(std::move(o)),
+        auth(std::move(a)),
+        limiter(std::move(l)),
+        sleeper(s),
+        clock(c),
+        rng(std::random_device{}()) {
+    init_curl_once();
+    curl = curl_easy_init();
+    refresh_token = auth.refresh_token.reveal();
+  }
+  ~Impl() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+
+  Result<HttpResponse> send(const HttpRequest& request);
+  Status fetch_token();
+  Result<PreparedRequest> prepare(const HttpRequest& request, bool with_auth,
+                                  bool with_defaults) const;
+  Result<HttpResponse> execute(const PreparedRequest& request);
+  AttemptResult perform(const PreparedRequest& request);
+  Error redacted(Error e) const;
+
+  HttpClientOptions options;
+  AuthConfig auth;
+  std::shared_ptr<RateLimiter> limiter;
+  Sleeper& sleeper;
+  const Clock& clock;
+  CURL* curl =
+      nullptr;  // one handle for the client's life: its connection cache keeps connections alive
+  HttpStats stats;
+  std::mt19937_64 rng;
+  OAuth2Token token;
+  std::string refresh_token;  // the current one: servers may rotate it
+  std::string last_token_response;
+};
+
+Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bool with_auth,
+                                                  bool with_defaults) const {
+  PreparedRequest out;
+  out.method = request.method.empty() ? "GET" : request.method;
+  out.url = request.url;
+  out.given_url = request.url;
+  out.message_url = url_for_message(request.url);
+  out.body = &request.body;
+  if (!is_token(out.method))
+    return Error::config(fmt::format("{}: invalid HTTP method", out.message_url));
+
+  // Precedence: the source's default headers, then authentication, then the request's own.
+  Headers headers;
+  if (with_defaults)
+    for (const auto& [n, v] : options.default_headers) put_header(headers, n, v);
+  if (with_auth) {
+    const std::string& type = auth.type;
+    if (type == "bearer") {
+      put_header(headers, "Authorization", "Bearer " + auth.token.reveal());
+    } else if (type == "api_key") {
+      if (auth.in == "query")
+        out.url = with_query_param(request.url, auth.name, auth.value.reveal());
+      else
+        put_header(headers, auth.name, auth.value.reveal());
+    } else if (type == "basic") {
+      put_header(headers, "Authorization",
+                 "Basic " + base64(auth.username + ":" + auth.password.reveal()));
+    } else if (type == "oauth2") {
+      put_header(headers, "Authorization", token.authorization());
+    } else if (!type.empty() && type != "odoo") {  // odoo logs in at the JSON-RPC level
+      return Error::config(fmt::format("unknown auth type '{}'", type));
+    }
+  }
+  for (const auto& [n, v] : request.headers) put_header(headers, n, v);
+
+  bool has_expect = false;
+  for (const auto& [n, v] : headers) {
+    // A line break would let a value (say, a secret read from a file with a stray
+    // newline) inject headers. Only the name goes into the message, never the value.
+    if (!is_token(n) || has_line_break(v))
+      return Error::config(fmt::format("{} {}: invalid header '{}' (line break or bad name)",
+                                       out.method, out.message_url, has_line_break(n) ? "?" : n));
+    has_expect = has_expect || iequals(n, "Expect");
+    // "Name;" is libcurl's way to send a header with an empty value ("Name:" removes it).
+    out.header_lines.push_back(v.empty() ? n + ";" : n + ": " + v);
+  }
+  // No "Expect: 100-continue" on large bodies: some servers never answer it and each
+  // request would stall for a second.
+  if (!has_expect) out.header_lines.emplace_back("Expect:");
+  return out;
+}
+
+AttemptResult HttpClient::Impl::perform(const PreparedRequest& request) {
+  AttemptResult out;
+  // Reset clears every option of the previous request (a POST body must not leak into
+  // the next GET) but keeps the connection cache, DNS cache and TLS sessions.
+  curl_easy_reset(curl);
+  CurlSlist header_list;
+  for (const auto& line : request.header_lines) {
+    curl_slist* next = curl_slist_append(header_list.list, line.c_str());
+    if (!next) {
+      out.code = CURLE_OUT_OF_MEMORY;
+      return out;
+    }
+    header_list.list = next;
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // Redirects are not followed: one to another host would carry the Authorization
+  // header (or an api_key) there. A 3xx goes back to the connector as it is.
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are threaded
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // everything libcurl can decode
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  Millis connect_timeout = kMaxConnectTimeout;
+  if (options.timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    connect_timeout = std::min<Millis>(options.timeout, kMaxConnectTimeout);
+  }
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+  bool verify = !options.insecure_skip_verify;
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+  if (!options.user_agent.empty())
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.list);
+
+  const std::string& body = *request.body;
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET" && body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (request.method == "POST" || !body.empty()) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    }
+    if (request.method != "POST")
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  out.response.url = request.given_url;  // not CURLINFO_EFFECTIVE_URL: that one has the api_key
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.response.headers);
+
+  out.code = curl_easy_perform(curl);
+  if (out.code != CURLE_OK)
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &out.os_errno);
+  else
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.response.status);
+  curl_easy_reset(curl);  // leave no pointer into this attempt's header list, body or response
+  return out;
+}
+
+// The retry loop. The Error it returns carries only the failure ("connection refused
+// (after 5 attempts)"): callers say what was being done.
+Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
+  const int max_attempts = std::max(1, options.max_attempts);
+  std::optional<HttpResponse> last_response;
+  for (int attempt = 1;; ++attempt) {
+    if (limiter && !limiter->acquire(sleeper)) return Error::transient(kInterrupted);
+    ++stats.requests;
+    AttemptResult result = perform(request);
+    const bool last = attempt >= max_attempts;
+    Millis wait{0};
+    if (result.code == CURLE_OK) {
+      if (!is_retryable_status(result.response.status) || last) return std::move(result.response);
+      std::optional<Millis> retry_after;
+      if (auto value = result.response.header("retry-after"); !value.empty())
+        retry_after = parse_retry_after(value, clock.now());
+      if (retry_after && *retry_after > options.retry_after_max) {
+        // Waiting that long would stall the source: hand back the server's answer so
+        // that the run fails with its message and the scheduler backs off instead.
+        return std::move(result.response);
+      }
+      wait = retry_after
+                 ? *retry_after
+                 : jittered(backoff_delay(attempt, options.backoff_base, options.backoff_max), rng);
+      last_response = std::move(result.response);
+    } else {
+      if (!is_retryable_transport(result.code) || last) {
+        if (last_response) return std::move(*last_response);  // the vendor's 503 says more
+        std::string message = describe_transport(result.code, result.os_errno, options.timeout);
+        if (attempt > 1) message += fmt::format(" (after {} attempts)", attempt);
+        Error error = Error::transient(std::move(message));
+        error.kind = transport_error_kind(result.code);
+        return error;
+      }
+      wait = jittered(backoff_delay(attempt, options.backoff_base, options.backoff_max), rng);
+    }
+    ++stats.retries;
+    if (wait.count() > 0 && !sleeper.sleep_for(wait)) return Error::transient(kInterrupted);
+  }
+}
+
+Status HttpClient::Impl::fetch_token() {
+  ++stats.token_refreshes;
+  const std::string where = url_for_message(auth.token_url);
+  auto prefix = [&] { return fmt::format("oauth2: token request to {} failed", where); };
+  if (auth.token_url.empty()) return Error::config("oauth2: token_url is not set");
+  auto form = token_request_body(auth, refresh_token);
+  if (!form) return Error::config(form.error().message);
+  HttpRequest request{
+      "POST",
+      auth.token_url,
+      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
+      std::move(*form)};
+  // The token endpoint is another service: no source headers, no credentials but the form's.
+  auto prepared = prepare(request, /*with_auth=*/false, /*with_defaults=*/false);
+  if (!prepared) return prepared.error();
+  const TimePoint sent_at = clock.now();  // the lifetime counts from the request, to be safe
+  auto response = execute(*prepared);
+  if (!response) {
+    if (response.error().message == kInterrupted) return response.error();
+    return with_context(response.error(), prefix());
+  }
+  if (response->status < 200 || response->status >= 300) {
+    std::string detail = oauth_error_detail(response->body);
+    std::string message = fmt::format("{}: HTTP {}", prefix(), response->status);
+    if (!detail.empty()) message += ": " + detail;
+    // 429/5xx were retried already; still a server problem, not a bad credential.
+    Error e = is_retryable_status(response->status) ? Error::transient(std::move(message))
+                                                    : Error::auth(std::move(message));
+    e.http_status = static_cast<int>(response->status);
+    return e;
+  }
+  auto parsed = parse_token_response(response->body);
+  if (!parsed) return Error::auth(fmt::format("{}: {}", prefix(), parsed.error().message));
+  token.set(*parsed, sent_at);
+  if (!parsed->refresh_token.empty()) refresh_token = parsed->refresh_token;
+  last_token_response = std::move(response->body);
+  return {};
+}
+
+Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
+  if (!curl) return Error::internal("http: curl_easy_init failed");
+  const bool oauth = auth.type == "oauth2";
+  for (int pass = 0;; ++pass) {
+    if (oauth && !token.valid(clock.now())) {
+      if (auto status = fetch_token(); !status) return status.error();
+    }
+    auto prepared = prepare(request, /*with_auth=*/true, /*with_defaults=*/true);
+    if (!prepared) return prepared.error();
+    auto response = execute(*prepared);
+    if (!response) {
+      if (response.error().message == kInterrupted) return response.error();
+      return with_context(response.error(),
+                          fmt::format("{} {}", prepared->method, prepared->message_url));
+    }
+    // A 401 with a cached token usually means it was revoked or expired early: fetch a
+    // new one and try once more. A second 401 is the caller's to report.
+    if (!oauth || response->status != 401 || pass > 0) return response;
+    token.invalidate();
+  }
+}
+
+Error HttpClient::Impl::redacted(Error e) const {
+  auto scrub = [&e](const std::string& secret) {
+    if (secret.size() < kMinRedactLength) return;
+    for (size_t at = e.message.find(secret); at != std::string::npos;
+         at = e.message.find(secret, at + 3))
+      e.message.replace(at, secret.size(), "***");
+  };
+  for (const Secret* s :
+       {&auth.token, &auth.value, &auth.password, &auth.client_secret, &auth.refresh_token})
+    scrub(s->reveal());
+  scrub(refresh_token);  // a rotated one
+  scrub(token.access_token());
+  return e;
+}
+
+HttpClient::HttpClient(HttpClientOptions options, AuthConfig auth,
+                       std::shared_ptr<RateLimiter> limiter, Sleeper& sleeper, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(auth), std::move(limiter), sleeper,
+                                   clock)) {}
+
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
+  auto result = impl_->send(request);
+  // Belt and braces: messages are built without values, and a vendor's error text is
+  // scrubbed of every credential we hold in case it echoes one.
+  if (!result) return impl_->redacted(std::move(result.error()));
+  return result;
+}
+
+Result<HttpResponse> HttpClient::get(const std::string& url, const Headers& headers) {
+  return send(HttpRequest{"GET", url, headers, {}});
+}
+
+const std::string& HttpClient::last_token_response() const { return impl_->last_token_response; }
+
+void HttpClient::invalidate_token() { impl_->token.invalidate(); }
+
+const HttpStats& HttpClient::stats() const { return impl_->stats; }
+
+}  // namespace crm

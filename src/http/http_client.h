@@ -1,0 +1,92 @@
+// HttpClient: the one outbound HTTP client every connector uses (libcurl).
+//
+// It owns connection reuse, gzip, timeouts, TLS verification, authentication (bearer,
+// api_key, basic, oauth2 with a cached token), the source's rate-limit bucket, and
+// retries with exponential backoff and jitter on 429, 5xx, timeouts and resets,
+// honouring Retry-After. It returns the final HTTP response whatever its status, so
+// that the connector can read the vendor's error body; an Error only when no response
+// could be had (transport failure after retries) or a token could not be obtained.
+// No secret ever appears in an Error message or a log line.
+//
+// One HttpClient per source; not thread-safe (a source runs on one thread at a time).
+// The RateLimiter it is given may be shared between sources of one quota_group.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "http/rate_limiter.h"
+#include "http/sleeper.h"
+
+namespace crm {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  Headers headers;  // names lower-cased, in arrival order
+  std::string body;
+  std::string url;  // the URL that answered (after redirects)
+
+  // First header with that (case-insensitive) name, or "".
+  std::string_view header(std::string_view name) const;
+};
+
+struct HttpClientOptions {
+  Millis timeout = std::chrono::seconds(30);
+  int max_attempts = 5;  // including the first
+  Millis backoff_base = std::chrono::milliseconds(500);
+  Millis backoff_max = std::chrono::seconds(60);
+  Millis retry_after_max = std::chrono::minutes(5);  // longer requests fail the attempt
+  bool insecure_skip_verify = false;
+  Headers default_headers;  // the source's `headers:`
+  std::string user_agent = "crm-index/0.1";
+};
+
+struct HttpStats {
+  long requests = 0;  // attempts sent, including retries and token requests
+  long retries = 0;
+  long token_refreshes = 0;
+};
+
+class HttpClient {
+ public:
+  HttpClient(HttpClientOptions options, AuthConfig auth, std::shared_ptr<RateLimiter> limiter,
+             Sleeper& sleeper, const Clock& clock);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  Result<HttpResponse> send(const HttpRequest& request);
+  Result<HttpResponse> get(const std::string& url, const Headers& headers = {});
+
+  // For connectors whose token response carries more than the token (Salesforce's
+  // instance_url): the JSON body of the last successful token response, or "".
+  const std::string& last_token_response() const;
+  // Drops the cached OAuth token so that the next request fetches a new one.
+  void invalidate_token();
+
+  const HttpStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes a query component (RFC 3986 unreserved characters pass).
+std::string url_encode(std::string_view s);
+
+}  // namespace crm

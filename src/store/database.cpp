@@ -1,0 +1,65 @@
+#include "store/database.h"
+
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include "store/migrations.h"
+
+namespace crm {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+Status migrate(SQLite::Database& db, const std::string& path) {
+  int current = db.execAndGet("PRAGMA user_version").getInt();
+  int known = known_schema_version();
+  if (current > known)
+    return Error::config(fmt::format(
+        "{}: database schema version {} is newer than this crm-index knows ({}); "
+        "use a newer crm-index or restore a backup",
+        path, current, known));
+  for (const auto& m : migrations()) {
+    if (m.version <= current) continue;
+    SQLite::Transaction tx(db);
+    db.exec(m.sql);
+    db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+    tx.commit();
+  }
+  return {};
+}
+
+}  // namespace
+
+int known_schema_version() {
+  return migrations().empty() ? 0 : migrations().back().version;
+}
+
+Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path, OpenMode mode) {
+  try {
+    int flags = mode == OpenMode::read_write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+                                             : SQLite::OPEN_READONLY;
+    auto db = std::make_unique<SQLite::Database>(path, flags | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
+    if (mode == OpenMode::read_write) {
+      db->exec("PRAGMA journal_mode = WAL");
+      // NORMAL in WAL mode: a crash cannot corrupt the file; a power cut may lose the
+      // last transactions, which the next run reads again (the watermark did not move).
+      db->exec("PRAGMA synchronous = NORMAL");
+      db->exec("PRAGMA foreign_keys = ON");
+      if (auto st = migrate(*db, path); !st) return st.error();
+    } else {
+      db->exec("PRAGMA query_only = ON");
+      int current = db->execAndGet("PRAGMA user_version").getInt();
+      if (current > known_schema_version())
+        return Error::config(fmt::format(
+            "{}: database schema version {} is newer than this crm-index knows ({})", path,
+            current, known_schema_version()));
+      if (current == 0)
+        return Error::not_found(fmt::format("{}: no index here yet (run a sync first)", path));
+    }
+    return db;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("{}: cannot open database: {}", path, e.what()));
+  }
+}
+
+}  // namespace crm

@@ -1,0 +1,110 @@
+#include "store/index_reader.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+
+#include "store/database.h"
+
+namespace crm {
+namespace {
+
+std::optional<TimePoint> opt_time(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return from_ms(c.getInt64());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::string& path) {
+  auto db = open_database(path, OpenMode::read_only);
+  if (!db) return db.error();
+  return std::unique_ptr<IndexReader>(new IndexReader(std::move(*db)));
+}
+
+Result<std::vector<SourceStatus>> IndexReader::sources() {
+  try {
+    std::vector<SourceStatus> out;
+    SQLite::Statement q(*db_,
+        "SELECT s.name, s.type, s.watermark_ms, s.last_full_ms, "
+        " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NULL), "
+        " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NOT NULL), "
+        " u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
+        " u.created, u.updated, u.unchanged, u.deleted, u.skipped "
+        "FROM sources s LEFT JOIN runs u ON u.id = "
+        " (SELECT max(id) FROM runs WHERE source_id = s.id) ORDER BY s.name");
+    while (q.executeStep()) {
+      SourceStatus s;
+      s.name = q.getColumn(0).getString();
+      s.type = q.getColumn(1).getString();
+      s.watermark = opt_time(q.getColumn(2));
+      s.last_full = opt_time(q.getColumn(3));
+      s.live = static_cast<long>(q.getColumn(4).getInt64());
+      s.deleted = static_cast<long>(q.getColumn(5).getInt64());
+      if (!q.getColumn(6).isNull()) {
+        RunRow r;
+        r.id = q.getColumn(6).getInt64();
+        r.mode = q.getColumn(7).getString();
+        r.status = q.getColumn(8).getString();
+        r.error = q.getColumn(9).isNull() ? "" : q.getColumn(9).getString();
+        r.started = from_ms(q.getColumn(10).getInt64());
+        r.finished = opt_time(q.getColumn(11));
+        r.counts.pages = static_cast<long>(q.getColumn(12).getInt64());
+        r.counts.fetched = static_cast<long>(q.getColumn(13).getInt64());
+        r.counts.created = static_cast<long>(q.getColumn(14).getInt64());
+        r.counts.updated = static_cast<long>(q.getColumn(15).getInt64());
+        r.counts.unchanged = static_cast<long>(q.getColumn(16).getInt64());
+        r.counts.deleted = static_cast<long>(q.getColumn(17).getInt64());
+        r.counts.skipped = static_cast<long>(q.getColumn(18).getInt64());
+        s.last_run = std::move(r);
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: {}", e.what()));
+  }
+}
+
+Status IndexReader::for_each_record(const RecordFilter& filter,
+                                    const std::function<bool(const StoredRecord&)>& fn) {
+  try {
+    SQLite::Statement q(*db_,
+        "SELECT s.name, r.crm_type, r.external_id, r.kind, r.name, r.given_name, r.family_name, "
+        " r.email, r.phone, r.company, r.national_id, r.remote_updated_ms, r.web_url, r.extra, "
+        " r.first_seen_ms, r.changed_ms, r.deleted_ms, r.merged_into "
+        "FROM records r JOIN sources s ON s.id = r.source_id "
+        "WHERE (?1 = '' OR s.name = ?1) AND (?2 OR r.deleted_ms IS NULL) "
+        "ORDER BY s.name, r.external_id");
+    q.bind(1, filter.source);
+    q.bind(2, filter.include_deleted ? 1 : 0);
+    StoredRecord sr;
+    while (q.executeStep()) {
+      sr.source = q.getColumn(0).getString();
+      sr.crm_type = q.getColumn(1).getString();
+      Record& r = sr.record;
+      r.external_id = q.getColumn(2).getString();
+      parse_record_kind(q.getColumn(3).getString(), r.kind);
+      r.name = q.getColumn(4).getString();
+      r.given_name = q.getColumn(5).getString();
+      r.family_name = q.getColumn(6).getString();
+      r.email = q.getColumn(7).getString();
+      r.phone = q.getColumn(8).getString();
+      r.company = q.getColumn(9).getString();
+      r.national_id = q.getColumn(10).getString();
+      r.remote_updated_at = from_ms(q.getColumn(11).getInt64());
+      r.web_url = q.getColumn(12).getString();
+      r.extra = q.getColumn(13).getString();
+      sr.first_seen = from_ms(q.getColumn(14).getInt64());
+      sr.changed_at = from_ms(q.getColumn(15).getInt64());
+      sr.deleted_at = opt_time(q.getColumn(16));
+      r.deleted = sr.deleted_at.has_value();
+      r.merged_into = q.getColumn(17).getString();
+      if (!fn(sr)) break;
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: {}", e.what()));
+  }
+}
+
+}  // namespace crm

@@ -1,0 +1,342 @@
+#include "store/index_writer.h"
+
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include "core/json_writer.h"
+#include "store/database.h"
+
+namespace crm {
+
+const char* to_string(ChangeOp op) {
+  switch (op) {
+    case ChangeOp::create: return "create";
+    case ChangeOp::update: return "update";
+    case ChangeOp::remove: return "delete";
+  }
+  return "update";
+}
+
+const char* to_string(RunStatus s) {
+  switch (s) {
+    case RunStatus::running: return "running";
+    case RunStatus::ok: return "ok";
+    case RunStatus::failed: return "failed";
+  }
+  return "failed";
+}
+
+// Prepared once, reused for every page: the per-record path must not re-parse SQL.
+struct IndexWriter::Statements {
+  explicit Statements(SQLite::Database& db)
+      : lookup(db,
+               "SELECT j.key, r.id, r.hash, r.deleted_ms IS NOT NULL "
+               "FROM json_each(?1) AS j JOIN records AS r "
+               "ON r.source_id = ?2 AND r.external_id = j.value"),
+        insert(db,
+               "INSERT INTO records (source_id, external_id, crm_type, kind, name, given_name, "
+               "family_name, email, phone, company, national_id, remote_updated_ms, web_url, "
+               "extra, hash, first_seen_ms, changed_ms, deleted_ms, merged_into) VALUES "
+               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, "
+               "?17, ?18)"),
+        update(db,
+               "UPDATE records SET kind = ?2, name = ?3, given_name = ?4, family_name = ?5, "
+               "email = ?6, phone = ?7, company = ?8, national_id = ?9, remote_updated_ms = ?10, "
+               "web_url = ?11, extra = ?12, hash = ?13, changed_ms = ?14, deleted_ms = ?15, "
+               "merged_into = ?16 WHERE id = ?1"),
+        change(db,
+               "INSERT INTO changes (source_id, record_id, op, at_ms, run_id) "
+               "VALUES (?1, ?2, ?3, ?4, ?5)"),
+        cursor(db,
+               "INSERT INTO cursors (source_id, run_id, page_token, pages, updated_ms) "
+               "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source_id) DO UPDATE SET "
+               "run_id = excluded.run_id, page_token = excluded.page_token, "
+               "pages = excluded.pages, updated_ms = excluded.updated_ms"),
+        run_counts(db,
+                   "UPDATE runs SET pages = ?2, fetched = ?3, created = ?4, updated = ?5, "
+                   "unchanged = ?6, deleted = ?7, skipped = ?8 WHERE id = ?1"),
+        tombstone(db,
+                  "UPDATE records SET deleted_ms = ?2, changed_ms = ?2, merged_into = ?3 "
+                  "WHERE id = ?1"),
+        find_live(db,
+                  "SELECT id FROM records WHERE source_id = ?1 AND external_id = ?2 "
+                  "AND deleted_ms IS NULL") {}
+
+  SQLite::Statement lookup, insert, update, change, cursor, run_counts, tombstone, find_live;
+};
+
+IndexWriter::IndexWriter(std::unique_ptr<SQLite::Database> db)
+    : db_(std::move(db)), st_(std::make_unique<Statements>(*db_)) {}
+
+IndexWriter::~IndexWriter() = default;
+
+Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::string& path) {
+  auto db = open_database(path, OpenMode::read_write);
+  if (!db) return db.error();
+  try {
+    return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(*db)));
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+Result<SourceRow> IndexWriter::ensure_source(const std::string& name, const std::string& type,
+                                             TimePoint now) {
+  try {
+    SQLite::Statement ins(*db_,
+                          "INSERT INTO sources (name, type, created_ms) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT (name) DO UPDATE SET type = excluded.type");
+    ins.bind(1, name);
+    ins.bind(2, type);
+    ins.bind(3, static_cast<int64_t>(to_ms(now)));
+    ins.exec();
+    SQLite::Statement q(*db_, "SELECT id, watermark_ms, last_full_ms FROM sources WHERE name = ?1");
+    q.bind(1, name);
+    if (!q.executeStep()) return Error::internal("source row vanished");
+    SourceRow row;
+    row.id = q.getColumn(0).getInt64();
+    if (!q.getColumn(1).isNull()) row.watermark = from_ms(q.getColumn(1).getInt64());
+    if (!q.getColumn(2).isNull()) row.last_full = from_ms(q.getColumn(2).getInt64());
+    return row;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: source {}: {}", name, e.what()));
+  }
+}
+
+Result<int64_t> IndexWriter::begin_run(int64_t source_id, SyncMode mode, TimePoint started) {
+  try {
+    SQLite::Statement ins(*db_,
+                          "INSERT INTO runs (source_id, mode, started_ms, status) "
+                          "VALUES (?1, ?2, ?3, 'running')");
+    ins.bind(1, source_id);
+    ins.bind(2, to_string(mode));
+    ins.bind(3, static_cast<int64_t>(to_ms(started)));
+    ins.exec();
+    return db_->getLastInsertRowid();
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: begin run: {}", e.what()));
+  }
+}
+
+Status IndexWriter::fail_abandoned_runs(int64_t source_id, TimePoint now) {
+  try {
+    SQLite::Statement up(*db_,
+                         "UPDATE runs SET status = 'failed', finished_ms = ?2, "
+                         "error = 'interrupted: the process stopped during this run' "
+                         "WHERE source_id = ?1 AND status = 'running'");
+    up.bind(1, source_id);
+    up.bind(2, static_cast<int64_t>(to_ms(now)));
+    up.exec();
+    return {};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: {}", e.what()));
+  }
+}
+
+Result<long> IndexWriter::count_live(int64_t source_id) {
+  try {
+    SQLite::Statement q(*db_,
+                        "SELECT count(*) FROM records WHERE source_id = ?1 AND deleted_ms IS NULL");
+    q.bind(1, source_id);
+    q.executeStep();
+    return static_cast<long>(q.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: {}", e.what()));
+  }
+}
+
+Status IndexWriter::lookup(int64_t source_id, const std::vector<Record>& records,
+                           std::vector<StoredState>& out) {
+  out.assign(records.size(), StoredState{});
+  if (records.empty()) return {};
+  ids_json_.clear();
+  ids_json_ += '[';
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i) ids_json_ += ',';
+    append_json_string(ids_json_, records[i].external_id);
+  }
+  ids_json_ += ']';
+  try {
+    auto& q = st_->lookup;
+    q.reset();
+    q.bindNoCopy(1, ids_json_);
+    q.bind(2, source_id);
+    while (q.executeStep()) {
+      auto i = static_cast<size_t>(q.getColumn(0).getInt64());
+      if (i >= out.size()) continue;
+      auto& s = out[i];
+      s.row_id = q.getColumn(1).getInt64();
+      auto hash = q.getColumn(2);
+      if (hash.getBytes() == 16) s.hash = Hash128::from_bytes(hash.getBlob());
+      s.deleted = q.getColumn(3).getInt() != 0;
+    }
+    q.reset();
+    return {};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: lookup: {}", e.what()));
+  }
+}
+
+void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w) {
+  const Record& r = *w.record;
+  unsigned char hash[16];
+  w.hash.to_bytes(hash);
+  auto now_ms = static_cast<int64_t>(to_ms(page.now));
+  int64_t row_id = w.row_id;
+  if (row_id == 0) {
+    auto& s = st_->insert;
+    s.reset();
+    s.bind(1, page.source_id);
+    s.bindNoCopy(2, r.external_id);
+    s.bindNoCopy(3, page.crm_type.data(), static_cast<int>(page.crm_type.size()));
+    s.bind(4, to_string(r.kind));
+    s.bindNoCopy(5, r.name);
+    s.bindNoCopy(6, r.given_name);
+    s.bindNoCopy(7, r.family_name);
+    s.bindNoCopy(8, r.email);
+    s.bindNoCopy(9, r.phone);
+    s.bindNoCopy(10, r.company);
+    s.bindNoCopy(11, r.national_id);
+    s.bind(12, static_cast<int64_t>(to_ms(r.remote_updated_at)));
+    s.bindNoCopy(13, r.web_url);
+    s.bindNoCopy(14, r.extra);
+    s.bind(15, hash, 16);
+    s.bind(16, now_ms);
+    if (r.deleted) s.bind(17, now_ms); else s.bind(17);
+    s.bindNoCopy(18, r.merged_into);
+    s.exec();
+    row_id = db_->getLastInsertRowid();
+  } else {
+    auto& s = st_->update;
+    s.reset();
+    s.bind(1, row_id);
+    s.bind(2, to_string(r.kind));
+    s.bindNoCopy(3, r.name);
+    s.bindNoCopy(4, r.given_name);
+    s.bindNoCopy(5, r.family_name);
+    s.bindNoCopy(6, r.email);
+    s.bindNoCopy(7, r.phone);
+    s.bindNoCopy(8, r.company);
+    s.bindNoCopy(9, r.national_id);
+    s.bind(10, static_cast<int64_t>(to_ms(r.remote_updated_at)));
+    s.bindNoCopy(11, r.web_url);
+    s.bindNoCopy(12, r.extra);
+    s.bind(13, hash, 16);
+    s.bind(14, now_ms);
+    if (r.deleted) s.bind(15, now_ms); else s.bind(15);
+    s.bindNoCopy(16, r.merged_into);
+    s.exec();
+  }
+  if (page.seen) page.seen->add(row_id);
+  add_change(page, row_id, w.op);
+}
+
+void IndexWriter::add_change(const PageCommit& page, int64_t row_id, ChangeOp op) {
+  auto& c = st_->change;
+  c.reset();
+  c.bind(1, page.source_id);
+  c.bind(2, row_id);
+  c.bind(3, to_string(op));
+  c.bind(4, static_cast<int64_t>(to_ms(page.now)));
+  c.bind(5, page.run_id);
+  c.exec();
+}
+
+void IndexWriter::tombstone(const PageCommit& page, int64_t row_id, const std::string& merged_into,
+                            TimePoint at) {
+  auto& t = st_->tombstone;
+  t.reset();
+  t.bind(1, row_id);
+  t.bind(2, static_cast<int64_t>(to_ms(at)));
+  t.bindNoCopy(3, merged_into);
+  t.exec();
+  add_change(page, row_id, ChangeOp::remove);
+  if (page.counts) ++page.counts->deleted;
+}
+
+void IndexWriter::apply_end(const PageCommit& page) {
+  const RunEnd& end = *page.end;
+  if (end.status == RunStatus::ok) {
+    for (const auto& d : end.deletions) {
+      auto& f = st_->find_live;
+      f.reset();
+      f.bind(1, page.source_id);
+      f.bindNoCopy(2, d.external_id);
+      if (f.executeStep()) {
+        int64_t row_id = f.getColumn(0).getInt64();
+        f.reset();
+        tombstone(page, row_id, d.merged_into, page.now);
+      }
+    }
+    if (end.tombstone_unseen && page.seen) {
+      std::vector<int64_t> unseen;
+      SQLite::Statement live(*db_, "SELECT id FROM records WHERE source_id = ?1 AND deleted_ms IS NULL");
+      live.bind(1, page.source_id);
+      while (live.executeStep()) {
+        int64_t id = live.getColumn(0).getInt64();
+        if (!page.seen->contains(id)) unseen.push_back(id);
+      }
+      static const std::string kNoMerge;
+      for (int64_t id : unseen) tombstone(page, id, kNoMerge, page.now);
+    }
+    SQLite::Statement src(*db_,
+                          "UPDATE sources SET watermark_ms = coalesce(?2, watermark_ms), "
+                          "last_full_ms = CASE WHEN ?3 THEN ?4 ELSE last_full_ms END WHERE id = ?1");
+    src.bind(1, page.source_id);
+    if (end.new_watermark) src.bind(2, static_cast<int64_t>(to_ms(*end.new_watermark)));
+    else src.bind(2);
+    src.bind(3, end.full_pass_completed ? 1 : 0);
+    src.bind(4, static_cast<int64_t>(to_ms(page.run_started)));
+    src.exec();
+  }
+  SQLite::Statement run(*db_,
+                        "UPDATE runs SET status = ?2, error = ?3, finished_ms = ?4 WHERE id = ?1");
+  run.bind(1, page.run_id);
+  run.bind(2, to_string(end.status));
+  if (end.error.empty()) run.bind(3); else run.bind(3, end.error);
+  run.bind(4, static_cast<int64_t>(to_ms(page.now)));
+  run.exec();
+  SQLite::Statement cur(*db_, "DELETE FROM cursors WHERE source_id = ?1");
+  cur.bind(1, page.source_id);
+  cur.exec();
+}
+
+Status IndexWriter::commit(const PageCommit& page) {
+  try {
+    SQLite::Transaction tx(*db_);
+    for (const auto& w : page.writes) write_record(page, w);
+    if (page.end) {
+      apply_end(page);
+    } else {
+      auto& c = st_->cursor;
+      c.reset();
+      c.bind(1, page.source_id);
+      c.bind(2, page.run_id);
+      if (page.next_token) c.bindNoCopy(3, *page.next_token); else c.bind(3);
+      c.bind(4, static_cast<int64_t>(page.counts ? page.counts->pages : 0));
+      c.bind(5, static_cast<int64_t>(to_ms(page.now)));
+      c.exec();
+    }
+    if (page.counts) {
+      const RunCounts& n = *page.counts;
+      auto& u = st_->run_counts;
+      u.reset();
+      u.bind(1, page.run_id);
+      u.bind(2, static_cast<int64_t>(n.pages));
+      u.bind(3, static_cast<int64_t>(n.fetched));
+      u.bind(4, static_cast<int64_t>(n.created));
+      u.bind(5, static_cast<int64_t>(n.updated));
+      u.bind(6, static_cast<int64_t>(n.unchanged));
+      u.bind(7, static_cast<int64_t>(n.deleted));
+      u.bind(8, static_cast<int64_t>(n.skipped));
+      u.exec();
+    }
+    tx.commit();
+    return {};
+  } catch (const std::exception& e) {
+    // The transaction rolled back: nothing of this page is in the index.
+    return Error::internal(fmt::format("store: commit failed: {}", e.what()));
+  }
+}
+
+}  // namespace crm

@@ -1,0 +1,113 @@
+// IndexWriter holds the only read-write connection to the index.
+//
+// The sync engine decides what changed; the writer writes it: each commit() is ONE
+// transaction holding a page's record rows, their change-feed rows, the page cursor and
+// the run's counts, and, on the last call of a run, the run's end (tombstones, status,
+// watermark). A crash between commits loses nothing: the watermark moves only with the
+// run's end, so the next run reads the same window again.
+//
+// Owned by the thread that runs syncs; not thread-safe.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hash128.h"
+#include "core/record.h"
+#include "core/result.h"
+#include "core/sync_mode.h"
+#include "core/time.h"
+#include "store/seen_set.h"
+
+namespace crm {
+
+struct SourceRow {
+  int64_t id = 0;
+  std::optional<TimePoint> watermark;
+  std::optional<TimePoint> last_full;
+};
+
+// What the index holds for one external id (row_id 0: nothing yet).
+struct StoredState {
+  int64_t row_id = 0;
+  Hash128 hash;
+  bool deleted = false;
+};
+
+enum class ChangeOp { create, update, remove };
+const char* to_string(ChangeOp op);
+
+struct RecordWrite {
+  const Record* record = nullptr;
+  int64_t row_id = 0;  // 0: insert a new row
+  Hash128 hash;
+  ChangeOp op = ChangeOp::update;
+};
+
+struct RunCounts {
+  long pages = 0, fetched = 0, created = 0, updated = 0, unchanged = 0, deleted = 0, skipped = 0;
+};
+
+enum class RunStatus { running, ok, failed };
+const char* to_string(RunStatus s);
+
+struct RunEnd {
+  RunStatus status = RunStatus::ok;
+  std::string error;
+  std::optional<TimePoint> new_watermark;  // nullopt: keep the stored one
+  bool full_pass_completed = false;        // sets last_full to the run's start
+  bool tombstone_unseen = false;           // full pass: live rows not in `seen` are deleted
+  std::vector<Deletion> deletions;         // from the CRM's deleted-records endpoint
+};
+
+struct PageCommit {
+  int64_t source_id = 0;
+  int64_t run_id = 0;
+  std::string_view crm_type;
+  TimePoint now{};
+  TimePoint run_started{};
+  std::vector<RecordWrite> writes;
+  std::optional<std::string> next_token;
+  RunCounts* counts = nullptr;  // updated with tombstones, then stored in runs
+  SeenSet* seen = nullptr;      // full pass: written row ids are added
+  const RunEnd* end = nullptr;  // set on the run's last commit
+};
+
+class IndexWriter {
+ public:
+  static Result<std::unique_ptr<IndexWriter>> open(const std::string& path);
+  ~IndexWriter();
+
+  Result<SourceRow> ensure_source(const std::string& name, const std::string& type, TimePoint now);
+  Result<int64_t> begin_run(int64_t source_id, SyncMode mode, TimePoint started);
+  // Marks runs left "running" by a crashed process as failed.
+  Status fail_abandoned_runs(int64_t source_id, TimePoint now);
+  Result<long> count_live(int64_t source_id);
+
+  // What the index holds for each record (same order): ONE indexed query per page.
+  Status lookup(int64_t source_id, const std::vector<Record>& records, std::vector<StoredState>& out);
+
+  Status commit(const PageCommit& page);
+
+  SQLite::Database& db() { return *db_; }
+
+ private:
+  explicit IndexWriter(std::unique_ptr<SQLite::Database> db);
+  void write_record(const PageCommit& page, const RecordWrite& w);
+  void add_change(const PageCommit& page, int64_t row_id, ChangeOp op);
+  void apply_end(const PageCommit& page);
+  void tombstone(const PageCommit& page, int64_t row_id, const std::string& merged_into,
+                 TimePoint at);
+
+  std::unique_ptr<SQLite::Database> db_;
+  struct Statements;
+  std::unique_ptr<Statements> st_;
+  std::string ids_json_;  // reused buffer for lookup()
+};
+
+}  // namespace crm

@@ -1,0 +1,31 @@
+#include "sync/source_context.h"
+
+#include <fmt/format.h>
+
+#include "core/log.h"
+
+namespace crm {
+
+Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& source,
+                                                           RateLimiters& limiters,
+                                                           Sleeper& sleeper, const Clock& clock) {
+  auto ctx = std::make_unique<SourceContext>();
+  ctx->config = source;
+  ctx->type = find_connector_type(source.type);
+  if (!ctx->type) return Error::config(fmt::format("source '{}': unknown type '{}'", source.name, source.type));
+  const auto& s = ctx->config.settings;
+  HttpClientOptions options;
+  options.timeout = s.timeout;
+  options.insecure_skip_verify = s.insecure_skip_verify;
+  options.default_headers = ctx->config.headers;
+  if (s.insecure_skip_verify)
+    log_warn("source={} msg=\"TLS certificate verification is OFF (insecure_skip_verify: true)\"", source.name);
+  std::string bucket = s.quota_group.empty() ? "source:" + source.name : "group:" + s.quota_group;
+  ctx->http = std::make_unique<HttpClient>(options, ctx->config.auth,
+                                           limiters.get(bucket, s.rate_limit.per_second), sleeper, clock);
+  ctx->connector = ctx->type->make(ctx->config, *ctx->http);
+  if (!ctx->connector) return Error::config(fmt::format("source '{}': cannot build a {} connector", source.name, source.type));
+  return ctx;
+}
+
+}  // namespace crm

@@ -1,0 +1,27 @@
+// SourceContext: what running one source needs, built from its config: the HTTP client
+// (with its rate-limit bucket) and the connector from the registry.
+// Owned by whoever runs the source; used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "connectors/registry.h"
+#include "http/http_client.h"
+#include "http/rate_limiter.h"
+
+namespace crm {
+
+struct SourceContext {
+  SourceConfig config;
+  const ConnectorType* type = nullptr;
+  std::unique_ptr<HttpClient> http;
+  std::unique_ptr<Connector> connector;  // refers to config and *http
+};
+
+Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& source,
+                                                           RateLimiters& limiters,
+                                                           Sleeper& sleeper, const Clock& clock);
+
+}  // namespace crm

@@ -1,0 +1,230 @@
+#include "sync/sync_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <future>
+#include <unordered_map>
+
+#include "core/log.h"
+#include "sync/record_hash.h"
+
+namespace crm {
+namespace {
+
+// Decides what each record of a page means for the index.
+class PageDiff {
+ public:
+  void compute(const Page& page, const std::vector<StoredState>& stored, RunCounts& counts,
+               SeenSet* seen, std::vector<RecordWrite>& writes) {
+    writes.clear();
+    last_index_.clear();
+    for (size_t i = 0; i < page.records.size(); ++i)
+      last_index_[page.records[i].external_id] = i;
+    for (size_t i = 0; i < page.records.size(); ++i) {
+      const Record& r = page.records[i];
+      if (last_index_[r.external_id] != i) continue;  // a later copy on this page wins
+      const StoredState& s = stored[i];
+      Hash128 h = hash_record(r);
+      if (r.deleted) {
+        if (s.row_id != 0 && !s.deleted) {
+          writes.push_back({&r, s.row_id, h, ChangeOp::remove});
+          ++counts.deleted;
+        } else {
+          ++counts.unchanged;  // a deletion we already know, or of a record never indexed
+        }
+      } else if (s.row_id == 0 || s.deleted) {
+        writes.push_back({&r, s.row_id, h, ChangeOp::create});
+        ++counts.created;
+      } else if (s.hash == h) {
+        ++counts.unchanged;
+        if (seen) seen->add(s.row_id);
+      } else {
+        writes.push_back({&r, s.row_id, h, ChangeOp::update});
+        ++counts.updated;
+      }
+    }
+  }
+
+ private:
+  std::unordered_map<std::string_view, size_t> last_index_;
+};
+
+double seconds_between(TimePoint a, TimePoint b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace
+
+SyncRun::SyncRun(const SourceConfig& source, std::string crm_type, Connector& connector,
+                 IndexWriter& writer, const Clock& clock)
+    : source_(source), crm_type_(std::move(crm_type)), connector_(connector), writer_(writer),
+      clock_(clock) {}
+
+RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
+                        const std::atomic<bool>* stop) {
+  RunSummary summary;
+  const TimePoint started = clock_.now();
+  auto fail_early = [&](const Error& e) {
+    summary.status = RunStatus::failed;
+    summary.error = e.message;
+    log_error("source={} msg=\"{}\"", source_.name, e.message);
+    return summary;
+  };
+
+  auto src = writer_.ensure_source(source_.name, source_.type, started);
+  if (!src) return fail_early(src.error());
+  if (auto st = writer_.fail_abandoned_runs(src->id, started); !st) return fail_early(st.error());
+
+  const auto& cfg = source_.settings;
+  bool full = force_full || !src->watermark || !src->last_full ||
+              started - *src->last_full >= cfg.full_sync_every;
+  summary.mode = full ? SyncMode::full : SyncMode::incremental;
+
+  long live_before = 0;
+  if (full) {
+    auto n = writer_.count_live(src->id);
+    if (!n) return fail_early(n.error());
+    live_before = *n;
+  }
+  auto run_id = writer_.begin_run(src->id, summary.mode, started);
+  if (!run_id) return fail_early(run_id.error());
+  summary.run_id = *run_id;
+  log_info("source={} run={} msg=\"{} run started\"", source_.name, summary.run_id,
+           to_string(summary.mode));
+
+  Cursor cursor;
+  cursor.mode = summary.mode;
+  if (!full) cursor.since = *src->watermark - cfg.overlap;
+
+  RunCounts& counts = summary.counts;
+  SeenSet seen;
+  PageDiff diff;
+  std::vector<StoredState> stored;
+  std::vector<RecordWrite> writes;
+  std::optional<TimePoint> high_water;
+  std::string error;
+
+  PageCommit commit;
+  commit.source_id = src->id;
+  commit.run_id = summary.run_id;
+  commit.crm_type = crm_type_;
+  commit.run_started = started;
+  commit.counts = &counts;
+  commit.seen = full ? &seen : nullptr;
+
+  // The connector is used by one thread at a time: the fetch of page k+1 runs while
+  // page k is written, and every exit path below waits for it first.
+  auto fetch = [this](Cursor c) { return connector_.next_page(c); };
+  std::future<Result<Page>> pending = std::async(std::launch::async, fetch, cursor);
+  bool completed = false;
+  while (true) {
+    Result<Page> page = pending.get();
+    if (!page) {
+      error = page.error().message;
+      break;
+    }
+    ++counts.pages;
+    counts.fetched += static_cast<long>(page->records.size()) + page->skipped;
+    counts.skipped += page->skipped;
+    for (const auto& reason : page->skip_reasons)
+      log_warn("source={} run={} msg=\"record skipped: {}\"", source_.name, summary.run_id, reason);
+    if (page->high_water && (!high_water || *page->high_water > *high_water))
+      high_water = page->high_water;
+
+    bool more = page->next.has_value();
+    if (more && cursor.page_token && *page->next == *cursor.page_token) {
+      error = fmt::format("pagination did not advance: the CRM returned the same next-page token '{}' twice",
+                          page->next->substr(0, 80));
+      more = false;
+    } else if (more && counts.pages >= kMaxPagesPerRun) {
+      error = fmt::format("stopped after {} pages: pagination does not end", counts.pages);
+      more = false;
+    } else if (more && stop && stop->load()) {
+      error = "interrupted: shutting down";
+      more = false;
+    }
+    if (more) {
+      cursor.page_token = page->next;
+      pending = std::async(std::launch::async, fetch, cursor);
+    }
+
+    if (auto st = writer_.lookup(src->id, page->records, stored); !st) {
+      error = st.error().message;
+    } else {
+      diff.compute(*page, stored, counts, commit.seen, writes);
+      commit.writes = std::move(writes);
+      commit.next_token = page->next;
+      commit.now = clock_.now();
+      commit.end = nullptr;
+      if (auto st2 = writer_.commit(commit); !st2) error = st2.error().message;
+      writes = std::move(commit.writes);
+    }
+    if (progress) progress(counts, seconds_between(started, clock_.now()));
+    if (!error.empty() || !more) {
+      if (more) pending.wait();
+      completed = error.empty();
+      break;
+    }
+  }
+
+  RunEnd end;
+  if (completed && connector_.has_deleted_since() && cursor.since) {
+    auto deletions = connector_.deleted_since(*cursor.since);
+    if (!deletions) {
+      completed = false;
+      error = deletions.error().message;
+    } else {
+      end.deletions = std::move(*deletions);
+    }
+  }
+  if (completed) {
+    end.status = RunStatus::ok;
+    if (high_water) {
+      TimePoint wm = std::min(started, *high_water);
+      if (src->watermark) wm = std::max(wm, *src->watermark);
+      end.new_watermark = wm;
+    }
+    if (full) {
+      double guard = cfg.delete_guard;
+      if (live_before > 0 && static_cast<double>(seen.count()) < guard * static_cast<double>(live_before)) {
+        end.status = RunStatus::failed;
+        end.error = fmt::format(
+            "delete guard: the full pass saw {} of {} live records ({:.1f}%, guard {:.0f}%); "
+            "no deletions applied",
+            seen.count(), live_before, 100.0 * static_cast<double>(seen.count()) / static_cast<double>(live_before),
+            guard * 100.0);
+        end.new_watermark.reset();
+      } else {
+        end.full_pass_completed = true;
+        end.tombstone_unseen = true;
+      }
+    }
+  } else {
+    end.status = RunStatus::failed;
+    end.error = error;
+  }
+
+  commit.writes.clear();
+  commit.next_token.reset();
+  commit.now = clock_.now();
+  commit.end = &end;
+  if (auto st = writer_.commit(commit); !st) {
+    end.status = RunStatus::failed;
+    end.error = st.error().message;
+  }
+  summary.status = end.status;
+  summary.error = end.error;
+  summary.seconds = seconds_between(started, clock_.now());
+  if (summary.status == RunStatus::ok) {
+    log_info("source={} run={} msg=\"{} run ok\" fetched={} created={} updated={} unchanged={} deleted={} skipped={} seconds={:.2f}",
+             source_.name, summary.run_id, to_string(summary.mode), counts.fetched, counts.created,
+             counts.updated, counts.unchanged, counts.deleted, counts.skipped, summary.seconds);
+  } else {
+    log_error("source={} run={} msg=\"{} run failed: {}\"", source_.name, summary.run_id,
+              to_string(summary.mode), summary.error);
+  }
+  return summary;
+}
+
+}  // namespace crm

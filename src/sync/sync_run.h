@@ -1,0 +1,58 @@
+// SyncRun: one run of one source, with the semantics of design.md "Sync semantics":
+//  - incremental runs ask for records modified at or after (watermark - overlap);
+//  - the watermark moves only when a run completes, to
+//    max(old watermark, min(run start, highest remote modification time seen)), so
+//    records edited while the run paged are read again next time;
+//  - a completed full pass tombstones the records it did not see, unless it saw fewer
+//    than delete_guard of the live records (then it deletes nothing and fails, saying why);
+//  - each page is one transaction (records, change feed, cursor, counts).
+// The next page is fetched while the current one is written.
+//
+// Owned by the caller for one run; not thread-safe. The connector, writer and clock
+// must outlive it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "core/time.h"
+#include "store/index_writer.h"
+
+namespace crm {
+
+struct RunSummary {
+  int64_t run_id = 0;
+  SyncMode mode = SyncMode::full;
+  RunStatus status = RunStatus::failed;
+  std::string error;
+  RunCounts counts;
+  double seconds = 0;
+};
+
+using ProgressFn = std::function<void(const RunCounts& counts, double elapsed_s)>;
+
+// Pagination that never ends is a bug in the CRM or the connector; stop it.
+constexpr long kMaxPagesPerRun = 1'000'000;
+
+class SyncRun {
+ public:
+  SyncRun(const SourceConfig& source, std::string crm_type, Connector& connector,
+          IndexWriter& writer, const Clock& clock);
+
+  // `stop`, when set, is checked between pages: the page in hand is committed, then the
+  // run ends as failed ("interrupted") without moving the watermark.
+  RunSummary run(bool force_full, const ProgressFn& progress = {},
+                 const std::atomic<bool>* stop = nullptr);
+
+ private:
+  const SourceConfig& source_;
+  std::string crm_type_;
+  Connector& connector_;
+  IndexWriter& writer_;
+  const Clock& clock_;
+};
+
+}  // namespace crm

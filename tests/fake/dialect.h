@@ -1,0 +1,53 @@
+// Dialect: one CRM's API shape over the shared Dataset. The "rest" dialect is the first;
+// vendor dialects (Salesforce, HubSpot, …) are added next to it and registered in
+// FakeServer. A dialect only turns a routed GET into an answer: authentication, rate
+// limits, fault injection and counting are FakeServer's, so every dialect gets them.
+//
+// Implementations are immutable after construction apart from what they read through the
+// Dataset (thread-safe) and BaseUrl: handle() is called concurrently from server threads.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "api/http_server.h"
+
+namespace crm::fake {
+
+enum class RouteKind { none, list, other };
+
+// The fake's public root ("http://127.0.0.1:PORT"), known once the server has bound its
+// port; dialects put it in absolute next links. Thread-safe.
+class BaseUrl {
+ public:
+  void set(std::string url) {
+    std::lock_guard lock(mu_);
+    url_ = std::move(url);
+  }
+  std::string get() const {
+    std::lock_guard lock(mu_);
+    return url_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string url_ = "http://127.0.0.1";
+};
+
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  virtual std::string_view name() const = 0;
+  // Whether a path is this dialect's, and whether it lists records (faults hit those).
+  virtual RouteKind route(std::string_view path) const = 0;
+  // Answers a GET (or HEAD) on one of this dialect's routes.
+  virtual ServerResponse handle(const ServerRequest& req) const = 0;
+  // The dialect's error body for a status (401, 404, 429, injected faults…).
+  virtual ServerResponse error(int status, std::string_view code, std::string_view message) const = 0;
+  // The lower modified bound (ms) of a list request's view; INT64_MIN when unfiltered.
+  virtual int64_t view_since_ms(const ServerRequest& req) const = 0;
+};
+
+}  // namespace crm::fake

@@ -1,0 +1,168 @@
+#include "fake/fake_server.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+
+namespace crm::fake {
+
+// A token bucket holding up to max(rate, 1) tokens, refilled at `rate` per second.
+class FakeServer::RateLimiter {
+ public:
+  explicit RateLimiter(double rate) : rate_(rate), burst_(std::max(rate, 1.0)) { reset(); }
+
+  bool try_acquire() {
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    last_ = now;
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
+  }
+  void reset() {
+    std::lock_guard lock(mu_);
+    tokens_ = burst_;
+    last_ = std::chrono::steady_clock::now();
+  }
+  double rate() const { return rate_; }
+
+ private:
+  std::mutex mu_;
+  const double rate_;
+  const double burst_;
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
+namespace {
+
+const char* code_for(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 408: return "timeout";
+    case 409: return "conflict";
+    case 429: return "rate_limited";
+    case 500: return "internal";
+    case 502: return "bad_gateway";
+    case 503: return "unavailable";
+    case 504: return "gateway_timeout";
+    default: return "error";
+  }
+}
+
+bool bearer_matches(std::string_view header, std::string_view token) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() < kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+  return header.substr(kScheme.size()) == token;
+}
+
+}  // namespace
+
+FakeServer::FakeServer(FakeConfig config, const Clock& clock)
+    : config_(std::move(config)),
+      data_(config_.records, config_.seed, clock),
+      limiter_(config_.rate_limit > 0 ? std::make_unique<RateLimiter>(config_.rate_limit) : nullptr),
+      control_(data_, faults_, stats_, [this] { reset(); }) {
+  dialects_.push_back(std::make_unique<RestDialect>(data_, config_.rest, base_));
+}
+
+FakeServer::~FakeServer() = default;
+
+void FakeServer::reset() {
+  data_.reset();
+  faults_.clear();
+  stats_.reset();
+  if (limiter_) limiter_->reset();
+}
+
+ServerResponse FakeServer::handle(const ServerRequest& req) {
+  if (req.path.starts_with(kControlPrefix)) return control_.handle(req);
+  ServerResponse resp = dispatch(req);
+  if (resp.drop_connection) stats_.dropped();
+  else stats_.answered(resp.status);
+  return resp;
+}
+
+ServerResponse FakeServer::dispatch(const ServerRequest& req) {
+  const Dialect* dialect = nullptr;
+  RouteKind kind = RouteKind::none;
+  for (const auto& d : dialects_) {
+    kind = d->route(req.path);
+    if (kind != RouteKind::none) {
+      dialect = d.get();
+      break;
+    }
+  }
+  // Errors on unknown paths use the first dialect's shape.
+  const Dialect& shape = dialect ? *dialect : *dialects_.front();
+  stats_.request(kind == RouteKind::list);
+
+  if (!config_.api_key.empty() && req.header("x-api-key") != config_.api_key)
+    return shape.error(401, "unauthorized", "invalid or missing API key");
+  if (!config_.bearer.empty() && !bearer_matches(req.header("authorization"), config_.bearer)) {
+    auto r = shape.error(401, "unauthorized", "invalid or missing bearer token");
+    r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="crm-fake")");
+    return r;
+  }
+  if (limiter_ && !limiter_->try_acquire()) {
+    auto r = shape.error(429, "rate_limited",
+                         fmt::format("rate limit of {:g} requests per second exceeded", limiter_->rate()));
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  if (!dialect) return shape.error(404, "not_found", fmt::format("no route for {}", req.path));
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto r = shape.error(405, "method_not_allowed", fmt::format("{} is not allowed here", req.method));
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  if (kind != RouteKind::list) return dialect->handle(req);
+
+  std::optional<Fault> fault = faults_.next_for_list_request();
+  if (fault) {
+    switch (fault->kind) {
+      case FaultKind::status: {
+        ServerResponse r;
+        if (fault->body) {
+          r = ServerResponse::json(fault->status, *fault->body);
+          if (fault->content_type) r.headers = {{"Content-Type", *fault->content_type}};
+        } else {
+          r = dialect->error(fault->status, code_for(fault->status),
+                             fmt::format("injected fault: HTTP {}", fault->status));
+        }
+        if (fault->retry_after) r.headers.emplace_back("Retry-After", *fault->retry_after);
+        return r;
+      }
+      case FaultKind::drop: {
+        ServerResponse r;
+        r.drop_connection = true;
+        return r;
+      }
+      case FaultKind::slow:
+        faults_.sleep_for(Millis{fault->delay_ms});
+        break;
+      case FaultKind::mutate_after:
+        stats_.mutated_during_paging(
+            data_.update_oldest(fault->update, dialect->view_since_ms(req), ++fault_salt_));
+        break;
+      case FaultKind::truncate:
+      case FaultKind::cut:
+        break;
+    }
+  }
+  ServerResponse resp = dialect->handle(req);
+  if (fault && fault->kind == FaultKind::truncate) resp.body.resize(resp.body.size() / 2);
+  if (fault && fault->kind == FaultKind::cut) resp.cut_after_bytes = resp.body.size() / 2;
+  return resp;
+}
+
+}  // namespace crm::fake

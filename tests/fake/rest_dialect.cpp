@@ -1,0 +1,267 @@
+#include "fake/rest_dialect.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <climits>
+
+#include "core/json_writer.h"
+
+namespace crm::fake {
+namespace {
+
+std::optional<uint64_t> parse_uint(std::string_view s) {
+  uint64_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+std::string url_encode(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') out += c;
+    else out += fmt::format("%{:02X}", u);
+  }
+  return out;
+}
+
+constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    acc = (acc << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kB64[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += kB64[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+std::optional<std::string> unbase64url(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    size_t v = kB64.find(c);
+    if (v == std::string_view::npos) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+struct ListParams {
+  int64_t since_ms = INT64_MIN;
+  std::optional<std::string_view> since_raw;
+  size_t size = 0;       // effective page size
+};
+
+}  // namespace
+
+std::optional<int> parse_utc_offset(std::string_view tz) {
+  if (tz == "Z" || tz == "z") return 0;
+  if (tz.size() != 6 || (tz[0] != '+' && tz[0] != '-') || tz[3] != ':') return std::nullopt;
+  auto h = parse_uint(tz.substr(1, 2)), m = parse_uint(tz.substr(4, 2));
+  if (!h || !m || *h > 14 || *m > 59) return std::nullopt;
+  int minutes = static_cast<int>(*h * 60 + *m);
+  return tz[0] == '-' ? -minutes : minutes;
+}
+
+std::string encode_cursor(OrderKey key) {
+  return base64url(fmt::format("{}:{}", key.modified_ms, key.id));
+}
+
+std::optional<OrderKey> decode_cursor(std::string_view cursor) {
+  auto raw = unbase64url(cursor);
+  if (!raw) return std::nullopt;
+  std::string_view s = *raw;
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto ms = parse_uint(s.substr(0, colon)), id = parse_uint(s.substr(colon + 1));
+  // Bounded so that "just after this key" arithmetic cannot overflow.
+  if (!ms || !id || *ms > static_cast<uint64_t>(INT64_MAX / 2) || *id == 0) return std::nullopt;
+  return OrderKey{static_cast<int64_t>(*ms), *id};
+}
+
+RestDialect::RestDialect(const Dataset& data, RestOptions options, const BaseUrl& base)
+    : data_(data), options_(std::move(options)), base_(base) {}
+
+std::optional<RestDialect::Style> RestDialect::style_of(std::string_view path) {
+  static constexpr std::array<std::pair<std::string_view, Style>, 5> kRoutes{{
+      {"/page/contacts", Style::page},
+      {"/offset/contacts", Style::offset},
+      {"/next_url/contacts", Style::next_url},
+      {"/link_header/contacts", Style::link_header},
+      {"/cursor/contacts", Style::cursor},
+  }};
+  for (const auto& [p, style] : kRoutes)
+    if (path == p) return style;
+  return std::nullopt;
+}
+
+RouteKind RestDialect::route(std::string_view path) const {
+  return style_of(path) ? RouteKind::list : RouteKind::none;
+}
+
+ServerResponse RestDialect::error(int status, std::string_view code, std::string_view message) const {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("error").begin_object();
+  w.field("code", code).field("message", message);
+  w.end_object().end_object();
+  return ServerResponse::json(status, std::move(out));
+}
+
+std::string RestDialect::format_time(int64_t ms) const {
+  std::string s = format_iso8601_seconds(from_ms(ms + int64_t{options_.tz_offset_minutes} * 60000));
+  if (!s.empty() && s.back() == 'Z') s.pop_back();
+  return s + options_.tz_suffix;
+}
+
+void RestDialect::append_record(std::string& out, const FakeRecord& r) const {
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("id", fmt::format("{}", r.id));
+  w.field("type", r.company ? "company" : "person");
+  w.field("full_name", r.full_name);
+  w.key("first_name").string_or_null(r.first_name);
+  w.key("last_name").string_or_null(r.last_name);
+  w.key("contact").begin_object();
+  w.key("email").string_or_null(r.email);
+  w.key("phone").string_or_null(r.phone);
+  w.end_object();
+  w.key("company");
+  if (r.company || r.company_name.empty()) {
+    w.null();
+  } else {
+    w.begin_object().field("name", r.company_name).end_object();
+  }
+  w.field("modified_at", format_time(r.modified_ms));
+  w.end_object();
+}
+
+int64_t RestDialect::view_since_ms(const ServerRequest& req) const {
+  auto raw = req.param("modified_since");
+  if (!raw) return INT64_MIN;
+  auto t = parse_iso8601(*raw);
+  return t ? to_ms(*t) : INT64_MIN;
+}
+
+ServerResponse RestDialect::handle(const ServerRequest& req) const {
+  auto style = style_of(req.path);
+  if (!style) return error(404, "not_found", fmt::format("no route for {}", req.path));
+  bool uses_limit = *style == Style::offset || *style == Style::cursor;
+  const char* size_name = uses_limit ? "limit" : "per_page";
+
+  ListParams lp;
+  if (auto raw = req.param("modified_since")) {
+    auto t = parse_iso8601(*raw);
+    if (!t) return error(400, "bad_request", fmt::format("modified_since: not a timestamp: {}", *raw));
+    lp.since_ms = to_ms(*t);
+    lp.since_raw = raw;
+  }
+  size_t requested = options_.default_page_size;
+  if (auto raw = req.param(size_name)) {
+    auto n = parse_uint(*raw);
+    if (!n || *n < 1)
+      return error(400, "bad_request", fmt::format("{}: must be a positive integer, got '{}'", size_name, *raw));
+    requested = *n > SIZE_MAX ? SIZE_MAX : static_cast<size_t>(*n);
+  }
+  lp.size = std::min(requested, options_.max_page_size);
+
+  // The paging parameter of this style; the others' are ignored, as real APIs do.
+  uint64_t offset = 0, page_no = 1;
+  std::optional<OrderKey> after;
+  if (*style == Style::page || *style == Style::link_header) {
+    if (auto raw = req.param("page")) {
+      auto p = parse_uint(*raw);
+      if (!p || *p < 1) return error(400, "bad_request", fmt::format("page: must be a positive integer, got '{}'", *raw));
+      page_no = *p;
+    }
+    if (__builtin_mul_overflow(page_no - 1, static_cast<uint64_t>(lp.size), &offset)) offset = UINT64_MAX;
+  } else if (*style == Style::offset || *style == Style::next_url) {
+    if (auto raw = req.param("offset")) {
+      auto k = parse_uint(*raw);
+      if (!k) return error(400, "bad_request", fmt::format("offset: must be a non-negative integer, got '{}'", *raw));
+      offset = *k;
+    }
+  } else if (auto raw = req.param("cursor"); raw && !raw->empty()) {  // "cursor=": the start
+    after = decode_cursor(*raw);
+    if (!after) return error(400, "bad_request", fmt::format("cursor: invalid cursor '{}'", *raw));
+  }
+
+  ListPage page = after ? data_.list_after(lp.since_ms, *after, lp.size)
+                        : data_.list(lp.since_ms, offset, lp.size);
+
+  std::string body;
+  body.reserve(64 + page.records.size() * 320);
+  body += R"({"data":[)";
+  for (size_t i = 0; i < page.records.size(); ++i) {
+    if (i) body += ',';
+    append_record(body, page.records[i]);
+  }
+  body += ']';
+
+  const std::string base = base_.get();
+  std::string since_part = lp.since_raw ? "&modified_since=" + url_encode(*lp.since_raw) : "";
+  std::vector<std::pair<std::string, std::string>> headers;
+  switch (*style) {
+    case Style::page:
+      body += fmt::format(R"(,"meta":{{"page":{},"per_page":{},"total":{}}}}})", page_no, lp.size, page.total);
+      break;
+    case Style::offset:
+      body += fmt::format(R"(,"meta":{{"offset":{},"limit":{},"total":{}}}}})", offset, lp.size, page.total);
+      break;
+    case Style::next_url: {
+      std::string next = "null";
+      if (page.more) {
+        next.clear();
+        append_json_string(next, fmt::format("{}/next_url/contacts?per_page={}{}&offset={}", base, lp.size,
+                                             since_part, offset + page.records.size()));
+      }
+      body += fmt::format(R"(,"links":{{"next":{}}}}})", next);
+      break;
+    }
+    case Style::link_header: {
+      body += '}';
+      // rel="first" comes first, so a client that takes the first link loops forever.
+      std::string link = fmt::format(R"(<{}/link_header/contacts?per_page={}{}&page=1>; rel="first")", base,
+                                     lp.size, since_part);
+      if (page.more)
+        link += fmt::format(R"(, <{}/link_header/contacts?per_page={}{}&page={}>; rel="next")", base, lp.size,
+                            since_part, page_no + 1);
+      headers.emplace_back("Link", std::move(link));
+      break;
+    }
+    case Style::cursor: {
+      std::string next = "null";
+      if (page.more && !page.records.empty()) {
+        const FakeRecord& last = page.records.back();
+        next = '"' + encode_cursor({last.modified_ms, last.id}) + '"';
+      }
+      body += fmt::format(R"(,"meta":{{"next_cursor":{}}}}})", next);
+      break;
+    }
+  }
+  auto resp = ServerResponse::json(200, std::move(body));
+  for (auto& h : headers) resp.headers.push_back(std::move(h));
+  return resp;
+}
+
+}  // namespace crm::fake

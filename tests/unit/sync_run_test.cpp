@@ -1,0 +1,275 @@
+// Sync semantics against a real SQLite file and an in-memory CRM (design.md "Sync
+// semantics"): watermark rule, overlap, equal timestamps, edits during paging, full-pass
+// tombstones, the delete guard, failures that must not move the watermark.
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/Statement.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "store/index_reader.h"
+#include "store/index_writer.h"
+#include "sync/sync_run.h"
+
+using namespace crm;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A CRM in memory: keyset paging on (modified, id), `>=` filter, page size 3.
+class MemoryCrm final : public Connector {
+ public:
+  struct Row { std::string name; std::string email; TimePoint modified; };
+  std::map<std::string, Row> rows;
+  int page_size = 3;
+  int calls = 0;
+  int fail_on_call = -1;                   // that call returns a transient error
+  std::function<void(int call)> after_call;  // mutate the CRM while the run pages
+  std::vector<Cursor> cursors;
+
+  Result<Page> next_page(const Cursor& cursor) override {
+    ++calls;
+    cursors.push_back(cursor);
+    if (calls == fail_on_call) return Error::transient("HTTP 503: try later");
+    std::vector<std::pair<TimePoint, std::string>> order;
+    for (auto& [id, r] : rows)
+      if (!cursor.since || r.modified >= *cursor.since) order.emplace_back(r.modified, id);
+    std::sort(order.begin(), order.end());
+    size_t offset = cursor.page_token ? std::stoul(*cursor.page_token) : 0;
+    Page page;
+    for (size_t i = offset; i < order.size() && i < offset + page_size; ++i) {
+      const Row& r = rows[order[i].second];
+      Record rec;
+      rec.external_id = order[i].second;
+      rec.name = r.name;
+      rec.email = r.email;
+      rec.remote_updated_at = r.modified;
+      if (!page.high_water || r.modified > *page.high_water) page.high_water = r.modified;
+      page.records.push_back(rec);
+    }
+    if (offset + page_size < order.size()) page.next = std::to_string(offset + page_size);
+    if (after_call) after_call(calls);
+    return page;
+  }
+};
+
+struct Fixture {
+  std::filesystem::path dir;
+  std::string db_path;
+  SourceConfig source;
+  FakeClock clock{from_ms(1'800'000'000'000)};
+  MemoryCrm crm;
+  std::unique_ptr<IndexWriter> writer;
+
+  Fixture() {
+    dir = std::filesystem::temp_directory_path() /
+          ("crm-sync-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::create_directories(dir);
+    db_path = (dir / "index.db").string();
+    source.name = "mem";
+    source.type = "rest";
+    source.settings.overlap = 5min;
+    auto w = IndexWriter::open(db_path);
+    REQUIRE(w);
+    writer = std::move(*w);
+  }
+  ~Fixture() {
+    writer.reset();
+    std::filesystem::remove_all(dir);
+  }
+  static int& counter() { static int n = 0; return n; }
+
+  void put(const std::string& id, const std::string& name, TimePoint modified) {
+    crm.rows[id] = {name, id + "@example.com", modified};
+  }
+  RunSummary sync(bool full = false) {
+    SyncRun run(source, "rest", crm, *writer, clock);
+    return run.run(full);
+  }
+  std::optional<TimePoint> watermark() {
+    SQLite::Statement q(writer->db(), "SELECT watermark_ms FROM sources WHERE name = 'mem'");
+    if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
+    return from_ms(q.getColumn(0).getInt64());
+  }
+  // Counts every INSERT and UPDATE on records from now on (temp triggers: test only).
+  void count_record_writes() {
+    auto& db = writer->db();
+    db.exec("CREATE TEMP TABLE IF NOT EXISTS record_writes (n INTEGER)");
+    db.exec("DELETE FROM record_writes");
+    db.exec("CREATE TEMP TRIGGER IF NOT EXISTS rw_ins AFTER INSERT ON main.records BEGIN INSERT INTO record_writes VALUES (1); END");
+    db.exec("CREATE TEMP TRIGGER IF NOT EXISTS rw_upd AFTER UPDATE ON main.records BEGIN INSERT INTO record_writes VALUES (1); END");
+  }
+  long record_writes() { return writer->db().execAndGet("SELECT count(*) FROM record_writes").getInt64(); }
+  long changes() { return writer->db().execAndGet("SELECT count(*) FROM changes").getInt64(); }
+  std::map<std::string, std::string> index(bool with_deleted = false) {
+    std::map<std::string, std::string> out;
+    SQLite::Statement q(writer->db(), "SELECT external_id, name, deleted_ms IS NOT NULL FROM records");
+    while (q.executeStep())
+      if (with_deleted || q.getColumn(2).getInt() == 0)
+        out[q.getColumn(0).getString()] = q.getColumn(1).getString();
+    return out;
+  }
+  std::map<std::string, std::string> truth() {
+    std::map<std::string, std::string> out;
+    for (auto& [id, r] : crm.rows) out[id] = r.name;
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("first run is a full pass that stores everything; a no-op run writes nothing") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 10; ++i) f.put(std::to_string(i), "n" + std::to_string(i), t0 + std::chrono::seconds(i / 3));
+  auto s = f.sync();
+  CHECK(s.status == RunStatus::ok);
+  CHECK(s.mode == SyncMode::full);
+  CHECK(s.counts.created == 10);
+  CHECK(s.counts.pages == 4);
+  CHECK(f.index() == f.truth());
+  // Watermark = min(run start, highest remote time seen).
+  CHECK(f.watermark() == t0 + 3s);
+
+  f.clock.advance(1min);
+  long before = f.changes();
+  f.count_record_writes();
+  auto s2 = f.sync();
+  CHECK(s2.status == RunStatus::ok);
+  CHECK(s2.mode == SyncMode::incremental);
+  CHECK(s2.counts.created + s2.counts.updated + s2.counts.deleted == 0);
+  CHECK(f.changes() == before);
+  // Only bookkeeping rows (runs, sources, cursors) were written: no record row.
+  SQLite::Statement q(f.writer->db(), "SELECT max(changed_ms) FROM records");
+  q.executeStep();
+  CHECK(q.getColumn(0).getInt64() < to_ms(f.clock.now() - 30s));
+  CHECK(f.record_writes() == 0);
+}
+
+TEST_CASE("incremental asks from watermark minus overlap, with >=, and picks up exactly the changes") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "n", t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  f.clock.advance(1min);
+  // Two edits with the SAME timestamp as the watermark: the boundary where pollers lose records.
+  f.put("3", "changed", t0);
+  f.put("10", "new", t0);
+  auto s = f.sync();
+  CHECK(s.mode == SyncMode::incremental);
+  REQUIRE(f.crm.cursors.back().since.has_value());
+  CHECK(*f.crm.cursors.back().since == t0 - 5min);
+  CHECK(s.counts.created == 1);
+  CHECK(s.counts.updated == 1);
+  CHECK(f.index() == f.truth());
+}
+
+TEST_CASE("records edited while the run pages are read again by the next run") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "n", t0 + std::chrono::seconds(i));
+  REQUIRE(f.sync().status == RunStatus::ok);
+  f.clock.advance(10min);
+  TimePoint run_start = f.clock.now();
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "v2", run_start - 2min + std::chrono::seconds(i));
+  // After the first page, record 2 (already read) is edited again: it moves behind the
+  // cursor with a time AFTER the run start, so this run may miss it; the next must not.
+  int first_call = f.crm.calls;
+  f.crm.after_call = [&](int call) {
+    if (call == first_call + 1) f.put("2", "v3", run_start + 30s);
+  };
+  auto s = f.sync();
+  REQUIRE(s.status == RunStatus::ok);
+  f.crm.after_call = nullptr;
+  CHECK(f.watermark() <= run_start);
+  f.clock.advance(5min);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  CHECK(f.index() == f.truth());
+  CHECK(f.index()["2"] == "v3");
+}
+
+TEST_CASE("a failed run keeps the old watermark and the next run repairs the index") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "n", t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  auto wm = f.watermark();
+  f.clock.advance(1min);
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "v2", f.clock.now() - 10s);
+  f.crm.fail_on_call = f.crm.calls + 2;  // second page of the next run fails
+  auto s = f.sync();
+  CHECK(s.status == RunStatus::failed);
+  CHECK(s.error.find("503") != std::string::npos);
+  CHECK(f.watermark() == wm);
+  CHECK(s.counts.updated == 3);  // the first page was committed
+  f.crm.fail_on_call = -1;
+  f.clock.advance(1min);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  CHECK(f.index() == f.truth());
+  auto reader = IndexReader::open(f.db_path);
+  REQUIRE(reader);
+  auto st = (*reader)->sources();
+  REQUIRE(st);
+  REQUIRE(st->size() == 1);
+  CHECK((*st)[0].last_run->status == "ok");
+}
+
+TEST_CASE("a completed full pass tombstones what it did not see; the delete guard stops a mass delete") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 10; ++i) f.put(std::to_string(i), "n", t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  f.crm.rows.erase("4");
+  f.crm.rows.erase("7");
+  f.clock.advance(1min);
+  long changes_before = f.changes();
+  f.count_record_writes();
+  auto s = f.sync(/*full=*/true);
+  CHECK(s.status == RunStatus::ok);
+  CHECK(s.counts.deleted == 2);
+  CHECK(s.counts.unchanged == 8);
+  CHECK(f.changes() == changes_before + 2);
+  CHECK(f.record_writes() == 2);  // the two tombstones; unchanged records cost no write
+  CHECK(f.index() == f.truth());
+  CHECK(f.index(true).size() == 10);  // tombstones, never silently dropped
+
+  // The CRM suddenly returns 3 of 8 live records: below the 50% guard.
+  for (int i : {1, 2, 3, 5, 6}) f.crm.rows.erase(std::to_string(i));
+  f.clock.advance(1min);
+  auto wm = f.watermark();
+  auto g = f.sync(true);
+  CHECK(g.status == RunStatus::failed);
+  CHECK(g.error.find("delete guard") != std::string::npos);
+  CHECK(g.counts.deleted == 0);
+  CHECK(f.index().size() == 8);
+  CHECK(f.watermark() == wm);
+}
+
+TEST_CASE("a failed full pass deletes nothing") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "n", t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  f.crm.rows.erase("9");
+  f.crm.fail_on_call = f.crm.calls + 3;
+  auto s = f.sync(true);
+  CHECK(s.status == RunStatus::failed);
+  CHECK(f.index().size() == 9);
+}
+
+TEST_CASE("a record deleted and then seen again comes back") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 4; ++i) f.put(std::to_string(i), "n", t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  auto row = f.crm.rows["2"];
+  f.crm.rows.erase("2");
+  REQUIRE(f.sync(true).status == RunStatus::ok);
+  CHECK(f.index().count("2") == 0);
+  f.crm.rows["2"] = row;
+  auto s = f.sync(true);
+  CHECK(s.counts.created == 1);
+  CHECK(f.index() == f.truth());
+}
