@@ -47,12 +47,18 @@ Result<RecordPatch> parse_patch(simdjson::dom::object obj) {
   for (auto field : obj) {
     std::string_view key = field.key;
     std::optional<std::string>* target = nullptr;
-    if (key == "full_name") target = &p.full_name;
-    else if (key == "first_name") target = &p.first_name;
-    else if (key == "last_name") target = &p.last_name;
-    else if (key == "email") target = &p.email;
-    else if (key == "phone") target = &p.phone;
-    else if (key == "company") target = &p.company;
+    if (key == "full_name")
+      target = &p.full_name;
+    else if (key == "first_name")
+      target = &p.first_name;
+    else if (key == "last_name")
+      target = &p.last_name;
+    else if (key == "email")
+      target = &p.email;
+    else if (key == "phone")
+      target = &p.phone;
+    else if (key == "company")
+      target = &p.company;
     std::string_view text;
     if (key == "type") {
       if (field.value.get(text) || (text != "person" && text != "company"))

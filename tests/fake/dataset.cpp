@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
-
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -32,25 +31,29 @@ struct Name {
 };
 
 constexpr std::array kFirstNames = {
-    Name{"Zoë", "zoe"},       Name{"Łukasz", "lukasz"},   Name{"José", "jose"},
-    Name{"Søren", "soren"},   Name{"François", "francois"}, Name{"İlker", "ilker"},
-    Name{"Ólafur", "olafur"}, Name{"Anna", "anna"},       Name{"John", "john"},
-    Name{"Maria", "maria"},   Name{"David", "david"},     Name{"Emma", "emma"},
-    Name{"Chloé", "chloe"},   Name{"Jürgen", "jurgen"},   Name{"Siobhán", "siobhan"},
-    Name{"Mei", "mei"},       Name{"Ahmed", "ahmed"},     Name{"Sara", "sara"},
-    Name{"Peter", "peter"},   Name{"Øyvind", "oyvind"},   Name{"Grace", "grace"},
-    Name{"Michael", "michael"}, Name{"Noah", "noah"},     Name{"Linnéa", "linnea"},
+    Name{"Zoë", "zoe"},         Name{"Łukasz", "lukasz"},     Name{"José", "jose"},
+    Name{"Søren", "soren"},     Name{"François", "francois"}, Name{"İlker", "ilker"},
+    Name{"Ólafur", "olafur"},   Name{"Anna", "anna"},         Name{"John", "john"},
+    Name{"Maria", "maria"},     Name{"David", "david"},       Name{"Emma", "emma"},
+    Name{"Chloé", "chloe"},     Name{"Jürgen", "jurgen"},     Name{"Siobhán", "siobhan"},
+    Name{"Mei", "mei"},         Name{"Ahmed", "ahmed"},       Name{"Sara", "sara"},
+    Name{"Peter", "peter"},     Name{"Øyvind", "oyvind"},     Name{"Grace", "grace"},
+    Name{"Michael", "michael"}, Name{"Noah", "noah"},         Name{"Linnéa", "linnea"},
 };
 
 constexpr std::array kLastNames = {
-    Name{"Müller", "muller"},       Name{"Ångström", "angstrom"}, Name{"Nguyễn", "nguyen"},
-    Name{"Łukasz", "lukasz"},       Name{"Smith", "smith"},       Name{"Johnson", "johnson"},
-    Name{"García", "garcia"},       Name{"Kowalski", "kowalski"}, Name{"Dubois", "dubois"},
-    Name{"Brown", "brown"},         Name{"Østergård", "ostergard"}, Name{"Yılmaz", "yilmaz"},
-    Name{"O'Brien", "obrien"},      Name{"Schmidt", "schmidt"},   Name{"Lefèvre", "lefevre"},
-    Name{"Wang", "wang"},           Name{"Sánchez", "sanchez"},   Name{"Jones", "jones"},
-    Name{"Novák", "novak"},         Name{"Taylor", "taylor"},     Name{"Fischer", "fischer"},
-    Name{"Papadopoulos", "papadopoulos"}, Name{"Björk", "bjork"}, Name{"Ivanova", "ivanova"},
+    Name{"Müller", "muller"},       Name{"Ångström", "angstrom"},
+    Name{"Nguyễn", "nguyen"},       Name{"Łukasz", "lukasz"},
+    Name{"Smith", "smith"},         Name{"Johnson", "johnson"},
+    Name{"García", "garcia"},       Name{"Kowalski", "kowalski"},
+    Name{"Dubois", "dubois"},       Name{"Brown", "brown"},
+    Name{"Østergård", "ostergard"}, Name{"Yılmaz", "yilmaz"},
+    Name{"O'Brien", "obrien"},      Name{"Schmidt", "schmidt"},
+    Name{"Lefèvre", "lefevre"},     Name{"Wang", "wang"},
+    Name{"Sánchez", "sanchez"},     Name{"Jones", "jones"},
+    Name{"Novák", "novak"},         Name{"Taylor", "taylor"},
+    Name{"Fischer", "fischer"},     Name{"Papadopoulos", "papadopoulos"},
+    Name{"Björk", "bjork"},         Name{"Ivanova", "ivanova"},
 };
 
 constexpr std::array kCompanies = {
@@ -107,15 +110,13 @@ void apply_patch(FakeRecord& r, const RecordPatch& p) {
     r.full_name = *p.full_name;
   } else if (p.first_name || p.last_name) {
     r.full_name = r.first_name.empty() || r.last_name.empty() ? r.first_name + r.last_name
-                                                               : r.first_name + " " + r.last_name;
+                                                              : r.first_name + " " + r.last_name;
   }
 }
 
 }  // namespace
 
-int64_t seeded_modified_ms(uint64_t id) {
-  return kSeedBaseMs + static_cast<int64_t>((id - 1) / 3) * 1000;
-}
+int64_t seeded_modified_ms(uint64_t id) { return kSeedBaseMs + static_cast<int64_t>((id - 1) / 3) * 1000; }
 
 FakeRecord generate_record(uint64_t seed, uint64_t id) {
   uint64_t h = splitmix64(splitmix64(seed) ^ id);
@@ -206,8 +207,10 @@ struct View {
     uint64_t lo = 0, hi = n;
     while (lo < hi) {
       uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (Key{seeded_modified_ms(mid), mid} < k) lo = mid;
-      else hi = mid - 1;
+      if (Key{seeded_modified_ms(mid), mid} < k)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
     return (lo - moved_up_to(lo)) + s.order.order_of_key(k);
   }
@@ -219,8 +222,10 @@ struct View {
     // Smallest a whose next seeded record is after the last changed one taken.
     while (lo < hi) {
       uint64_t a = lo + (hi - lo) / 2;
-      if (changed_key(k - a - 1) < seeded_key(a)) hi = a;
-      else lo = a + 1;
+      if (changed_key(k - a - 1) < seeded_key(a))
+        hi = a;
+      else
+        lo = a + 1;
     }
     return lo;
   }

@@ -87,8 +87,10 @@ void FakeServer::reset() {
 ServerResponse FakeServer::handle(const ServerRequest& req) {
   if (req.path.starts_with(kControlPrefix)) return control_.handle(req);
   ServerResponse resp = dispatch(req);
-  if (resp.drop_connection) stats_.dropped();
-  else stats_.answered(resp.status);
+  if (resp.drop_connection)
+    stats_.dropped();
+  else
+    stats_.answered(resp.status);
   return resp;
 }
 
@@ -147,16 +149,13 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
         r.drop_connection = true;
         return r;
       }
-      case FaultKind::slow:
-        faults_.sleep_for(Millis{fault->delay_ms});
-        break;
+      case FaultKind::slow: faults_.sleep_for(Millis{fault->delay_ms}); break;
       case FaultKind::mutate_after:
         stats_.mutated_during_paging(
             data_.update_oldest(fault->update, dialect->view_since_ms(req), ++fault_salt_));
         break;
       case FaultKind::truncate:
-      case FaultKind::cut:
-        break;
+      case FaultKind::cut: break;
     }
   }
   ServerResponse resp = dialect->handle(req);

@@ -28,8 +28,8 @@ struct FakeConfig {
   uint64_t records = 1000;
   uint64_t seed = 1;
   RestOptions rest;
-  std::string api_key;  // non-empty: X-Api-Key required
-  std::string bearer;   // non-empty: Authorization: Bearer required
+  std::string api_key;    // non-empty: X-Api-Key required
+  std::string bearer;     // non-empty: Authorization: Bearer required
   double rate_limit = 0;  // requests per second, burst of the same size; 0: off
 };
 

@@ -24,8 +24,8 @@ const char* to_string(FaultKind kind) {
 namespace {
 
 std::optional<FaultKind> kind_from(std::string_view s) {
-  for (auto k : {FaultKind::status, FaultKind::slow, FaultKind::truncate, FaultKind::cut,
-                 FaultKind::drop, FaultKind::mutate_after})
+  for (auto k : {FaultKind::status, FaultKind::slow, FaultKind::truncate, FaultKind::cut, FaultKind::drop,
+                 FaultKind::mutate_after})
     if (s == to_string(k)) return k;
   return std::nullopt;
 }

@@ -1,11 +1,10 @@
 // crm-fake: a fake in-house CRM on loopback for end-to-end tests and the demo. See
 // README.md for the dialect, the flags and the control API.
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
-#include <arpa/inet.h>
 #include <signal.h>
 #include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -60,7 +59,9 @@ int main(int argc, char** argv) {
   app.add_option("--records", config.records, "seeded records")->capture_default_str();
   app.add_option("--seed", config.seed, "seed of the generated records")->capture_default_str();
   app.add_option("--tz", tz, "UTC offset of rendered timestamps: Z, +05:30, -08:00")->capture_default_str();
-  app.add_option("--max-page-size", max_page_size, "page size cap")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--max-page-size", max_page_size, "page size cap")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--api-key", config.api_key, "require X-Api-Key: KEY");
   app.add_option("--bearer", config.bearer, "require Authorization: Bearer TOKEN");
   app.add_option("--rate-limit", config.rate_limit, "requests per second (burst of the same size); 0: off")

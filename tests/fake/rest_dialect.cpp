@@ -25,8 +25,10 @@ std::string url_encode(std::string_view s) {
   std::string out;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') out += c;
-    else out += fmt::format("%{:02X}", u);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~')
+      out += c;
+    else
+      out += fmt::format("%{:02X}", u);
   }
   return out;
 }
@@ -66,12 +68,6 @@ std::optional<std::string> unbase64url(std::string_view in) {
   return out;
 }
 
-struct ListParams {
-  int64_t since_ms = INT64_MIN;
-  std::optional<std::string_view> since_raw;
-  size_t size = 0;       // effective page size
-};
-
 }  // namespace
 
 std::optional<int> parse_utc_offset(std::string_view tz) {
@@ -83,9 +79,7 @@ std::optional<int> parse_utc_offset(std::string_view tz) {
   return tz[0] == '-' ? -minutes : minutes;
 }
 
-std::string encode_cursor(OrderKey key) {
-  return base64url(fmt::format("{}:{}", key.modified_ms, key.id));
-}
+std::string encode_cursor(OrderKey key) { return base64url(fmt::format("{}:{}", key.modified_ms, key.id)); }
 
 std::optional<OrderKey> decode_cursor(std::string_view cursor) {
   auto raw = unbase64url(cursor);
@@ -163,52 +157,57 @@ int64_t RestDialect::view_since_ms(const ServerRequest& req) const {
   return t ? to_ms(*t) : INT64_MIN;
 }
 
-ServerResponse RestDialect::handle(const ServerRequest& req) const {
-  auto style = style_of(req.path);
-  if (!style) return error(404, "not_found", fmt::format("no route for {}", req.path));
-  bool uses_limit = *style == Style::offset || *style == Style::cursor;
-  const char* size_name = uses_limit ? "limit" : "per_page";
-
-  ListParams lp;
+Result<RestDialect::ListRequest> RestDialect::parse(const ServerRequest& req, Style style) const {
+  ListRequest lr;
+  lr.style = style;
   if (auto raw = req.param("modified_since")) {
     auto t = parse_iso8601(*raw);
-    if (!t) return error(400, "bad_request", fmt::format("modified_since: not a timestamp: {}", *raw));
-    lp.since_ms = to_ms(*t);
-    lp.since_raw = raw;
+    if (!t) return Error::data(fmt::format("modified_since: not a timestamp: {}", *raw));
+    lr.since_ms = to_ms(*t);
+    lr.since_raw = *raw;
   }
+  const char* size_name = style == Style::offset || style == Style::cursor ? "limit" : "per_page";
   size_t requested = options_.default_page_size;
   if (auto raw = req.param(size_name)) {
     auto n = parse_uint(*raw);
     if (!n || *n < 1)
-      return error(400, "bad_request", fmt::format("{}: must be a positive integer, got '{}'", size_name, *raw));
-    requested = *n > SIZE_MAX ? SIZE_MAX : static_cast<size_t>(*n);
+      return Error::data(fmt::format("{}: must be a positive integer, got '{}'", size_name, *raw));
+    requested = static_cast<size_t>(std::min<uint64_t>(*n, SIZE_MAX));
   }
-  lp.size = std::min(requested, options_.max_page_size);
+  lr.size = std::min(requested, options_.max_page_size);
 
   // The paging parameter of this style; the others' are ignored, as real APIs do.
-  uint64_t offset = 0, page_no = 1;
-  std::optional<OrderKey> after;
-  if (*style == Style::page || *style == Style::link_header) {
+  if (style == Style::page || style == Style::link_header) {
     if (auto raw = req.param("page")) {
       auto p = parse_uint(*raw);
-      if (!p || *p < 1) return error(400, "bad_request", fmt::format("page: must be a positive integer, got '{}'", *raw));
-      page_no = *p;
+      if (!p || *p < 1) return Error::data(fmt::format("page: must be a positive integer, got '{}'", *raw));
+      lr.page_no = *p;
     }
-    if (__builtin_mul_overflow(page_no - 1, static_cast<uint64_t>(lp.size), &offset)) offset = UINT64_MAX;
-  } else if (*style == Style::offset || *style == Style::next_url) {
+    if (__builtin_mul_overflow(lr.page_no - 1, uint64_t{lr.size}, &lr.offset)) lr.offset = UINT64_MAX;
+  } else if (style == Style::offset || style == Style::next_url) {
     if (auto raw = req.param("offset")) {
       auto k = parse_uint(*raw);
-      if (!k) return error(400, "bad_request", fmt::format("offset: must be a non-negative integer, got '{}'", *raw));
-      offset = *k;
+      if (!k) return Error::data(fmt::format("offset: must be a non-negative integer, got '{}'", *raw));
+      lr.offset = *k;
     }
   } else if (auto raw = req.param("cursor"); raw && !raw->empty()) {  // "cursor=": the start
-    after = decode_cursor(*raw);
-    if (!after) return error(400, "bad_request", fmt::format("cursor: invalid cursor '{}'", *raw));
+    lr.after = decode_cursor(*raw);
+    if (!lr.after) return Error::data(fmt::format("cursor: invalid cursor '{}'", *raw));
   }
+  return lr;
+}
 
-  ListPage page = after ? data_.list_after(lp.since_ms, *after, lp.size)
-                        : data_.list(lp.since_ms, offset, lp.size);
+ServerResponse RestDialect::handle(const ServerRequest& req) const {
+  auto style = style_of(req.path);
+  if (!style) return error(404, "not_found", fmt::format("no route for {}", req.path));
+  auto lr = parse(req, *style);
+  if (!lr) return error(400, "bad_request", lr.error().message);
+  ListPage page = lr->after ? data_.list_after(lr->since_ms, *lr->after, lr->size)
+                            : data_.list(lr->since_ms, lr->offset, lr->size);
+  return render(*lr, page);
+}
 
+ServerResponse RestDialect::render(const ListRequest& lr, const ListPage& page) const {
   std::string body;
   body.reserve(64 + page.records.size() * 320);
   body += R"({"data":[)";
@@ -218,37 +217,37 @@ ServerResponse RestDialect::handle(const ServerRequest& req) const {
   }
   body += ']';
 
+  std::string link_header;
   const std::string base = base_.get();
-  std::string since_part = lp.since_raw ? "&modified_since=" + url_encode(*lp.since_raw) : "";
-  std::vector<std::pair<std::string, std::string>> headers;
-  switch (*style) {
+  std::string since = lr.since_raw ? "&modified_since=" + url_encode(*lr.since_raw) : "";
+  switch (lr.style) {
     case Style::page:
-      body += fmt::format(R"(,"meta":{{"page":{},"per_page":{},"total":{}}}}})", page_no, lp.size, page.total);
+      body +=
+          fmt::format(R"(,"meta":{{"page":{},"per_page":{},"total":{}}}}})", lr.page_no, lr.size, page.total);
       break;
     case Style::offset:
-      body += fmt::format(R"(,"meta":{{"offset":{},"limit":{},"total":{}}}}})", offset, lp.size, page.total);
+      body +=
+          fmt::format(R"(,"meta":{{"offset":{},"limit":{},"total":{}}}}})", lr.offset, lr.size, page.total);
       break;
     case Style::next_url: {
       std::string next = "null";
       if (page.more) {
         next.clear();
-        append_json_string(next, fmt::format("{}/next_url/contacts?per_page={}{}&offset={}", base, lp.size,
-                                             since_part, offset + page.records.size()));
+        append_json_string(next, fmt::format("{}/next_url/contacts?per_page={}{}&offset={}", base, lr.size,
+                                             since, lr.offset + page.records.size()));
       }
       body += fmt::format(R"(,"links":{{"next":{}}}}})", next);
       break;
     }
-    case Style::link_header: {
+    case Style::link_header:
       body += '}';
       // rel="first" comes first, so a client that takes the first link loops forever.
-      std::string link = fmt::format(R"(<{}/link_header/contacts?per_page={}{}&page=1>; rel="first")", base,
-                                     lp.size, since_part);
+      link_header =
+          fmt::format(R"(<{}/link_header/contacts?per_page={}{}&page=1>; rel="first")", base, lr.size, since);
       if (page.more)
-        link += fmt::format(R"(, <{}/link_header/contacts?per_page={}{}&page={}>; rel="next")", base, lp.size,
-                            since_part, page_no + 1);
-      headers.emplace_back("Link", std::move(link));
+        link_header += fmt::format(R"(, <{}/link_header/contacts?per_page={}{}&page={}>; rel="next")", base,
+                                   lr.size, since, lr.page_no + 1);
       break;
-    }
     case Style::cursor: {
       std::string next = "null";
       if (page.more && !page.records.empty()) {
@@ -260,7 +259,7 @@ ServerResponse RestDialect::handle(const ServerRequest& req) const {
     }
   }
   auto resp = ServerResponse::json(200, std::move(body));
-  for (auto& h : headers) resp.headers.push_back(std::move(h));
+  if (!link_header.empty()) resp.headers.emplace_back("Link", std::move(link_header));
   return resp;
 }
 

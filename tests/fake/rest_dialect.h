@@ -11,11 +11,14 @@
 // Immutable after construction; thread-safe (reads the Dataset, which locks).
 #pragma once
 
+#include <climits>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/result.h"
 #include "fake/dataset.h"
 #include "fake/dialect.h"
 
@@ -51,7 +54,19 @@ class RestDialect final : public Dialect {
 
  private:
   enum class Style { page, offset, next_url, link_header, cursor };
+  // A list request's parameters, validated.
+  struct ListRequest {
+    Style style = Style::page;
+    int64_t since_ms = INT64_MIN;
+    std::optional<std::string_view> since_raw;  // as given, for next links
+    size_t size = 0;                            // the effective page size
+    uint64_t page_no = 1;
+    uint64_t offset = 0;
+    std::optional<OrderKey> after;
+  };
   static std::optional<Style> style_of(std::string_view path);
+  Result<ListRequest> parse(const ServerRequest& req, Style style) const;
+  ServerResponse render(const ListRequest& lr, const ListPage& page) const;
 
   const Dataset& data_;
   const RestOptions options_;
