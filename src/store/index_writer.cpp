@@ -179,6 +179,27 @@ Status IndexWriter::lookup(int64_t source_id, const std::vector<Record>& records
   }
 }
 
+namespace {
+
+// Binds kind … merged_into, the columns insert and update share, from parameter `first` on.
+void bind_content(SQLite::Statement& s, int first, const Record& r, const unsigned char* hash,
+                  int64_t now_ms) {
+  int i = first;
+  s.bind(i++, to_string(r.kind));
+  for (const std::string* text : {&r.name, &r.given_name, &r.family_name, &r.email, &r.phone,
+                                  &r.company, &r.national_id})
+    s.bindNoCopy(i++, *text);
+  s.bind(i++, static_cast<int64_t>(to_ms(r.remote_updated_at)));
+  s.bindNoCopy(i++, r.web_url);
+  s.bindNoCopy(i++, r.extra);
+  s.bind(i++, hash, 16);
+  s.bind(i++, now_ms);
+  if (r.deleted) s.bind(i++, now_ms); else s.bind(i++);
+  s.bindNoCopy(i++, r.merged_into);
+}
+
+}  // namespace
+
 void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w) {
   const Record& r = *w.record;
   unsigned char hash[16];
@@ -191,42 +212,14 @@ void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w) {
     s.bind(1, page.source_id);
     s.bindNoCopy(2, r.external_id);
     s.bindNoCopy(3, page.crm_type.data(), static_cast<int>(page.crm_type.size()));
-    s.bind(4, to_string(r.kind));
-    s.bindNoCopy(5, r.name);
-    s.bindNoCopy(6, r.given_name);
-    s.bindNoCopy(7, r.family_name);
-    s.bindNoCopy(8, r.email);
-    s.bindNoCopy(9, r.phone);
-    s.bindNoCopy(10, r.company);
-    s.bindNoCopy(11, r.national_id);
-    s.bind(12, static_cast<int64_t>(to_ms(r.remote_updated_at)));
-    s.bindNoCopy(13, r.web_url);
-    s.bindNoCopy(14, r.extra);
-    s.bind(15, hash, 16);
-    s.bind(16, now_ms);
-    if (r.deleted) s.bind(17, now_ms); else s.bind(17);
-    s.bindNoCopy(18, r.merged_into);
+    bind_content(s, 4, r, hash, now_ms);
     s.exec();
     row_id = db_->getLastInsertRowid();
   } else {
     auto& s = st_->update;
     s.reset();
     s.bind(1, row_id);
-    s.bind(2, to_string(r.kind));
-    s.bindNoCopy(3, r.name);
-    s.bindNoCopy(4, r.given_name);
-    s.bindNoCopy(5, r.family_name);
-    s.bindNoCopy(6, r.email);
-    s.bindNoCopy(7, r.phone);
-    s.bindNoCopy(8, r.company);
-    s.bindNoCopy(9, r.national_id);
-    s.bind(10, static_cast<int64_t>(to_ms(r.remote_updated_at)));
-    s.bindNoCopy(11, r.web_url);
-    s.bindNoCopy(12, r.extra);
-    s.bind(13, hash, 16);
-    s.bind(14, now_ms);
-    if (r.deleted) s.bind(15, now_ms); else s.bind(15);
-    s.bindNoCopy(16, r.merged_into);
+    bind_content(s, 2, r, hash, now_ms);
     s.exec();
   }
   if (page.seen) page.seen->add(row_id);
