@@ -1,6 +1,15 @@
 // HttpServer on libmicrohttpd: internal epoll polling with a thread pool. Every MHD
-// callback below runs on a pool thread; the only shared state they touch is the
-// immutable options, the handler (which must be thread-safe) and the log buffer (mutex).
+// callback below runs on a pool thread; the shared state they touch is the immutable
+// options, the handler (which must be thread-safe), the log buffer and the set of
+// waiting deferred requests (each behind a mutex).
+//
+// Deferred answers (long-polls) use MHD's suspend/resume: the access handler suspends
+// the connection, DeferredResponse::complete() resumes it from any thread, and MHD then
+// calls the access handler again, which sends the answer. Two rules of libmicrohttpd
+// shape the code: a suspended connection is never closed by MHD (it does not watch its
+// socket and does not time it out), so the MHD_Connection pointer stays valid until it
+// is resumed; and MHD_stop_daemon() must not run while a connection is suspended, so
+// stop() resumes every waiting request first and lets no new one suspend.
 #include "api/http_server.h"
 
 #include <arpa/inet.h>
@@ -13,11 +22,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace crm {
 
@@ -45,6 +56,75 @@ ServerResponse ServerResponse::json(int status, std::string body) {
   r.body = std::move(body);
   return r;
 }
+
+ServerResponse ServerResponse::later(std::shared_ptr<DeferredResponse> deferred) {
+  ServerResponse r;
+  r.deferred = std::move(deferred);
+  return r;
+}
+
+bool DeferredResponse::complete(ServerResponse response) { return finish(std::move(response), {}); }
+
+bool DeferredResponse::complete_with(std::function<ServerResponse()> produce) {
+  if (!produce) return false;
+  return finish({}, std::move(produce));
+}
+
+bool DeferredResponse::done() const {
+  std::lock_guard lock(mu_);
+  return phase_ != Phase::waiting;
+}
+
+bool DeferredResponse::finish(ServerResponse response, std::function<ServerResponse()> produce) {
+  std::lock_guard lock(mu_);
+  if (phase_ != Phase::waiting) return false;
+  response_ = std::move(response);
+  produce_ = std::move(produce);
+  phase_ = Phase::ready;
+  // Under mu_: the connection cannot have been resumed by anyone else, and MHD never
+  // frees a suspended connection (see the top of this file).
+  if (suspended_) {
+    MHD_resume_connection(suspended_);
+    suspended_ = nullptr;
+  }
+  return true;
+}
+
+// The server's side of a DeferredResponse (a friend of it).
+struct DeferredAccess {
+  using Phase = DeferredResponse::Phase;
+
+  // What the handler said to answer, once the deferred response is ready.
+  struct Answer {
+    ServerResponse response;
+    std::function<ServerResponse()> produce;
+  };
+
+  // True (and `out` filled) when the answer is ready; then nobody else will take it.
+  static bool take(DeferredResponse& d, Answer& out) {
+    std::lock_guard lock(d.mu_);
+    if (d.phase_ != Phase::ready) return false;
+    d.phase_ = Phase::taken;
+    out.response = std::move(d.response_);
+    out.produce = std::move(d.produce_);
+    return true;
+  }
+
+  // Suspends `c` until `d` is completed, unless it already is (then false) or
+  // `may_wait` refuses (the server is stopping: then `d` is dropped, and false).
+  template <class MayWait>
+  static bool suspend_until_done(DeferredResponse& d, MHD_Connection* c, MayWait&& may_wait) {
+    std::lock_guard lock(d.mu_);
+    if (d.phase_ != Phase::waiting) return false;
+    if (!may_wait()) {
+      d.phase_ = Phase::dropped;
+      return false;
+    }
+    d.suspended_ = c;
+    MHD_suspend_connection(c);
+    return true;
+  }
+};
 
 namespace {
 
@@ -77,6 +157,8 @@ struct RequestState {
   std::string body;
   bool too_large = false;
   bool responded = false;
+  std::shared_ptr<DeferredResponse> deferred;  // set while the request waits for it
+  DeferredResponse* counted = nullptr;  // its key in Impl::waiting, until the request completes
 };
 
 // Serves a body generated piece by piece (ServerResponse::stream).
@@ -178,6 +260,13 @@ struct HttpServer::Impl {
   std::mutex log_mu;
   std::string last_log;
 
+  // Deferred requests not completed yet: suspended, or resumed and sending their answer
+  // (stop() waits for those to finish). Lock order: a DeferredResponse's mutex, then wait_mu.
+  mutable std::mutex wait_mu;
+  std::condition_variable drained;
+  std::unordered_map<DeferredResponse*, std::shared_ptr<DeferredResponse>> waiting;
+  bool stopping = false;  // no request may start waiting any more
+
   static void log(void* cls, const char* format, va_list ap) {
     auto* self = static_cast<Impl*>(cls);
     char buf[512];
@@ -188,9 +277,63 @@ struct HttpServer::Impl {
     self->last_log = std::move(line);
   }
 
-  static void completed(void*, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
-    delete static_cast<RequestState*>(*con_cls);
+  static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
+    auto* st = static_cast<RequestState*>(*con_cls);
+    if (st && st->counted) static_cast<Impl*>(cls)->forget(st->counted);
+    delete st;
     *con_cls = nullptr;
+  }
+
+  void forget(DeferredResponse* d) {
+    std::lock_guard lock(wait_mu);
+    if (waiting.erase(d) > 0 && waiting.empty()) drained.notify_all();
+  }
+
+  static ServerResponse shutting_down() {
+    return error_response(503, "shutting_down", "the server is shutting down");
+  }
+
+  static ServerResponse run_producer(const std::function<ServerResponse()>& produce) {
+    try {
+      return produce();
+    } catch (const std::exception& e) {
+      return error_response(500, "internal", fmt::format("internal error: {}", e.what()));
+    } catch (...) {
+      return error_response(500, "internal", "internal error");
+    }
+  }
+
+  // Sends `resp`, or, when it is deferred, suspends the connection until it is ready.
+  MHD_Result answer(MHD_Connection* c, RequestState* st, ServerResponse resp) {
+    // A deferred answer may be ready at once, and a producer may defer again: bounded.
+    for (int hop = 0; resp.deferred; ++hop) {
+      if (hop == 16) return send_response(c, error_response(500, "internal", "deferred answers loop"));
+      std::shared_ptr<DeferredResponse> d = std::move(resp.deferred);
+      bool suspended = DeferredAccess::suspend_until_done(*d, c, [&] {
+        std::lock_guard lock(wait_mu);
+        if (stopping) return false;
+        if (st->counted) waiting.erase(st->counted);  // a producer deferred again
+        waiting.emplace(d.get(), d);
+        return true;
+      });
+      if (suspended) {
+        st->counted = d.get();
+        st->deferred = std::move(d);
+        return MHD_YES;
+      }
+      DeferredAccess::Answer a;
+      if (!DeferredAccess::take(*d, a)) return send_response(c, shutting_down());  // dropped
+      resp = a.produce ? run_producer(a.produce) : std::move(a.response);
+    }
+    return send_response(c, std::move(resp));
+  }
+
+  // The access handler's call after MHD resumed a waiting request.
+  MHD_Result resumed(MHD_Connection* c, RequestState* st) {
+    std::shared_ptr<DeferredResponse> d = std::move(st->deferred);  // still counted until completed
+    DeferredAccess::Answer a;
+    if (!DeferredAccess::take(*d, a)) return MHD_NO;  // cannot happen: resumed means ready
+    return answer(c, st, a.produce ? run_producer(a.produce) : std::move(a.response));
   }
 
   static MHD_Result access(void* cls, MHD_Connection* c, const char* url, const char* method,
@@ -227,6 +370,7 @@ struct HttpServer::Impl {
       *upload_data_size = 0;
       return MHD_YES;
     }
+    if (st->deferred) return self->resumed(c, st);
     if (st->responded) return MHD_YES;
     st->responded = true;
     if (st->too_large) return send_response(c, self->too_large());
@@ -247,7 +391,7 @@ struct HttpServer::Impl {
     } catch (...) {
       resp = error_response(500, "internal", "internal error");
     }
-    return send_response(c, std::move(resp));
+    return self->answer(c, st, std::move(resp));
   }
 
   ServerResponse too_large() const {
@@ -267,7 +411,12 @@ HttpServer::~HttpServer() { stop(); }
 Status HttpServer::start() {
   if (impl_->daemon) return Error::internal("http server: already started");
   const auto& o = impl_->options;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                   MHD_ALLOW_SUSPEND_RESUME;
+  {
+    std::lock_guard lock(impl_->wait_mu);
+    impl_->stopping = false;
+  }
 
   sockaddr_in v4{};
   sockaddr_in6 v6{};
@@ -288,12 +437,13 @@ Status HttpServer::start() {
   auto timeout_s = static_cast<unsigned>((std::max<int64_t>(o.connection_timeout.count(), 0) + 999) / 1000);
   impl_->daemon = MHD_start_daemon(
       flags, o.port, nullptr, nullptr, &Impl::access, impl_.get(),  //
+      MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, impl_.get(),  // first: later options may log
       MHD_OPTION_SOCK_ADDR, addr,                                    //
       MHD_OPTION_THREAD_POOL_SIZE, std::max(1u, o.threads),          //
       MHD_OPTION_CONNECTION_LIMIT, std::max(1u, o.connection_limit),  //
       MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,                       //
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::completed, nullptr,         //
-      MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, impl_.get(),            //
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, std::max<size_t>(o.max_header_bytes, 4096),  //
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::completed, impl_.get(),    //
       MHD_OPTION_END);
   if (!impl_->daemon) {
     std::lock_guard lock(impl_->log_mu);
@@ -304,10 +454,31 @@ Status HttpServer::start() {
 }
 
 void HttpServer::stop() {
-  if (impl_ && impl_->daemon) {
-    MHD_stop_daemon(impl_->daemon);
-    impl_->daemon = nullptr;
+  if (!impl_ || !impl_->daemon) return;
+  Impl& im = *impl_;
+  // No request may start waiting now; those waiting get their 503 (which resumes them),
+  // and have a moment to send it. After this, no connection is suspended.
+  std::vector<std::shared_ptr<DeferredResponse>> to_answer;
+  {
+    std::lock_guard lock(im.wait_mu);
+    im.stopping = true;
+    for (const auto& [ptr, d] : im.waiting) to_answer.push_back(d);
   }
+  for (const auto& d : to_answer) d->complete(Impl::shutting_down());
+  to_answer.clear();
+  {
+    std::unique_lock lock(im.wait_mu);
+    im.drained.wait_for(lock, im.options.stop_grace, [&] { return im.waiting.empty(); });
+  }
+  MHD_stop_daemon(im.daemon);
+  im.daemon = nullptr;
+  std::lock_guard lock(im.wait_mu);
+  im.waiting.clear();
+}
+
+size_t HttpServer::waiting() const {
+  std::lock_guard lock(impl_->wait_mu);
+  return impl_->waiting.size();
 }
 
 uint16_t HttpServer::port() const {

@@ -3,13 +3,16 @@
 // keep-alive clients and slow requests do not starve others (design.md, "The read-only
 // HTTP API").
 //
-// The handler is called on pool threads, concurrently: it must be thread-safe.
+// The handler is called on pool threads, concurrently: it must be thread-safe. A handler
+// that answers later (a long-poll) returns a DeferredResponse: the connection is then
+// suspended and holds no thread until the answer is given, from any thread.
 // Owned by whoever serves; start() once, stop() (or the destructor) once.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,7 +22,11 @@
 #include "core/result.h"
 #include "core/time.h"
 
+struct MHD_Connection;
+
 namespace crm {
+
+class DeferredResponse;
 
 struct ServerRequest {
   std::string method;
@@ -50,7 +57,44 @@ struct ServerResponse {
   // is closed mid-body.
   std::function<bool(std::string& out)> stream;
 
+  // Set when the answer comes later: every other field is then ignored, and the
+  // connection waits (suspended, holding no thread) until `deferred` is completed.
+  std::shared_ptr<DeferredResponse> deferred;
+
   static ServerResponse json(int status, std::string body);
+  static ServerResponse later(std::shared_ptr<DeferredResponse> deferred);
+};
+
+// The answer to a request that a handler gives later (long-polls). The handler creates it
+// (std::make_shared<DeferredResponse>()), keeps a reference for whoever will answer, and
+// returns ServerResponse::later(it). Completing it, from any thread, resumes the
+// connection and sends the answer. Thread-safe; shared by the server and the answerer.
+//
+// Only the first completion counts: later ones, and completions after the server
+// stopped, return false and do nothing. HttpServer::stop() answers the requests still
+// waiting with 503 before it closes their connections. While a request waits, the server
+// does not notice a client that went away (libmicrohttpd does not watch suspended
+// sockets): the answer then goes to a closed socket and is dropped, so bound every wait.
+class DeferredResponse {
+ public:
+  bool complete(ServerResponse response);
+  // Like complete(), but the answer is built on a server thread when the connection
+  // resumes: for answers that need per-thread resources (the API's database readers).
+  // `produce` may itself return a deferred response: the request then waits again.
+  bool complete_with(std::function<ServerResponse()> produce);
+  // True once completed (or given up at stop()).
+  bool done() const;
+
+ private:
+  friend struct DeferredAccess;  // http_server.cpp: the server's side of the handshake
+  enum class Phase { waiting, ready, taken, dropped };
+  bool finish(ServerResponse response, std::function<ServerResponse()> produce);
+
+  mutable std::mutex mu_;
+  Phase phase_ = Phase::waiting;
+  ServerResponse response_;
+  std::function<ServerResponse()> produce_;
+  ::MHD_Connection* suspended_ = nullptr;  // the connection waiting for this answer
 };
 
 using ServerHandler = std::function<ServerResponse(const ServerRequest&)>;
@@ -61,7 +105,12 @@ struct HttpServerOptions {
   unsigned threads = 4;
   unsigned connection_limit = 512;
   size_t max_body_bytes = 1 << 20;  // larger requests get 413
-  Millis connection_timeout = std::chrono::seconds(60);
+  // Memory per connection for the request line and headers (and write buffers): longer
+  // headers get 431 (or, past what an error answer needs, a closed connection).
+  size_t max_header_bytes = 32 * 1024;
+  Millis connection_timeout = std::chrono::seconds(60);  // idle keep-alive connections
+  // How long stop() lets the requests still waiting send their 503 before it closes them.
+  Millis stop_grace = std::chrono::seconds(2);
 };
 
 class HttpServer {
@@ -72,8 +121,12 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   Status start();
+  // Answers the deferred requests still waiting with 503 (shutting_down), then closes
+  // every connection. Idempotent.
   void stop();
   uint16_t port() const;  // the bound port, after start()
+  // Deferred requests waiting for their answer right now (for tests and metrics).
+  size_t waiting() const;
 
  private:
   struct Impl;

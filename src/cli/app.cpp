@@ -6,6 +6,7 @@
 #include "cli/check_command.h"
 #include "cli/commands.h"
 #include "core/log.h"
+#include "daemon/daemon.h"
 
 namespace crm {
 
@@ -16,6 +17,10 @@ int run_cli(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "debug | info | warn | error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  std::string run_config;
+  auto* run = app.add_subcommand("run", "Run the daemon: scheduler and read-only HTTP API");
+  run->add_option("--config,-c", run_config, "Configuration file")->required();
 
   std::string check_config;
   auto* check = app.add_subcommand("check", "Validate a configuration file");
@@ -48,6 +53,7 @@ int run_cli(int argc, char** argv) {
                 : log_level == "warn" ? LogLevel::warn
                 : log_level == "error" ? LogLevel::error
                                        : LogLevel::info);
+  if (*run) return run_daemon(run_config);
   if (*check) return run_check(check_config, std::cout, std::cerr);
   if (*sync) return run_sync(sync_args);
   if (*status) return run_status(status_config);

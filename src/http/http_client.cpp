@@ -413,6 +413,14 @@ AttemptResult HttpClient::Impl::perform(const PreparedRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.response.headers);
 
+  // A shutdown abandons a request in flight (a CRM that hangs must not hold SIGTERM up
+  // for a whole timeout); libcurl calls this about once a second and on every transfer.
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &sleeper);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION,
+                   +[](void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+                     return static_cast<const Sleeper*>(p)->stopped() ? 1 : 0;
+                   });
   out.code = curl_easy_perform(curl);
   if (out.code != CURLE_OK)
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &out.os_errno);
@@ -431,6 +439,7 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
     if (limiter && !limiter->acquire(sleeper)) return Error::transient(kInterrupted);
     ++stats.requests;
     AttemptResult result = perform(request);
+    if (result.code == CURLE_ABORTED_BY_CALLBACK) return Error::transient(kInterrupted);
     const bool last = attempt >= max_attempts;
     Millis wait{0};
     if (result.code == CURLE_OK) {

@@ -15,6 +15,8 @@ class Sleeper {
   virtual ~Sleeper() = default;
   // Returns false when woken early by stop(): the caller should give up.
   virtual bool sleep_for(Millis d) = 0;
+  // True once a shutdown began: requests in flight are abandoned at the next chance.
+  virtual bool stopped() const { return false; }
 };
 
 // Really waits; stop() wakes every waiter and makes later waits return false at once.
@@ -22,7 +24,7 @@ class RealSleeper final : public Sleeper {
  public:
   bool sleep_for(Millis d) override;
   void stop();
-  bool stopped() const { return stopped_.load(); }
+  bool stopped() const override { return stopped_.load(); }
 
  private:
   std::mutex mu_;

@@ -62,9 +62,56 @@ struct IndexWriter::Statements {
                   "WHERE id = ?1"),
         find_live(db,
                   "SELECT id FROM records WHERE source_id = ?1 AND external_id = ?2 "
-                  "AND deleted_ms IS NULL") {}
+                  "AND deleted_ms IS NULL"),
+        fts_unindex(db,
+                    "INSERT INTO records_fts (records_fts, rowid, name, email, company) "
+                    "SELECT 'delete', id, name, email, company FROM records "
+                    "WHERE id IN (SELECT value FROM json_each(?1))"),
+        fts_index(db,
+                  "INSERT INTO records_fts (rowid, name, email, company) "
+                  "SELECT id, name, email, company FROM records "
+                  "WHERE id IN (SELECT value FROM json_each(?1))") {}
 
   SQLite::Statement lookup, insert, update, change, cursor, run_counts, tombstone, find_live;
+
+  // The search index (records_fts, sql/0002_search.sql) follows the records a page
+  // writes, in the page's transaction and batched: one statement per page takes the
+  // OLD values of the rows the page updates out of it (an external-content FTS5 table
+  // must be told exactly what it indexed, so this runs before the rows change), one
+  // puts the current values of every written row in. A per-row trigger would cost 4x
+  // (design.md "Performance notes"). Tombstones change no indexed column: they stay
+  // indexed, and queries filter them.
+  void unindex_updated(const std::vector<RecordWrite>& writes) {
+    fts_written.clear();
+    fts_updated.clear();
+    for (const auto& w : writes)
+      if (w.row_id != 0) append_id(fts_updated, w.row_id);
+    if (fts_updated.empty()) return;
+    fts_updated += ']';
+    run_with_ids(fts_unindex, fts_updated);
+  }
+  void note_written(int64_t row_id) { append_id(fts_written, row_id); }
+  void index_written() {
+    if (fts_written.empty()) return;
+    fts_written += ']';
+    run_with_ids(fts_index, fts_written);
+    fts_written.clear();
+  }
+
+  SQLite::Statement fts_unindex, fts_index;
+  std::string fts_updated, fts_written;  // JSON arrays of row ids, reused page after page
+
+ private:
+  static void append_id(std::string& json, int64_t id) {
+    json += json.empty() ? '[' : ',';
+    json += std::to_string(id);
+  }
+  static void run_with_ids(SQLite::Statement& s, const std::string& ids_json) {
+    s.reset();
+    s.bindNoCopy(1, ids_json);
+    s.exec();
+    s.reset();
+  }
 };
 
 IndexWriter::IndexWriter(std::unique_ptr<SQLite::Database> db)
@@ -224,6 +271,7 @@ void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w) {
   }
   if (page.seen) page.seen->add(row_id);
   add_change(page, row_id, w.op);
+  st_->note_written(row_id);
 }
 
 void IndexWriter::add_change(const PageCommit& page, int64_t row_id, ChangeOp op) {
@@ -235,6 +283,12 @@ void IndexWriter::add_change(const PageCommit& page, int64_t row_id, ChangeOp op
   c.bind(4, static_cast<int64_t>(to_ms(page.now)));
   c.bind(5, page.run_id);
   c.exec();
+  last_change_seq_ = db_->getLastInsertRowid();
+}
+
+void IndexWriter::set_notifier(ChangeNotifier* notifier) {
+  notifier_ = notifier;
+  if (notifier_) notifier_->notify(db_->execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64());
 }
 
 void IndexWriter::tombstone(const PageCommit& page, int64_t row_id, const std::string& merged_into,
@@ -297,9 +351,12 @@ void IndexWriter::apply_end(const PageCommit& page) {
 }
 
 Status IndexWriter::commit(const PageCommit& page) {
+  last_change_seq_ = 0;
   try {
     SQLite::Transaction tx(*db_);
+    st_->unindex_updated(page.writes);
     for (const auto& w : page.writes) write_record(page, w);
+    st_->index_written();
     if (page.end) {
       apply_end(page);
     } else {
@@ -327,6 +384,7 @@ Status IndexWriter::commit(const PageCommit& page) {
       u.exec();
     }
     tx.commit();
+    if (notifier_ && last_change_seq_ > 0) notifier_->notify(last_change_seq_);
     return {};
   } catch (const std::exception& e) {
     // The transaction rolled back: nothing of this page is in the index.

@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "core/sync_mode.h"
 #include "core/time.h"
+#include "store/change_notifier.h"
 #include "store/seen_set.h"
 
 namespace crm {
@@ -95,6 +96,8 @@ class IndexWriter {
   Status commit(const PageCommit& page);
 
   SQLite::Database& db() { return *db_; }
+  // Told the feed's last seq after every commit that appended change rows (and once now).
+  void set_notifier(ChangeNotifier* notifier);
 
  private:
   explicit IndexWriter(std::unique_ptr<SQLite::Database> db);
@@ -108,6 +111,8 @@ class IndexWriter {
   struct Statements;
   std::unique_ptr<Statements> st_;
   std::string ids_json_;  // reused buffer for lookup()
+  ChangeNotifier* notifier_ = nullptr;
+  int64_t last_change_seq_ = 0;  // set by add_change within the current commit
 };
 
 }  // namespace crm

@@ -57,12 +57,19 @@ double seconds_between(TimePoint a, TimePoint b) {
 }  // namespace
 
 SyncRun::SyncRun(const SourceConfig& source, std::string crm_type, Connector& connector,
-                 IndexWriter& writer, const Clock& clock)
+                 IndexWriter& writer, const Clock& clock, std::timed_mutex* writer_mutex)
     : source_(source), crm_type_(std::move(crm_type)), connector_(connector), writer_(writer),
-      clock_(clock) {}
+      clock_(clock), writer_mutex_(writer_mutex) {}
 
 RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
                         const std::atomic<bool>* stop) {
+  // Every use of the writer goes through `locked`, so that runs of other sources can
+  // share it; fetching never holds the lock.
+  auto locked = [this](auto&& fn) {
+    if (!writer_mutex_) return fn();
+    std::lock_guard lock(*writer_mutex_);
+    return fn();
+  };
   RunSummary summary;
   const TimePoint started = clock_.now();
   auto fail_early = [&](const Error& e) {
@@ -72,9 +79,10 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
     return summary;
   };
 
-  auto src = writer_.ensure_source(source_.name, source_.type, started);
+  auto src = locked([&] { return writer_.ensure_source(source_.name, source_.type, started); });
   if (!src) return fail_early(src.error());
-  if (auto st = writer_.fail_abandoned_runs(src->id, started); !st) return fail_early(st.error());
+  if (auto st = locked([&] { return writer_.fail_abandoned_runs(src->id, started); }); !st)
+    return fail_early(st.error());
 
   const auto& cfg = source_.settings;
   bool full = force_full || !src->watermark || !src->last_full ||
@@ -83,11 +91,11 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
 
   long live_before = 0;
   if (full) {
-    auto n = writer_.count_live(src->id);
+    auto n = locked([&] { return writer_.count_live(src->id); });
     if (!n) return fail_early(n.error());
     live_before = *n;
   }
-  auto run_id = writer_.begin_run(src->id, summary.mode, started);
+  auto run_id = locked([&] { return writer_.begin_run(src->id, summary.mode, started); });
   if (!run_id) return fail_early(run_id.error());
   summary.run_id = *run_id;
   log_info("source={} run={} msg=\"{} run started\"", source_.name, summary.run_id,
@@ -149,17 +157,18 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
       pending = std::async(std::launch::async, fetch, cursor);
     }
 
-    if (auto st = writer_.lookup(src->id, page->records, stored); !st) {
-      error = st.error().message;
-    } else {
+    Status st = locked([&]() -> Status {
+      if (auto s = writer_.lookup(src->id, page->records, stored); !s) return s;
       diff.compute(*page, stored, counts, commit.seen, writes);
       commit.writes = std::move(writes);
       commit.next_token = page->next;
       commit.now = clock_.now();
       commit.end = nullptr;
-      if (auto st2 = writer_.commit(commit); !st2) error = st2.error().message;
+      Status s = writer_.commit(commit);
       writes = std::move(commit.writes);
-    }
+      return s;
+    });
+    if (!st) error = st.error().message;
     if (progress) progress(counts, seconds_between(started, clock_.now()));
     if (!error.empty() || !more) {
       if (more) pending.wait();
@@ -209,7 +218,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
   commit.next_token.reset();
   commit.now = clock_.now();
   commit.end = &end;
-  if (auto st = writer_.commit(commit); !st) {
+  if (auto st = locked([&] { return writer_.commit(commit); }); !st) {
     end.status = RunStatus::failed;
     end.error = st.error().message;
   }

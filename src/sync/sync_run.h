@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "config/config.h"
@@ -39,8 +40,10 @@ constexpr long kMaxPagesPerRun = 1'000'000;
 
 class SyncRun {
  public:
+  // `writer_mutex`, when given, is held around every use of the writer: the daemon runs
+  // several sources at once over its one writer connection.
   SyncRun(const SourceConfig& source, std::string crm_type, Connector& connector,
-          IndexWriter& writer, const Clock& clock);
+          IndexWriter& writer, const Clock& clock, std::timed_mutex* writer_mutex = nullptr);
 
   // `stop`, when set, is checked between pages: the page in hand is committed, then the
   // run ends as failed ("interrupted") without moving the watermark.
@@ -53,6 +56,7 @@ class SyncRun {
   Connector& connector_;
   IndexWriter& writer_;
   const Clock& clock_;
+  std::timed_mutex* writer_mutex_;
 };
 
 }  // namespace crm

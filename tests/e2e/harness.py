@@ -220,3 +220,87 @@ def assert_index_equals_truth(test, ws, fake, source):
 
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
+
+
+def free_port():
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    """`crm-index run` as a child process, with its API on a free loopback port."""
+
+    def __init__(self, ws, env=None):
+        self.ws = ws
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.log_path = os.path.join(ws.dir, f"daemon-{time.monotonic_ns()}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([CRM_INDEX, "run", "--config", ws.config], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=full_env)
+
+    def wait_ready(self, port, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited with {self.proc.returncode}: {self.output()}")
+            try:
+                status, _, _ = http_get(port, "/readyz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"daemon not ready in {timeout}s: {self.output()}")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+        return self.proc.returncode
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()[-5000:]
+
+
+def http_get(port, path, headers=None, method="GET", timeout=30):
+    """(status, headers, body) for a request to 127.0.0.1:port; never raises on 4xx/5xx."""
+    import http.client
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        con.request(method, path, headers=headers or {})
+        resp = con.getresponse()
+        body = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+    finally:
+        con.close()
+
+
+def get_json(port, path, headers=None, timeout=30):
+    status, hdrs, body = http_get(port, path, headers, timeout=timeout)
+    return status, json.loads(body) if body else None
+
+
+def wait_until(predicate, timeout, what, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

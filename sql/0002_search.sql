@@ -1,0 +1,28 @@
+-- crm-index schema, version 2: what the read-only API needs to search and list fast.
+
+-- Full-text search over name, email and company (GET /v1/records?q= and ?email=).
+-- unicode61 with remove_diacritics 2 folds case and combining accents: "zoe" finds
+-- "Zoë" ("Ł", "Ø", "ß" are letters of their own to it, not accented ones).
+-- External content: the index holds only tokens; the text stays in records
+-- (content_rowid = records.id), so the table costs about a quarter of the file instead of
+-- a second copy of three columns. IndexWriter::commit keeps it current, batched per page in
+-- the page's own transaction (a per-row trigger is 4x slower: design.md "Performance
+-- notes"). Because the index must be told the OLD values to forget them, every change to
+-- records.name, email or company must go through IndexWriter::commit.
+CREATE VIRTUAL TABLE records_fts USING fts5(
+  name, email, company,
+  content = 'records', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+-- An index written by version 1 gets its search index in one pass.
+INSERT INTO records_fts (records_fts) VALUES ('rebuild');
+
+-- Per-source lists in row id order (GET /v1/records?source=, keyset pagination) and
+-- the live / deleted counts of /v1/sources and /metrics, from the index alone. Rows are
+-- appended in id order within a source, so a sync pays little for it.
+CREATE INDEX records_by_source_live ON records(source_id, deleted_ms);
+
+-- No B-tree index on email: a case-insensitive email index costs a first sync of a
+-- million records 4-5x its time (every insert lands on a random page of it, and every
+-- page's transaction rewrites those pages). Email lookups use the search index above to
+-- find candidates instead, then compare exactly (api_queries.cpp).

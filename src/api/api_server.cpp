@@ -1,0 +1,183 @@
+// ApiServer: the read-only API on HttpServer. Every request passes the same gate, in
+// this order: token (all routes but /healthz) → route (404) → method (405) → the route's
+// handler (handlers.h), and every answer leaves through finish(): request metrics,
+// ETag and If-None-Match (304). HEAD is GET without the body (libmicrohttpd sends the
+// headers, Content-Length included, and drops the body).
+#include "api/api_server.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <charconv>
+
+#include "api/api_errors.h"
+#include "api/bearer_auth.h"
+#include "api/change_waiters.h"
+#include "api/etag.h"
+#include "api/handlers.h"
+#include "api/http_server.h"
+#include "api/query_params.h"
+#include "api/reader_pool.h"
+#include "api/router.h"
+
+namespace crm {
+namespace {
+
+// "127.0.0.1:8787", "[::1]:8787", "localhost:0" is refused: HttpServer wants a literal.
+Checked<std::pair<std::string, uint16_t>> split_listen(std::string_view listen) {
+  std::string_view host, port;
+  if (listen.starts_with('[')) {
+    size_t close = listen.find("]:");
+    if (close == std::string_view::npos) return ApiError{400, "config", "expected [v6-address]:port"};
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return ApiError{400, "config", "expected host:port"};
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
+    return ApiError{400, "config", fmt::format("'{}' is not a port", port)};
+  return std::pair<std::string, uint16_t>(std::string(host), static_cast<uint16_t>(n));
+}
+
+bool is_get_or_head(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
+ServerResponse simple_json(int status, std::string_view body) {
+  return ServerResponse::json(status, std::string(body));
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ApiOptions options;
+  ReaderPool readers;
+  ChangeWaiters waiters;
+  ApiDeps deps;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<HttpServer> http;  // last: stopped and destroyed before the rest
+
+  Impl(ApiOptions o, std::string db_path, const SchedulerView& scheduler, ChangeNotifier& changes,
+       Metrics& metrics, const Clock& clock)
+      : options(std::move(o)),
+        readers(std::move(db_path)),
+        waiters(changes),
+        deps{readers, scheduler, changes, waiters, metrics, clock, {}, {}} {}
+
+  ServerResponse handle(const ServerRequest& req) {
+    auto started = std::chrono::steady_clock::now();
+    RouteMatch route = match_route(req.path);
+    Finish finish = [this, pattern = route.pattern, started,
+                     inm = std::string(req.header("if-none-match"))](ServerResponse r) {
+      return finalize(std::move(r), pattern, started, inm);
+    };
+    if (route.route != Route::healthz && !options.token.empty() &&
+        !bearer_token_matches(req.header("authorization"), options.token)) {
+      auto r = error_response({401, "unauthorized", "this API needs \"Authorization: Bearer <token>\""});
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crm-index\"");
+      return finish(std::move(r));
+    }
+    if (route.route == Route::unknown)
+      return finish(error_response(ApiError::not_found(fmt::format("no route {}", req.path))));
+    if (!is_get_or_head(req.method)) {
+      auto r = error_response({405, "method_not_allowed", "this API is read-only: GET or HEAD"});
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return finish(std::move(r));
+    }
+    if (route.route == Route::changes) return handle_changes(deps, req, finish);
+    return finish(dispatch(req, route));
+  }
+
+  ServerResponse dispatch(const ServerRequest& req, const RouteMatch& route) {
+    switch (route.route) {
+      case Route::healthz: {
+        auto p = QueryParams::parse(req.query, {});
+        return p ? simple_json(200, R"({"status":"ok"})") : error_response(p.error());
+      }
+      case Route::readyz: {
+        auto p = QueryParams::parse(req.query, {});
+        if (!p) return error_response(p.error());
+        if (ready.load()) return simple_json(200, R"({"status":"ready"})");
+        return error_response({503, "not_ready", "starting: migrations or the scheduler are not up yet"});
+      }
+      case Route::metrics: return handle_metrics(deps, req);
+      case Route::sources: return handle_sources(deps, req);
+      case Route::records: return handle_records(deps, req);
+      case Route::record: return handle_record(deps, req, route);
+      case Route::changes:
+      case Route::unknown: break;
+    }
+    return error_response(ApiError::not_found("no such route"));
+  }
+
+  // Every answer: a weak ETag on the /v1 JSON answers (304 when the client has it),
+  // then the request is counted under its route pattern.
+  ServerResponse finalize(ServerResponse r, std::string_view pattern,
+                          std::chrono::steady_clock::time_point started, const std::string& if_none_match) {
+    if (r.status == 200 && !r.deferred && pattern.starts_with("/v1/")) {
+      std::string tag = etag_for(r.body);
+      if (!if_none_match.empty() && etag_matches(if_none_match, tag)) {
+        ServerResponse nm;
+        nm.status = 304;
+        nm.headers.emplace_back("ETag", tag);
+        r = std::move(nm);
+      } else {
+        r.headers.emplace_back("ETag", tag);
+      }
+    }
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    Metrics::Labels by_route{{"route", std::string(pattern)}};
+    deps.metrics.histogram_observe("crm_index_http_request_duration_seconds", by_route, seconds);
+    by_route.emplace_back("status", std::to_string(r.status));
+    deps.metrics.counter_add("crm_index_http_requests_total", by_route);
+    return r;
+  }
+};
+
+ApiServer::ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
+                     ChangeNotifier& changes, Metrics& metrics, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(db_path), scheduler, changes,
+                                   metrics, clock)) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+Status ApiServer::start() {
+  if (impl_->http) return Error::internal("api: already started");
+  auto listen = split_listen(impl_->options.listen);
+  if (!listen)
+    return Error::config(fmt::format("api.listen '{}': {}", impl_->options.listen, listen.error().message));
+  HttpServerOptions o;
+  o.host = listen->first;
+  o.port = listen->second;
+  o.threads = std::max(1u, impl_->options.threads);
+  o.connection_limit = 512;   // 256 keep-alive dashboards plus parked long-polls
+  o.max_body_bytes = 64 * 1024;  // GET only: a body is never needed
+  Impl* impl = impl_.get();
+  auto http = std::make_unique<HttpServer>(o, [impl](const ServerRequest& req) { return impl->handle(req); });
+  if (auto st = http->start(); !st) return st.error();
+  impl_->http = std::move(http);
+  return {};
+}
+
+void ApiServer::stop() {
+  if (!impl_) return;
+  // Parked long-polls get their (empty) answer first; HttpServer then answers anything
+  // still waiting with 503 and closes the connections.
+  impl_->waiters.stop();
+  if (impl_->http) {
+    impl_->http->stop();
+    impl_->http.reset();
+  }
+}
+
+uint16_t ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+void ApiServer::set_ready(bool ready) { impl_->ready.store(ready); }
+
+size_t ApiServer::waiting_requests() const { return impl_->http ? impl_->http->waiting() : 0; }
+
+}  // namespace crm

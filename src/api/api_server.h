@@ -1,0 +1,45 @@
+// ApiServer: the read-only HTTP API of design.md ("The read-only HTTP API", "API
+// contract") on HttpServer (libmicrohttpd). Every request reads through its own
+// read-only SQLite connection (query_only), so reads never block on a running sync.
+// Owned by the daemon; start() once, stop() once. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/metrics.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "daemon/source_runtime.h"
+#include "store/change_notifier.h"
+
+namespace crm {
+
+struct ApiOptions {
+  std::string listen = "127.0.0.1:8787";  // host:port, [v6]:port; port 0 picks one
+  std::string token;                      // "" = no auth; else "Authorization: Bearer <token>"
+  unsigned threads = 4;
+};
+
+class ApiServer {
+ public:
+  ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
+            ChangeNotifier& changes, Metrics& metrics, const Clock& clock);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  Status start();
+  void stop();
+  uint16_t port() const;
+  // /readyz answers 200 only once this is true (migrations ran, the scheduler runs).
+  void set_ready(bool ready);
+  // Requests waiting for their answer right now (long-polls of /v1/changes).
+  size_t waiting_requests() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crm

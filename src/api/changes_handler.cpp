@@ -1,0 +1,99 @@
+// GET /v1/changes?after=SEQ&limit=N&wait=30s: the change feed, optionally long-polled.
+// With wait, an empty answer is held (the connection suspended, no thread held) until
+// the writer commits a change or the wait ends (change_waiters.h).
+#include <fmt/format.h>
+
+#include "api/api_errors.h"
+#include "api/handlers.h"
+#include "api/query_params.h"
+#include "core/json_writer.h"
+#include "store/record_json.h"
+
+namespace crm {
+namespace {
+
+struct ChangesRequest {
+  int64_t after = 0;
+  int limit = kDefaultLimit;
+  Millis wait{0};
+};
+
+Checked<ChangesRequest> read_params(const ServerRequest& req) {
+  auto p = QueryParams::parse(req.query, {"after", "limit", "wait"});
+  if (!p) return p.error();
+  ChangesRequest r;
+  if (auto v = p->get("after")) {
+    auto n = parse_seq("after", *v);
+    if (!n) return n.error();
+    r.after = *n;
+  }
+  if (auto v = p->get("limit")) {
+    auto n = parse_int_in("limit", *v, 1, kMaxLimit);
+    if (!n) return n.error();
+    r.limit = *n;
+  }
+  if (auto v = p->get("wait")) {
+    auto d = parse_wait("wait", *v, kMaxWait);
+    if (!d) return d.error();
+    r.wait = *d;
+  }
+  return r;
+}
+
+std::string changes_json(const ChangePage& page) {
+  std::string body;
+  body.reserve(page.items.size() * 600 + 64);
+  body += "{\"items\":[";
+  for (size_t i = 0; i < page.items.size(); ++i) {
+    const ChangeRow& c = page.items[i];
+    if (i) body += ',';
+    JsonWriter w(body);
+    w.begin_object();
+    w.field("seq", c.seq);
+    w.field("op", c.op);
+    w.field("source", c.record.source);
+    w.field("external_id", c.record.record.external_id);
+    w.field("at", format_iso8601(c.at));
+    w.key("record");
+    append_record_json(body, c.record);
+    w.end_object();
+  }
+  body += "],\"last_seq\":";
+  body += std::to_string(page.last_seq);
+  body += '}';
+  return body;
+}
+
+// One attempt at answering: the feed after `r.after`, or, when it is empty and the wait
+// is not over, a deferred answer parked until a change or the deadline.
+ServerResponse attempt(ApiDeps& deps, const ChangesRequest& r, ChangeWaiters::SteadyTime deadline,
+                       const Finish& finish, bool final) {
+  // Read before the query: a change committed after it makes the waiters look again.
+  int64_t seen = deps.notifier.last_seq();
+  auto reader = deps.readers.acquire();
+  if (!reader) return finish(error_response(ApiError::unavailable(reader.error().message)));
+  auto page = (*reader)->changes(r.after, r.limit);
+  if (!page) {
+    reader->discard();
+    return finish(error_response(ApiError::internal(page.error().message)));
+  }
+  if (page->items.empty() && !final && std::chrono::steady_clock::now() < deadline) {
+    auto d = std::make_shared<DeferredResponse>();
+    // The producer runs later on a server thread; `deps` outlives the server.
+    deps.waiters.park(d, std::max(seen, page->last_seq), deadline,
+                      [&deps, r, deadline, finish](bool last) { return attempt(deps, r, deadline, finish, last); });
+    return ServerResponse::later(std::move(d));
+  }
+  return finish(ServerResponse::json(200, changes_json(*page)));
+}
+
+}  // namespace
+
+ServerResponse handle_changes(ApiDeps& deps, const ServerRequest& req, const Finish& finish) {
+  auto r = read_params(req);
+  if (!r) return finish(error_response(r.error()));
+  auto deadline = std::chrono::steady_clock::now() + r->wait;
+  return attempt(deps, *r, deadline, finish, r->wait.count() == 0);
+}
+
+}  // namespace crm

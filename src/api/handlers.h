@@ -1,0 +1,51 @@
+// The route handlers of the read-only API and what they share. ApiServer (api_server.cpp)
+// checks the token, the route and the method, then calls one of these; each reads its
+// own query parameters strictly (query_params.h) and answers JSON (or an ApiError).
+// Handlers run on the HTTP server's pool threads, concurrently: they touch shared state
+// only through the thread-safe members of ApiDeps.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "api/change_waiters.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/reader_pool.h"
+#include "api/router.h"
+#include "core/time.h"
+#include "daemon/source_runtime.h"
+#include "store/change_notifier.h"
+
+namespace crm {
+
+struct ApiDeps {
+  ReaderPool& readers;
+  const SchedulerView& scheduler;
+  ChangeNotifier& notifier;
+  ChangeWaiters& waiters;
+  Metrics& metrics;
+  const Clock& clock;
+  // Sources that /metrics set gauges for at the last scrape (to forget removed ones).
+  std::mutex gauged_mu;
+  std::set<std::string> gauged;
+};
+
+// Applied to every answer before it leaves (metrics, ETag and 304). A deferred answer's
+// producer applies it itself, when the answer is finally built.
+using Finish = std::function<ServerResponse(ServerResponse)>;
+
+ServerResponse handle_sources(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_record(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
+ServerResponse handle_changes(ApiDeps& deps, const ServerRequest& req, const Finish& finish);
+ServerResponse handle_metrics(ApiDeps& deps, const ServerRequest& req);
+
+// The limits the handlers share.
+inline constexpr int kDefaultLimit = 100;
+inline constexpr int kMaxLimit = 1000;
+inline constexpr Millis kMaxWait = std::chrono::seconds(60);
+
+}  // namespace crm

@@ -1,0 +1,130 @@
+// GET /v1/records (filters, keyset pagination) and GET /v1/records/{source}/{external_id}.
+#include <fmt/format.h>
+
+#include "api/api_errors.h"
+#include "api/handlers.h"
+#include "api/page_token.h"
+#include "api/query_params.h"
+#include "core/json_writer.h"
+#include "store/record_json.h"
+
+namespace crm {
+namespace {
+
+// Search text beyond these is refused rather than handed to FTS5: every word is a
+// prefix query, and a few short prefixes already cover most of an index.
+constexpr size_t kMaxSearchBytes = 256;
+constexpr int kMaxSearchWords = 8;
+constexpr size_t kMaxEmailBytes = 320;  // RFC 5321: 64 + 1 + 255
+
+int count_words(std::string_view s) {
+  int n = 0;
+  bool in_word = false;
+  for (char c : s) {
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    if (!space && !in_word) ++n;
+    in_word = !space;
+  }
+  return n;
+}
+
+// The filters of a records request, or the 400 explaining which one is wrong.
+Checked<RecordQuery> read_filters(const QueryParams& p) {
+  RecordQuery q;
+  if (auto v = p.get("source")) {
+    if (v->empty()) return ApiError::bad_parameter("source", "must not be empty");
+    q.source = *v;
+  }
+  if (auto v = p.get("q")) {
+    if (v->size() > kMaxSearchBytes)
+      return ApiError::bad_parameter("q", fmt::format("at most {} bytes", kMaxSearchBytes));
+    if (count_words(*v) > kMaxSearchWords)
+      return ApiError::bad_parameter("q", fmt::format("at most {} words", kMaxSearchWords));
+    q.text = *v;  // blank: no search
+  }
+  if (auto v = p.get("email")) {
+    if (v->empty() || v->size() > kMaxEmailBytes)
+      return ApiError::bad_parameter("email", fmt::format("must be 1 to {} bytes", kMaxEmailBytes));
+    q.email = *v;
+  }
+  if (auto v = p.get("updated_since")) {
+    auto t = parse_timestamp("updated_since", *v);
+    if (!t) return t.error();
+    q.updated_since = *t;
+  }
+  if (auto v = p.get("include_deleted")) {
+    auto b = parse_bool("include_deleted", *v);
+    if (!b) return b.error();
+    q.include_deleted = *b;
+  }
+  q.limit = kDefaultLimit;
+  if (auto v = p.get("limit")) {
+    auto n = parse_int_in("limit", *v, 1, kMaxLimit);
+    if (!n) return n.error();
+    q.limit = *n;
+  }
+  if (auto v = p.get("after")) {
+    auto id = decode_page_token(*v);
+    if (!id) return ApiError::bad_parameter("after", "not a token from a previous page's \"next\"");
+    q.after_row_id = *id;
+  }
+  return q;
+}
+
+}  // namespace
+
+ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req) {
+  auto params = QueryParams::parse(
+      req.query, {"source", "q", "email", "updated_since", "include_deleted", "limit", "after"});
+  if (!params) return error_response(params.error());
+  auto filters = read_filters(*params);
+  if (!filters) return error_response(filters.error());
+  RecordQuery q = std::move(*filters);
+
+  auto reader = deps.readers.acquire();
+  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
+  int limit = q.limit;
+  q.limit = limit + 1;  // one more than asked: tells whether a next page exists
+  auto rows = (*reader)->records(q);
+  if (!rows) {
+    reader->discard();
+    return error_response(ApiError::internal(rows.error().message));
+  }
+  bool more = rows->size() > static_cast<size_t>(limit);
+  if (more) rows->resize(static_cast<size_t>(limit));
+
+  std::string body;
+  body.reserve(rows->size() * 512 + 64);
+  body += "{\"items\":[";
+  for (size_t i = 0; i < rows->size(); ++i) {
+    if (i) body += ',';
+    append_record_json(body, (*rows)[i].record);
+  }
+  body += "],\"next\":";
+  if (more) append_json_string(body, encode_page_token(rows->back().row_id));
+  else body += "null";
+  body += '}';
+  return ServerResponse::json(200, std::move(body));
+}
+
+ServerResponse handle_record(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route) {
+  auto params = QueryParams::parse(req.query, {});
+  if (!params) return error_response(params.error());
+  if (!valid_text(route.source) || !valid_text(route.external_id))
+    return error_response({400, "invalid_path", "the path is not valid UTF-8"});
+  auto reader = deps.readers.acquire();
+  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
+  auto found = (*reader)->record(route.source, route.external_id);
+  if (!found) {
+    reader->discard();
+    return error_response(ApiError::internal(found.error().message));
+  }
+  if (!*found)
+    return error_response(ApiError::not_found(
+        fmt::format("no record '{}' in source '{}'", route.external_id, route.source)));
+  std::string body;
+  append_record_json(body, **found);
+  return ServerResponse::json(200, std::move(body));
+}
+
+}  // namespace crm

@@ -1,0 +1,39 @@
+#include "api/router.h"
+
+#include <array>
+#include <utility>
+
+namespace crm {
+
+RouteMatch match_route(std::string_view path) {
+  static constexpr std::array<std::pair<std::string_view, Route>, 6> kExact = {{
+      {"/healthz", Route::healthz},
+      {"/readyz", Route::readyz},
+      {"/metrics", Route::metrics},
+      {"/v1/sources", Route::sources},
+      {"/v1/records", Route::records},
+      {"/v1/changes", Route::changes},
+  }};
+  RouteMatch m;
+  for (const auto& [pattern, route] : kExact) {
+    if (path == pattern) {
+      m.route = route;
+      m.pattern = pattern;
+      return m;
+    }
+  }
+  constexpr std::string_view kRecordPrefix = "/v1/records/";
+  if (path.starts_with(kRecordPrefix)) {
+    std::string_view rest = path.substr(kRecordPrefix.size());
+    size_t slash = rest.find('/');
+    if (slash != std::string_view::npos && slash > 0 && slash + 1 < rest.size()) {
+      m.route = Route::record;
+      m.pattern = "/v1/records/{source}/{external_id}";
+      m.source = rest.substr(0, slash);
+      m.external_id = rest.substr(slash + 1);
+    }
+  }
+  return m;
+}
+
+}  // namespace crm

@@ -1,0 +1,25 @@
+// Router: which API route a request path is. The route's pattern is its name in metrics
+// (a label per route, never per raw path). Pure; thread-safe.
+//
+// libmicrohttpd hands over the path already percent-decoded, so %2F in an external id
+// arrives as '/': the record route therefore takes everything after the source segment
+// as the external id, slashes included (source names never hold one: [a-z0-9-]+).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace crm {
+
+enum class Route { healthz, readyz, metrics, sources, records, record, changes, unknown };
+
+struct RouteMatch {
+  Route route = Route::unknown;
+  std::string_view pattern = "unmatched";  // e.g. "/v1/records/{source}/{external_id}"
+  std::string source;                      // Route::record
+  std::string external_id;                 // Route::record
+};
+
+RouteMatch match_route(std::string_view path);
+
+}  // namespace crm

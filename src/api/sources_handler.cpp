@@ -1,0 +1,98 @@
+// GET /v1/sources: each source as the scheduler runs it and as the index holds it
+// (design.md "API contract"). The configured sources come first, in the scheduler's
+// order; sources the index still holds but the config no longer names follow with
+// "configured": false, "enabled": false and null runtime fields, so that their records
+// stay explained.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "api/api_errors.h"
+#include "api/handlers.h"
+#include "api/query_params.h"
+#include "core/json_writer.h"
+
+namespace crm {
+namespace {
+
+void time_or_null(JsonWriter& w, std::string_view key, const std::optional<TimePoint>& t) {
+  w.key(key);
+  if (t) w.value(format_iso8601(*t)); else w.null();
+}
+
+void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
+  w.key("last_run");
+  if (!run) {
+    w.null();
+    return;
+  }
+  const RunRow& r = *run;
+  w.begin_object();
+  w.field("id", r.id);
+  w.field("mode", r.mode);
+  w.field("started_at", format_iso8601(r.started));
+  time_or_null(w, "finished_at", r.finished);
+  w.field("status", r.status);
+  w.key("error").string_or_null(r.error);
+  w.field("fetched", static_cast<int64_t>(r.counts.fetched));
+  w.field("created", static_cast<int64_t>(r.counts.created));
+  w.field("updated", static_cast<int64_t>(r.counts.updated));
+  w.field("unchanged", static_cast<int64_t>(r.counts.unchanged));
+  w.field("deleted", static_cast<int64_t>(r.counts.deleted));
+  w.field("skipped", static_cast<int64_t>(r.counts.skipped));
+  w.end_object();
+}
+
+void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* ix) {
+  static const IndexedSource kNothingYet;
+  const IndexedSource& idx = ix ? *ix : kNothingYet;
+  w.begin_object();
+  w.field("name", rt ? rt->name : idx.name);
+  w.field("type", rt ? rt->type : idx.type);
+  w.field("configured", rt != nullptr);
+  w.field("enabled", rt ? rt->enabled : false);
+  w.key("interval_s");
+  if (rt) w.raw(fmt::format("{}", static_cast<double>(rt->interval.count()) / 1000.0)); else w.null();
+  w.field("records", static_cast<int64_t>(idx.live));
+  w.field("deleted", static_cast<int64_t>(idx.deleted));
+  time_or_null(w, "watermark", idx.watermark);
+  time_or_null(w, "next_run_at", rt ? rt->next_run_at : std::nullopt);
+  w.field("running", rt ? rt->running : false);
+  w.field("consecutive_failures", static_cast<int64_t>(rt ? rt->consecutive_failures : 0));
+  w.field("stale", rt ? rt->stale : false);
+  time_or_null(w, "last_success_at", rt && rt->last_success ? rt->last_success : idx.last_success);
+  write_last_run(w, idx.last_run);
+  w.end_object();
+}
+
+}  // namespace
+
+ServerResponse handle_sources(ApiDeps& deps, const ServerRequest& req) {
+  auto params = QueryParams::parse(req.query, {});
+  if (!params) return error_response(params.error());
+  auto reader = deps.readers.acquire();
+  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
+  auto indexed = (*reader)->sources();
+  if (!indexed) {
+    reader->discard();
+    return error_response(ApiError::internal(indexed.error().message));
+  }
+  std::map<std::string, const IndexedSource*, std::less<>> by_name;
+  for (const auto& s : *indexed) by_name.emplace(s.name, &s);
+
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("items").begin_array();
+  auto runtime = deps.scheduler.snapshot();
+  for (const auto& rt : runtime) {
+    auto it = by_name.find(rt.name);
+    write_source(w, &rt, it == by_name.end() ? nullptr : it->second);
+    if (it != by_name.end()) by_name.erase(it);
+  }
+  for (const auto& s : *indexed)
+    if (by_name.count(s.name)) write_source(w, nullptr, &s);
+  w.end_array().end_object();
+  return ServerResponse::json(200, std::move(body));
+}
+
+}  // namespace crm

@@ -1,0 +1,288 @@
+#include "store/api_queries.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/database.h"
+
+namespace crm {
+namespace {
+
+// The columns read_record() expects, in order, after the row id.
+constexpr const char* kRecordColumns =
+    "s.name, r.crm_type, r.external_id, r.kind, r.name, r.given_name, r.family_name, "
+    "r.email, r.phone, r.company, r.national_id, r.remote_updated_ms, r.web_url, r.extra, "
+    "r.first_seen_ms, r.changed_ms, r.deleted_ms, r.merged_into";
+
+std::optional<TimePoint> opt_time(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return from_ms(c.getInt64());
+}
+
+void read_record(SQLite::Statement& q, int i, StoredRecord& sr) {
+  sr.source = q.getColumn(i++).getString();
+  sr.crm_type = q.getColumn(i++).getString();
+  Record& r = sr.record;
+  r.external_id = q.getColumn(i++).getString();
+  parse_record_kind(q.getColumn(i++).getString(), r.kind);
+  r.name = q.getColumn(i++).getString();
+  r.given_name = q.getColumn(i++).getString();
+  r.family_name = q.getColumn(i++).getString();
+  r.email = q.getColumn(i++).getString();
+  r.phone = q.getColumn(i++).getString();
+  r.company = q.getColumn(i++).getString();
+  r.national_id = q.getColumn(i++).getString();
+  r.remote_updated_at = from_ms(q.getColumn(i++).getInt64());
+  r.web_url = q.getColumn(i++).getString();
+  r.extra = q.getColumn(i++).getString();
+  sr.first_seen = from_ms(q.getColumn(i++).getInt64());
+  sr.changed_at = from_ms(q.getColumn(i++).getInt64());
+  sr.deleted_at = opt_time(q.getColumn(i++));
+  r.deleted = sr.deleted_at.has_value();
+  r.merged_into = q.getColumn(i++).getString();
+}
+
+// Resets a cached statement when a query ends, however it ends: a statement left
+// mid-step would hold its read snapshot open and keep the WAL from being checkpointed.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(SQLite::Statement& s) : s_(s) {}
+  ~ResetOnExit() {
+    try {
+      s_.reset();
+      s_.clearBindings();
+    } catch (...) {
+    }
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  SQLite::Statement& s_;
+};
+
+// A byte the unicode61 tokenizer may keep in a token: an ASCII letter or digit, or part
+// of a non-ASCII character (most of which are letters).
+bool token_byte(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u >= 0x80 || (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+}
+
+bool has_token_byte(std::string_view s) {
+  for (char c : s)
+    if (token_byte(c)) return true;
+  return false;
+}
+
+// "text" with every '"' doubled: an FTS5 string, which the tokenizer splits into words.
+void append_fts_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+std::string fts_match_expression(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    size_t start = i;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    std::string_view word = text.substr(start, i - start);
+    if (word.empty() || !has_token_byte(word)) continue;
+    if (!out.empty()) out += " AND ";
+    append_fts_string(out, word);
+    out += '*';
+  }
+  return out;
+}
+
+std::string fts_email_expression(std::string_view email) {
+  if (!has_token_byte(email)) return {};
+  std::string out = "email : ";
+  append_fts_string(out, email);
+  return out;
+}
+
+ApiQueries::ApiQueries(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+ApiQueries::~ApiQueries() = default;
+
+Result<std::unique_ptr<ApiQueries>> ApiQueries::open(const std::string& path) {
+  auto db = open_database(path, OpenMode::read_only);
+  if (!db) return db.error();
+  try {
+    int version = (*db)->execAndGet("PRAGMA user_version").getInt();
+    if (version < kApiSchemaVersion)
+      return Error::config(fmt::format(
+          "{}: index schema version {} predates the API's (run crm-index once to migrate it)",
+          path, version));
+    return std::unique_ptr<ApiQueries>(new ApiQueries(std::move(*db)));
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+SQLite::Statement& ApiQueries::statement(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end())
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+  return *it->second;
+}
+
+Result<std::vector<IndexedSource>> ApiQueries::sources() {
+  try {
+    auto& q = statement(
+        "SELECT s.name, s.type, s.watermark_ms, "
+        " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NULL), "
+        " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NOT NULL), "
+        " (SELECT finished_ms FROM runs o WHERE o.source_id = s.id AND o.status = 'ok' "
+        "  ORDER BY o.id DESC LIMIT 1), "
+        " u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
+        " u.created, u.updated, u.unchanged, u.deleted, u.skipped "
+        "FROM sources s LEFT JOIN runs u ON u.id = "
+        " (SELECT max(id) FROM runs WHERE source_id = s.id) ORDER BY s.name");
+    ResetOnExit reset(q);
+    std::vector<IndexedSource> out;
+    while (q.executeStep()) {
+      IndexedSource s;
+      s.name = q.getColumn(0).getString();
+      s.type = q.getColumn(1).getString();
+      s.watermark = opt_time(q.getColumn(2));
+      s.live = static_cast<long>(q.getColumn(3).getInt64());
+      s.deleted = static_cast<long>(q.getColumn(4).getInt64());
+      s.last_success = opt_time(q.getColumn(5));
+      if (!q.getColumn(6).isNull()) {
+        RunRow r;
+        r.id = q.getColumn(6).getInt64();
+        r.mode = q.getColumn(7).getString();
+        r.status = q.getColumn(8).getString();
+        r.error = q.getColumn(9).isNull() ? "" : q.getColumn(9).getString();
+        r.started = from_ms(q.getColumn(10).getInt64());
+        r.finished = opt_time(q.getColumn(11));
+        long* counts[] = {&r.counts.pages, &r.counts.fetched, &r.counts.created, &r.counts.updated,
+                          &r.counts.unchanged, &r.counts.deleted, &r.counts.skipped};
+        int col = 12;
+        for (long* n : counts) *n = static_cast<long>(q.getColumn(col++).getInt64());
+        s.last_run = std::move(r);
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: sources: {}", e.what()));
+  }
+}
+
+Result<std::vector<RecordRow>> ApiQueries::records(const RecordQuery& rq) {
+  std::string match;
+  bool blank = std::all_of(rq.text.begin(), rq.text.end(), is_space);
+  if (!blank) {
+    match = fts_match_expression(rq.text);
+    if (match.empty()) return std::vector<RecordRow>{};  // only punctuation: nothing matches
+  }
+  if (!rq.email.empty()) {
+    std::string email = fts_email_expression(rq.email);
+    if (!email.empty()) match = match.empty() ? email : fmt::format("({}) AND {}", match, email);
+  }
+
+  // Row id order comes from the table (or from FTS5, which yields rowids in order);
+  // CROSS JOIN keeps it the outer loop so that no query sorts its whole result.
+  std::string sql = fmt::format("SELECT r.id, {} FROM ", kRecordColumns);
+  if (!match.empty())
+    sql += "records_fts f CROSS JOIN records r ON r.id = f.rowid "
+           "CROSS JOIN sources s ON s.id = r.source_id "
+           "WHERE records_fts MATCH :match AND f.rowid > :after";
+  else
+    sql += "records r CROSS JOIN sources s ON s.id = r.source_id WHERE r.id > :after";
+  if (!rq.source.empty()) sql += " AND r.source_id = (SELECT id FROM sources WHERE name = :source)";
+  if (!rq.email.empty()) sql += " AND r.email = :email COLLATE NOCASE";
+  if (rq.updated_since) sql += " AND r.changed_ms >= :since";
+  if (!rq.include_deleted) sql += " AND r.deleted_ms IS NULL";
+  sql += match.empty() ? " ORDER BY r.id LIMIT :limit" : " ORDER BY f.rowid LIMIT :limit";
+
+  try {
+    auto& q = statement(sql);
+    ResetOnExit reset(q);
+    if (!match.empty()) q.bind(":match", match);
+    q.bind(":after", rq.after_row_id);
+    if (!rq.source.empty()) q.bind(":source", rq.source);
+    if (!rq.email.empty()) q.bind(":email", rq.email);
+    if (rq.updated_since) q.bind(":since", static_cast<int64_t>(to_ms(*rq.updated_since)));
+    q.bind(":limit", rq.limit);
+    std::vector<RecordRow> out;
+    out.reserve(static_cast<size_t>(std::max(rq.limit, 0)));
+    while (q.executeStep()) {
+      RecordRow row;
+      row.row_id = q.getColumn(0).getInt64();
+      read_record(q, 1, row.record);
+      out.push_back(std::move(row));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: records: {}", e.what()));
+  }
+}
+
+Result<std::optional<StoredRecord>> ApiQueries::record(std::string_view source,
+                                                      std::string_view external_id) {
+  try {
+    auto& q = statement(fmt::format(
+        "SELECT r.id, {} FROM records r CROSS JOIN sources s ON s.id = r.source_id "
+        "WHERE r.source_id = (SELECT id FROM sources WHERE name = ?1) AND r.external_id = ?2",
+        kRecordColumns));
+    ResetOnExit reset(q);
+    q.bind(1, std::string(source));
+    q.bind(2, std::string(external_id));
+    if (!q.executeStep()) return std::optional<StoredRecord>{};
+    StoredRecord sr;
+    read_record(q, 1, sr);
+    return std::optional<StoredRecord>(std::move(sr));
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: record: {}", e.what()));
+  }
+}
+
+Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
+  try {
+    ChangePage page;
+    {
+      auto& q = statement("SELECT coalesce(max(seq), 0) FROM changes");
+      ResetOnExit reset(q);
+      q.executeStep();
+      page.last_seq = q.getColumn(0).getInt64();
+    }
+    // Bounded by last_seq, read first: the answer never holds a change beyond the
+    // last_seq it reports, even when a commit lands between the two statements.
+    auto& q = statement(fmt::format(
+        "SELECT c.seq, c.op, c.at_ms, {} FROM changes c "
+        "CROSS JOIN records r ON r.id = c.record_id CROSS JOIN sources s ON s.id = r.source_id "
+        "WHERE c.seq > ?1 AND c.seq <= ?2 ORDER BY c.seq LIMIT ?3",
+        kRecordColumns));
+    ResetOnExit reset(q);
+    q.bind(1, after_seq);
+    q.bind(2, page.last_seq);
+    q.bind(3, limit);
+    while (q.executeStep()) {
+      ChangeRow row;
+      row.seq = q.getColumn(0).getInt64();
+      row.op = q.getColumn(1).getString();
+      row.at = from_ms(q.getColumn(2).getInt64());
+      read_record(q, 3, row.record);
+      page.items.push_back(std::move(row));
+    }
+    return page;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: changes: {}", e.what()));
+  }
+}
+
+}  // namespace crm

@@ -1,0 +1,106 @@
+// ApiQueries: the read-only queries behind the HTTP API (src/api), on one read-only
+// connection (store/database.h, OpenMode::read_only). Reads never block the writer (WAL);
+// each list query is one statement, so it sees one consistent snapshot.
+//
+// Lists are keyset-paginated by record row id (or change seq): a row's id never changes
+// and new rows get higher ids, so a walk with `after` visits every row that existed when it
+// started exactly once, even while a sync writes.
+//
+// One per thread at a time (src/api/reader_pool.h hands them out); not thread-safe.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "store/index_reader.h"
+
+namespace crm {
+
+// The schema version the API needs (sql/0002_search.sql: records_fts and the indexes).
+inline constexpr int kApiSchemaVersion = 2;
+
+struct RecordQuery {
+  std::string source;        // "" = every source
+  std::string text;          // full-text search words (blank = none); see fts_match_expression
+  std::string email;         // "" = any; else ASCII-case-insensitive exact match
+  std::optional<TimePoint> updated_since;  // changed_at >= this
+  bool include_deleted = false;
+  int64_t after_row_id = 0;  // keyset: only rows with a higher id
+  int limit = 100;
+};
+
+struct RecordRow {
+  int64_t row_id = 0;
+  StoredRecord record;
+};
+
+struct ChangeRow {
+  int64_t seq = 0;
+  std::string op;  // create | update | delete
+  TimePoint at{};
+  StoredRecord record;  // the record as it is now
+};
+
+struct ChangePage {
+  std::vector<ChangeRow> items;
+  int64_t last_seq = 0;  // the highest seq in the feed (0 when empty)
+};
+
+// A source as the index knows it (the scheduler adds what it knows at runtime).
+struct IndexedSource {
+  std::string name;
+  std::string type;
+  long live = 0;
+  long deleted = 0;
+  std::optional<TimePoint> watermark;
+  std::optional<TimePoint> last_success;  // end of the last run with status ok
+  std::optional<RunRow> last_run;         // the latest run, whatever its status
+};
+
+class ApiQueries {
+ public:
+  // Errors: not_found when the file or its schema is missing, config when the schema is
+  // older than kApiSchemaVersion or newer than this binary, internal otherwise.
+  static Result<std::unique_ptr<ApiQueries>> open(const std::string& path);
+  ~ApiQueries();
+
+  Result<std::vector<IndexedSource>> sources();
+  // Up to q.limit records with a row id above q.after_row_id, in row id order.
+  Result<std::vector<RecordRow>> records(const RecordQuery& q);
+  // nullopt when the index has no such record (tombstones are found).
+  Result<std::optional<StoredRecord>> record(std::string_view source, std::string_view external_id);
+  // Up to `limit` changes with a seq above `after_seq`, in seq order, and the feed's last seq.
+  Result<ChangePage> changes(int64_t after_seq, int limit);
+
+ private:
+  explicit ApiQueries(std::unique_ptr<SQLite::Database> db);
+  // A prepared statement for this SQL text, kept for the connection's lifetime (the
+  // record list builds its SQL from the filters given: a handful of shapes).
+  SQLite::Statement& statement(const std::string& sql);
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
+};
+
+// The FTS5 MATCH expression for a user's search text: every whitespace-separated word
+// becomes a quoted prefix term ("zo"* finds Zoë), and the terms are ANDed. Quoting (with
+// '"' doubled) makes FTS5 syntax in the text (AND, NEAR(, *, ", column filters) plain
+// words. Words without a letter or digit are dropped; "" when none is left. Pure.
+std::string fts_match_expression(std::string_view text);
+
+// The MATCH expression restricting the email column to the words of `email` as one
+// phrase (zoe@example.com -> email : "zoe example com"): the FTS index narrows an email
+// lookup to a few candidates, which an exact comparison then checks. "" when `email`
+// has no letter or digit. Pure.
+std::string fts_email_expression(std::string_view email);
+
+}  // namespace crm

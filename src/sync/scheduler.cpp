@@ -1,0 +1,290 @@
+#include "sync/scheduler.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/log.h"
+#include "sync/sync_run.h"
+
+namespace crm {
+
+struct Scheduler::Slot {
+  SourceConfig config;
+  std::unique_ptr<SourceContext> ctx;   // rebuilt on reload; swapped in when idle
+  std::unique_ptr<SourceContext> pending_ctx;
+  TimePoint next_due{};
+  bool queued = false;
+  bool running = false;
+  bool removed = false;
+  int failures = 0;
+  std::optional<TimePoint> last_success;
+  std::optional<TimePoint> last_end;
+  std::string last_error;
+  double last_duration_s = 0;
+};
+
+namespace {
+
+Millis stale_after_of(const SourceConfig& c) {
+  return c.settings.stale_after.value_or(c.settings.interval * 3);
+}
+
+}  // namespace
+
+Scheduler::Scheduler(SchedulerOptions options, IndexWriter& writer, std::timed_mutex& writer_mutex,
+                     RealSleeper& sleeper, const Clock& clock, Metrics& metrics)
+    : options_(options), writer_(writer), writer_mutex_(writer_mutex), sleeper_(sleeper),
+      clock_(clock), metrics_(metrics), limiters_(clock) {
+  heartbeat_ms_ = to_ms(clock_.now());
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::load_history(Slot& slot) {
+  // The last successful run and the failures since, so that a restart neither forgets a
+  // failing source nor reports a healthy one as stale.
+  std::lock_guard lock(writer_mutex_);
+  try {
+    SQLite::Statement q(writer_.db(),
+        "SELECT r.status, r.finished_ms, r.error FROM runs r JOIN sources s ON s.id = r.source_id "
+        "WHERE s.name = ?1 AND r.status != 'running' ORDER BY r.id DESC LIMIT 50");
+    q.bind(1, slot.config.name);
+    bool first = true;
+    while (q.executeStep()) {
+      std::string status = q.getColumn(0).getString();
+      auto finished = q.getColumn(1).isNull() ? std::nullopt : std::optional(from_ms(q.getColumn(1).getInt64()));
+      if (first) {
+        slot.last_end = finished;
+        slot.last_error = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
+        first = false;
+      }
+      if (status == "ok") {
+        slot.last_success = finished;
+        break;
+      }
+      ++slot.failures;
+    }
+  } catch (const std::exception& e) {
+    log_warn("source={} msg=\"cannot read run history: {}\"", slot.config.name, e.what());
+  }
+}
+
+void Scheduler::apply_config(const Config& config) {
+  TimePoint now = clock_.now();
+  std::vector<std::shared_ptr<Slot>> added;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [name, slot] : slots_) slot->removed = true;
+    size_t index = 0, enabled = 0;
+    for (const auto& s : config.sources) enabled += s.enabled ? 1 : 0;
+    for (const auto& source : config.sources) {
+      auto ctx = make_source_context(source, limiters_, sleeper_, clock_);
+      if (!ctx) {
+        log_error("source={} msg=\"{}\"", source.name, ctx.error().message);
+        continue;
+      }
+      auto it = slots_.find(source.name);
+      if (it == slots_.end()) {
+        auto slot = std::make_shared<Slot>();
+        slot->config = source;
+        slot->ctx = std::move(*ctx);
+        // Stagger the first runs over first_run_spread instead of starting all at once.
+        Millis spread = std::min(options_.first_run_spread, source.settings.interval);
+        slot->next_due = now + (enabled > 0 ? spread * static_cast<long>(index) / static_cast<long>(enabled) : Millis{0});
+        slots_[source.name] = slot;
+        added.push_back(slot);
+      } else {
+        auto& slot = it->second;
+        slot->removed = false;
+        bool retimed = slot->config.settings.interval != source.settings.interval;
+        slot->config = source;
+        if (slot->running) slot->pending_ctx = std::move(*ctx);
+        else slot->ctx = std::move(*ctx);
+        if (retimed && !slot->running) slot->next_due = std::min(slot->next_due, now + source.settings.interval);
+      }
+      if (source.enabled) ++index;
+    }
+    for (auto it = slots_.begin(); it != slots_.end();) {
+      if (it->second->removed && !it->second->running) {
+        log_info("source={} msg=\"removed from the configuration\"", it->first);
+        metrics_.forget("source", it->first);
+        it = slots_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& slot : added) load_history(*slot);
+  cv_.notify_all();
+}
+
+void Scheduler::start() {
+  unsigned n = std::max(1u, options_.workers);
+  threads_.emplace_back([this] { loop(); });
+  for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { worker(); });
+}
+
+void Scheduler::stop() {
+  stopping_ = true;
+  sleeper_.stop();
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+TimePoint Scheduler::loop_heartbeat() const { return from_ms(heartbeat_ms_.load()); }
+
+void Scheduler::loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    TimePoint now = clock_.now();
+    heartbeat_ms_ = to_ms(now);
+    TimePoint wake = now + std::chrono::seconds(1);  // at least once a second (heartbeat)
+    for (auto& [name, slot] : slots_) {
+      if (slot->removed || !slot->config.enabled || slot->running || slot->queued) continue;
+      if (slot->next_due <= now) {
+        slot->queued = true;
+        queue_.push_back(slot);
+      } else {
+        wake = std::min(wake, slot->next_due);
+      }
+    }
+    if (!queue_.empty()) cv_.notify_all();
+    cv_.wait_for(lock, std::max<Millis>(wake - clock_.now(), Millis{1}));
+  }
+}
+
+void Scheduler::worker() {
+  while (true) {
+    std::shared_ptr<Slot> slot;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      slot = queue_.front();
+      queue_.pop_front();
+      slot->queued = false;
+      if (slot->removed || !slot->config.enabled) continue;
+      slot->running = true;
+    }
+    run_slot(slot);
+  }
+}
+
+void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
+  // The config and context are only replaced while the slot is not running.
+  const SourceConfig& config = slot->ctx->config;
+  SyncRun run(config, std::string(slot->ctx->type->crm_type), *slot->ctx->connector, writer_,
+              clock_, &writer_mutex_);
+  RunSummary s = run.run(false, {}, &stopping_);
+  const std::string& name = config.name;
+  const char* status = s.status == RunStatus::ok ? "ok" : "failed";
+  metrics_.counter_add("crm_index_runs_total", {{"source", name}, {"status", status}});
+  metrics_.counter_add("crm_index_records_fetched_total", {{"source", name}}, static_cast<double>(s.counts.fetched));
+  metrics_.counter_add("crm_index_records_created_total", {{"source", name}}, static_cast<double>(s.counts.created));
+  metrics_.counter_add("crm_index_records_updated_total", {{"source", name}}, static_cast<double>(s.counts.updated));
+  metrics_.counter_add("crm_index_records_deleted_total", {{"source", name}}, static_cast<double>(s.counts.deleted));
+  metrics_.counter_add("crm_index_records_skipped_total", {{"source", name}}, static_cast<double>(s.counts.skipped));
+  metrics_.gauge_set("crm_index_last_run_duration_seconds", {{"source", name}}, s.seconds);
+  metrics_.histogram_observe("crm_index_run_duration_seconds", {{"source", name}}, s.seconds);
+  metrics_.gauge_set("crm_index_source_up", {{"source", name}}, s.status == RunStatus::ok ? 1 : 0);
+  {
+    std::lock_guard lock(mu_);
+    slot->last_error = s.status == RunStatus::ok ? "" : s.error;
+    slot->last_duration_s = s.seconds;
+  }
+  finish(slot, s.status == RunStatus::ok, clock_.now());
+
+  // Keep the WAL from growing without bound under steady reads.
+  std::lock_guard lock(writer_mutex_);
+  TimePoint now = clock_.now();
+  if (now - last_checkpoint_ >= options_.wal_checkpoint_every) {
+    last_checkpoint_ = now;
+    try {
+      writer_.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const std::exception& e) {
+      log_warn("msg=\"WAL checkpoint failed: {}\"", e.what());
+    }
+  }
+}
+
+void Scheduler::finish(const std::shared_ptr<Slot>& slot, bool ok, TimePoint ended) {
+  {
+    std::lock_guard lock(mu_);
+    slot->running = false;
+    slot->last_end = ended;
+    if (ok) {
+      slot->failures = 0;
+      slot->last_success = ended;
+      slot->next_due = next_after_success(*slot, ended);
+      metrics_.gauge_set("crm_index_last_success_timestamp_seconds", {{"source", slot->config.name}},
+                         static_cast<double>(to_ms(ended)) / 1000.0);
+    } else {
+      ++slot->failures;
+      slot->next_due = next_after_failure(*slot, ended);
+      log_warn("source={} msg=\"next attempt in {}s after {} consecutive failure(s)\"", slot->config.name,
+               std::chrono::duration_cast<std::chrono::seconds>(slot->next_due - ended).count(), slot->failures);
+    }
+    metrics_.gauge_set("crm_index_consecutive_failures", {{"source", slot->config.name}}, slot->failures);
+    if (slot->pending_ctx) slot->ctx = std::move(slot->pending_ctx);
+    if (slot->removed) {
+      metrics_.forget("source", slot->config.name);
+      std::string name = slot->config.name;
+      slots_.erase(name);
+    }
+  }
+  cv_.notify_all();
+}
+
+TimePoint Scheduler::next_after_success(const Slot& slot, TimePoint now) {
+  const auto& s = slot.config.settings;
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  double factor = 1.0 + s.jitter * u(rng_);
+  auto ms = static_cast<int64_t>(static_cast<double>(s.interval.count()) * std::max(0.05, factor));
+  return now + Millis{ms};
+}
+
+TimePoint Scheduler::next_after_failure(const Slot& slot, TimePoint now) {
+  // interval, 2×, 4×, … capped at max_backoff (never sooner than one interval).
+  const auto& s = slot.config.settings;
+  double base = static_cast<double>(s.interval.count());
+  double wait = base * std::pow(2.0, std::min(slot.failures - 1, 30));
+  double cap = static_cast<double>(std::max(s.max_backoff, s.interval).count());
+  std::uniform_real_distribution<double> u(1.0 - s.jitter, 1.0);
+  return now + Millis{static_cast<int64_t>(std::min(wait, cap) * u(rng_))};
+}
+
+SourceRuntime Scheduler::runtime_of(const Slot& slot, TimePoint now) const {
+  SourceRuntime r;
+  r.name = slot.config.name;
+  r.type = slot.config.type;
+  r.enabled = slot.config.enabled && !slot.removed;
+  r.interval = slot.config.settings.interval;
+  r.stale_after = stale_after_of(slot.config);
+  if (r.enabled && !slot.running) r.next_run_at = slot.next_due;
+  r.running = slot.running;
+  r.consecutive_failures = slot.failures;
+  r.last_success = slot.last_success;
+  r.last_run_end = slot.last_end;
+  r.last_error = slot.last_error;
+  r.last_duration_s = slot.last_duration_s;
+  // A source that never succeeded is stale once it has had stale_after to do so.
+  r.stale = r.enabled && (slot.last_success ? now - *slot.last_success > r.stale_after
+                                            : slot.failures > 0);
+  return r;
+}
+
+std::vector<SourceRuntime> Scheduler::snapshot() const {
+  TimePoint now = clock_.now();
+  std::lock_guard lock(mu_);
+  std::vector<SourceRuntime> out;
+  out.reserve(slots_.size());
+  for (const auto& [name, slot] : slots_) out.push_back(runtime_of(*slot, now));
+  return out;
+}
+
+}  // namespace crm

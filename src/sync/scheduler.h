@@ -1,0 +1,87 @@
+// Scheduler: runs every enabled source on its own interval (± jitter), staggering the
+// first runs, with exponential backoff capped at max_backoff after consecutive failures,
+// on a pool of worker threads so that one slow or failing source never delays another.
+// All runs share the daemon's one IndexWriter behind a mutex; fetching never holds it.
+//
+// Owned by the daemon. apply_config(), start(), stop() from one control thread;
+// snapshot() and the progress getters from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "api/metrics.h"
+#include "config/config.h"
+#include "daemon/source_runtime.h"
+#include "http/rate_limiter.h"
+#include "http/sleeper.h"
+#include "store/index_writer.h"
+#include "sync/source_context.h"
+
+namespace crm {
+
+struct SchedulerOptions {
+  unsigned workers = 4;
+  Millis first_run_spread = std::chrono::seconds(10);  // first runs spread over this much
+  Millis wal_checkpoint_every = std::chrono::seconds(30);
+};
+
+class Scheduler final : public SchedulerView {
+ public:
+  Scheduler(SchedulerOptions options, IndexWriter& writer, std::timed_mutex& writer_mutex,
+            RealSleeper& sleeper, const Clock& clock, Metrics& metrics);
+  ~Scheduler() override;
+
+  // Adds, removes and retimes sources. A running source finishes its run first.
+  void apply_config(const Config& config);
+  void start();
+  // No new runs; running ones commit the page in hand and end as interrupted.
+  void stop();
+
+  std::vector<SourceRuntime> snapshot() const override;
+  bool config_reload_ok() const override { return reload_ok_.load(); }
+  void set_config_reload_ok(bool ok) { reload_ok_.store(ok); }
+
+  // For the watchdog: when the scheduling loop last went round, and since when the
+  // writer has been busy in one call (nullopt when idle).
+  TimePoint loop_heartbeat() const;
+
+ private:
+  struct Slot;
+  void loop();
+  void worker();
+  void run_slot(const std::shared_ptr<Slot>& slot);
+  void finish(const std::shared_ptr<Slot>& slot, bool ok, TimePoint ended);
+  TimePoint next_after_success(const Slot& slot, TimePoint now);
+  TimePoint next_after_failure(const Slot& slot, TimePoint now);
+  SourceRuntime runtime_of(const Slot& slot, TimePoint now) const;
+  void load_history(Slot& slot);
+
+  SchedulerOptions options_;
+  IndexWriter& writer_;
+  std::timed_mutex& writer_mutex_;
+  RealSleeper& sleeper_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  RateLimiters limiters_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Slot>> slots_;
+  std::deque<std::shared_ptr<Slot>> queue_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> reload_ok_{true};
+  std::atomic<int64_t> heartbeat_ms_{0};
+  std::mt19937_64 rng_{std::random_device{}()};
+  TimePoint last_checkpoint_{};
+};
+
+}  // namespace crm
