@@ -10,6 +10,7 @@
 #include "cli/config_loading.h"
 #include "cli/signal_watcher.h"
 #include "core/log.h"
+#include "daemon/instance_lock.h"
 #include "store/index_writer.h"
 #include "sync/source_context.h"
 #include "sync/sync_run.h"
@@ -68,6 +69,12 @@ int run_sync(const SyncArgs& args) {
     return 2;
   }
 
+  // One writer per index: a running daemon (or another sync) holds the same lock.
+  auto lock = InstanceLock::acquire(config->database);
+  if (!lock) {
+    std::fprintf(stderr, "crm-index: %s\n", lock.error().message.c_str());
+    return lock.error().kind == ErrorKind::config ? 2 : 1;
+  }
   RealSleeper sleeper;
   SignalWatcher signals(sleeper);
   SystemClock clock;

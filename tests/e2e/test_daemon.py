@@ -166,6 +166,11 @@ class DaemonTest(unittest.TestCase):
                 self.assertEqual(status, 405)
                 self.assertIn("error", json.loads(body))
 
+    def test_sync_is_refused_while_the_daemon_runs(self):
+        r = self.ws.sync()
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("already running", r.stderr)
+
     def test_second_instance_is_refused(self):
         other = Daemon(self.ws)
         code = other.proc.wait(timeout=30)
