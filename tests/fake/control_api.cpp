@@ -79,8 +79,9 @@ Result<RecordPatch> parse_patch(simdjson::dom::object obj) {
 
 }  // namespace
 
-ControlApi::ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, std::function<void()> on_reset)
-    : data_(data), faults_(faults), stats_(stats), on_reset_(std::move(on_reset)) {}
+ControlApi::ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens,
+                       std::function<void()> on_reset)
+    : data_(data), faults_(faults), stats_(stats), tokens_(tokens), on_reset_(std::move(on_reset)) {}
 
 void ControlApi::append_truth(std::string& out, const FakeRecord& r) {
   JsonWriter w(out);
@@ -107,6 +108,17 @@ ServerResponse ControlApi::handle(const ServerRequest& req) const {
   if (path == "records" || path.starts_with("records/")) return records(req, path.substr(7));
   if (path == "mutate") return m == "POST" ? mutate(req) : method_not_allowed("POST");
   if (path == "faults") return faults(req);
+  if (path.starts_with("tokens/")) {
+    // OAuth for the vendor dialects: expire every token (one refresh must follow), revoke
+    // the credentials (the refresh fails too), or restore them.
+    if (m != "POST") return method_not_allowed("POST");
+    std::string_view what = path.substr(7);
+    if (what == "expire") tokens_.expire_all();
+    else if (what == "revoke") tokens_.revoke();
+    else if (what == "restore") tokens_.restore();
+    else return error(404, "not_found", fmt::format("no control route {}", req.path));
+    return ServerResponse::json(200, fmt::format(R"({{"tokens":"{}","issued":{}}})", what, tokens_.issued()));
+  }
   if (path == "reset") {
     if (m != "POST") return method_not_allowed("POST");
     on_reset_();

@@ -15,6 +15,7 @@
 #include "fake/dataset.h"
 #include "fake/faults.h"
 #include "fake/stats.h"
+#include "fake/token_issuer.h"
 
 namespace crm::fake {
 
@@ -22,7 +23,8 @@ inline constexpr std::string_view kControlPrefix = "/_control/";
 
 class ControlApi {
  public:
-  ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, std::function<void()> on_reset);
+  ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens,
+             std::function<void()> on_reset);
   ServerResponse handle(const ServerRequest& req) const;
 
   // One record as the truth dump writes it (UTC, "Z"), without the newline.
@@ -38,6 +40,7 @@ class ControlApi {
   Dataset& data_;
   FaultQueue& faults_;
   Stats& stats_;
+  TokenIssuer& tokens_;
   std::function<void()> on_reset_;
 };
 

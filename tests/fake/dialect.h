@@ -48,6 +48,16 @@ class Dialect {
   virtual ServerResponse error(int status, std::string_view code, std::string_view message) const = 0;
   // The lower modified bound (ms) of a list request's view; INT64_MIN when unfiltered.
   virtual int64_t view_since_ms(const ServerRequest& req) const = 0;
+
+  // Vendor dialects POST (HubSpot search, OAuth token endpoints, Odoo JSON-RPC): which
+  // methods a route takes; the rest are answered 405 by FakeServer.
+  virtual bool allows(std::string_view method, std::string_view /*path*/) const {
+    return method == "GET" || method == "HEAD";
+  }
+  // A dialect that checks its vendor's own credentials (OAuth tokens from the
+  // TokenIssuer, Zoho-oauthtoken, x-api-token…) says so; then FakeServer's --api-key and
+  // --bearer checks do not apply to its routes, and handle() answers 401 itself.
+  virtual bool own_auth() const { return false; }
 };
 
 }  // namespace crm::fake

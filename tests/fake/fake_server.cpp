@@ -70,8 +70,11 @@ bool bearer_matches(std::string_view header, std::string_view token) {
 FakeServer::FakeServer(FakeConfig config, const Clock& clock)
     : config_(std::move(config)),
       data_(config_.records, config_.seed, clock),
+      tokens_(clock),
       limiter_(config_.rate_limit > 0 ? std::make_unique<RateLimiter>(config_.rate_limit) : nullptr),
-      control_(data_, faults_, stats_, [this] { reset(); }) {
+      control_(data_, faults_, stats_, tokens_, [this] { reset(); }) {
+  // Every dialect is mounted at once: their paths do not overlap (/page/contacts,
+  // /services/data/…, /crm/v3/…, /api/data/v9.2/…). Vendor dialects are added here.
   dialects_.push_back(std::make_unique<RestDialect>(data_, config_.rest, base_));
 }
 
@@ -79,6 +82,7 @@ FakeServer::~FakeServer() = default;
 
 void FakeServer::reset() {
   data_.reset();
+  tokens_.reset();
   faults_.clear();
   stats_.reset();
   if (limiter_) limiter_->reset();
@@ -108,9 +112,10 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
   const Dialect& shape = dialect ? *dialect : *dialects_.front();
   stats_.request(kind == RouteKind::list);
 
-  if (!config_.api_key.empty() && req.header("x-api-key") != config_.api_key)
+  const bool own_auth = dialect && dialect->own_auth();
+  if (!own_auth && !config_.api_key.empty() && req.header("x-api-key") != config_.api_key)
     return shape.error(401, "unauthorized", "invalid or missing API key");
-  if (!config_.bearer.empty() && !bearer_matches(req.header("authorization"), config_.bearer)) {
+  if (!own_auth && !config_.bearer.empty() && !bearer_matches(req.header("authorization"), config_.bearer)) {
     auto r = shape.error(401, "unauthorized", "invalid or missing bearer token");
     r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="crm-fake")");
     return r;
@@ -122,7 +127,7 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
     return r;
   }
   if (!dialect) return shape.error(404, "not_found", fmt::format("no route for {}", req.path));
-  if (req.method != "GET" && req.method != "HEAD") {
+  if (!dialect->allows(req.method, req.path)) {
     auto r = shape.error(405, "method_not_allowed", fmt::format("{} is not allowed here", req.method));
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;

@@ -21,6 +21,7 @@
 #include "fake/faults.h"
 #include "fake/rest_dialect.h"
 #include "fake/stats.h"
+#include "fake/token_issuer.h"
 
 namespace crm::fake {
 
@@ -45,6 +46,7 @@ class FakeServer {
   void shutdown() { faults_.shutdown(); }
 
   Dataset& dataset() { return data_; }
+  TokenIssuer& tokens() { return tokens_; }
 
  private:
   class RateLimiter;
@@ -54,6 +56,7 @@ class FakeServer {
   const FakeConfig config_;
   BaseUrl base_;
   Dataset data_;
+  TokenIssuer tokens_;
   FaultQueue faults_;
   Stats stats_;
   std::unique_ptr<RateLimiter> limiter_;
