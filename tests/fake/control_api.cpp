@@ -108,6 +108,17 @@ ServerResponse ControlApi::handle(const ServerRequest& req) const {
   if (path == "records" || path.starts_with("records/")) return records(req, path.substr(7));
   if (path == "mutate") return m == "POST" ? mutate(req) : method_not_allowed("POST");
   if (path == "faults") return faults(req);
+  if (path == "merge") {
+    // {"loser": id, "survivor": id}: the loser is deleted with merged_into, as CRMs merge.
+    if (m != "POST") return method_not_allowed("POST");
+    simdjson::dom::parser parser;
+    auto obj = parse_object(parser, req.body);
+    uint64_t loser = 0, survivor = 0;
+    if (!obj || (*obj)["loser"].get(loser) || (*obj)["survivor"].get(survivor))
+      return error(400, "bad_request", "expected {\"loser\": id, \"survivor\": id}");
+    if (!data_.merge(loser, survivor)) return error(404, "not_found", "both records must be live and differ");
+    return ServerResponse::json(200, fmt::format(R"({{"merged":{},"into":{}}})", loser, survivor));
+  }
   if (path.starts_with("tokens/")) {
     // OAuth for the vendor dialects: expire every token (one refresh must follow), revoke
     // the credentials (the refresh fails too), or restore them.

@@ -157,6 +157,8 @@ struct DatasetState {
   std::unordered_map<uint64_t, FakeRecord> changed;
   OrderTree order;
   std::unordered_set<uint64_t> deleted;
+  std::vector<DeletedRecord> deletion_log;  // in deletion order
+  std::unordered_map<uint64_t, std::vector<uint64_t>> merged;  // survivor → absorbed ids
   uint64_t next_id = 1;
   uint64_t mutations = 0;  // a salt so repeated bulk mutations differ
 };
@@ -303,6 +305,8 @@ void Dataset::reset() {
   s_->changed.clear();
   s_->order.clear();
   s_->deleted.clear();
+  s_->deletion_log.clear();
+  s_->merged.clear();
   s_->next_id = n_ + 1;
   s_->mutations = 0;
 }
@@ -368,9 +372,40 @@ bool Dataset::remove(uint64_t id) {
   std::lock_guard lock(s_->mu);
   View v{*s_, n_, seed_};
   if (!v.exists(id)) return false;
-  v.take(id);
+  FakeRecord last = v.take(id);
   s_->deleted.insert(id);
+  s_->deletion_log.push_back({std::move(last), whole_seconds_ms(clock_.now()), 0});
   return true;
+}
+
+bool Dataset::merge(uint64_t loser, uint64_t survivor) {
+  if (loser == survivor) return false;
+  std::lock_guard lock(s_->mu);
+  View v{*s_, n_, seed_};
+  if (!v.exists(loser) || !v.exists(survivor)) return false;
+  int64_t now = whole_seconds_ms(clock_.now());
+  FakeRecord last = v.take(loser);
+  s_->deleted.insert(loser);
+  s_->deletion_log.push_back({std::move(last), now, survivor});
+  FakeRecord r = v.take(survivor);
+  r.modified_ms = now;
+  v.put(std::move(r));
+  s_->merged[survivor].push_back(loser);
+  return true;
+}
+
+std::vector<uint64_t> Dataset::merged_ids(uint64_t survivor) const {
+  std::lock_guard lock(s_->mu);
+  auto it = s_->merged.find(survivor);
+  return it == s_->merged.end() ? std::vector<uint64_t>{} : it->second;
+}
+
+std::vector<DeletedRecord> Dataset::deleted_since(int64_t since_ms) const {
+  std::lock_guard lock(s_->mu);
+  std::vector<DeletedRecord> out;
+  for (const auto& d : s_->deletion_log)
+    if (d.deleted_ms >= since_ms) out.push_back(d);
+  return out;
 }
 
 namespace {
@@ -428,8 +463,9 @@ MutateResult Dataset::mutate(const MutateRequest& req) {
   ids.clear();
   pick(req.remove, ids);
   for (uint64_t id : ids) {
-    v.take(id);
+    FakeRecord last = v.take(id);
     s_->deleted.insert(id);
+    s_->deletion_log.push_back({std::move(last), now, 0});
   }
   out.deleted = std::move(ids);
   for (uint64_t i = 0; i < req.create; ++i) {

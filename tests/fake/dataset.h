@@ -64,6 +64,14 @@ struct MutateResult {
   std::vector<uint64_t> updated, deleted, created, touched;
 };
 
+// A record that left the live set, for dialects that show deletions (Salesforce
+// queryAll, HubSpot archived lists, Zoho's deleted endpoint…).
+struct DeletedRecord {
+  FakeRecord last;          // as it was when deleted
+  int64_t deleted_ms = 0;   // the fake's clock, whole seconds
+  uint64_t merged_into = 0; // the survivor when it was merged away; 0 otherwise
+};
+
 struct DatasetState;
 
 inline constexpr int64_t kSeedBaseMs = 1735689600000;  // 2025-01-01T00:00:00Z
@@ -86,6 +94,13 @@ class Dataset {
   uint64_t create(const RecordPatch& patch);
   bool update(uint64_t id, const RecordPatch& patch);  // false: unknown or deleted
   bool remove(uint64_t id);
+  // Merges `loser` into `survivor` as CRMs do: the loser is deleted with merged_into set,
+  // the survivor is re-stamped and remembers the ids it absorbed. False if either is not live.
+  bool merge(uint64_t loser, uint64_t survivor);
+  // The ids merged into a live record, oldest first.
+  std::vector<uint64_t> merged_ids(uint64_t survivor) const;
+  // Deletions at or after since_ms, oldest first (reset() forgets them).
+  std::vector<DeletedRecord> deleted_since(int64_t since_ms) const;
   MutateResult mutate(const MutateRequest& request);
   // Changes the email of the first `count` records of the view modified >= since_ms (the
   // ones a client paging from the start has already read) and re-stamps them, so that
