@@ -1,6 +1,8 @@
 // ApiServer: the read-only HTTP API of design.md ("The read-only HTTP API", "API
-// contract") on HttpServer (libmicrohttpd). Every request reads through its own
-// read-only SQLite connection (query_only), so reads never block on a running sync.
+// contract") on HttpServer (libmicrohttpd). Every request reads through a read-only
+// SQLite connection (query_only) borrowed for its duration, so reads never block on a
+// running sync; long-polls of the change feed hold no thread while they wait. See
+// src/api/README.md for the routes' rules.
 // Owned by the daemon; start() once, stop() once. Thread-safe.
 #pragma once
 

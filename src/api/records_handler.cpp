@@ -3,7 +3,7 @@
 
 #include "api/api_errors.h"
 #include "api/handlers.h"
-#include "api/page_token.h"
+#include "api/keyset_token.h"
 #include "api/query_params.h"
 #include "core/json_writer.h"
 #include "store/record_json.h"
@@ -64,7 +64,7 @@ Checked<RecordQuery> read_filters(const QueryParams& p) {
     q.limit = *n;
   }
   if (auto v = p.get("after")) {
-    auto id = decode_page_token(*v);
+    auto id = decode_keyset_token(*v);
     if (!id) return ApiError::bad_parameter("after", "not a token from a previous page's \"next\"");
     q.after_row_id = *id;
   }
@@ -101,7 +101,7 @@ ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req) {
     append_record_json(body, (*rows)[i].record);
   }
   body += "],\"next\":";
-  if (more) append_json_string(body, encode_page_token(rows->back().row_id));
+  if (more) append_json_string(body, encode_keyset_token(rows->back().row_id));
   else body += "null";
   body += '}';
   return ServerResponse::json(200, std::move(body));

@@ -203,7 +203,12 @@ Result<std::vector<RecordRow>> ApiQueries::records(const RecordQuery& rq) {
            "WHERE records_fts MATCH :match AND f.rowid > :after";
   else
     sql += "records r CROSS JOIN sources s ON s.id = r.source_id WHERE r.id > :after";
-  if (!rq.source.empty()) sql += " AND r.source_id = (SELECT id FROM sources WHERE name = :source)";
+  // records_by_source_live (source_id, deleted_ms) yields one source's live rows in id
+  // order. With tombstones too it would have to sort the whole source for every page:
+  // then the unary + keeps SQLite off it, and the walk filters rows in id order instead.
+  if (!rq.source.empty())
+    sql += rq.include_deleted ? " AND +r.source_id = (SELECT id FROM sources WHERE name = :source)"
+                              : " AND r.source_id = (SELECT id FROM sources WHERE name = :source)";
   if (!rq.email.empty()) sql += " AND r.email = :email COLLATE NOCASE";
   if (rq.updated_since) sql += " AND r.changed_ms >= :since";
   if (!rq.include_deleted) sql += " AND r.deleted_ms IS NULL";

@@ -8,7 +8,7 @@
 
 #include "api/bearer_auth.h"
 #include "api/etag.h"
-#include "api/page_token.h"
+#include "api/keyset_token.h"
 #include "api/query_params.h"
 #include "api/router.h"
 #include "store/api_queries.h"
@@ -100,18 +100,18 @@ TEST_CASE("value parsers: limit, seq, bool, timestamp, wait") {
 
 TEST_CASE("page tokens round-trip and refuse anything else") {
   for (int64_t id : {int64_t{1}, int64_t{100}, int64_t{123456789}, INT64_MAX}) {
-    auto t = encode_page_token(id);
+    auto t = encode_keyset_token(id);
     CAPTURE(t);
     CHECK(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
-    CHECK(decode_page_token(t) == id);
+    CHECK(decode_keyset_token(t) == id);
   }
-  std::string good = encode_page_token(250);
+  std::string good = encode_keyset_token(250);
   for (std::string bad : {std::string("garbage"), std::string(""), std::string("===="), good + "A",
                           good.substr(0, good.size() - 1), std::string("cjE6MjUw"),  // "r1:250"
                           std::string("cjE6MC4xMjM0"),                              // "r1:0.1234"
                           std::string(200, 'A'), std::string("r1:5")}) {
     CAPTURE(bad);
-    CHECK_FALSE(decode_page_token(bad).has_value());
+    CHECK_FALSE(decode_keyset_token(bad).has_value());
   }
 }
 

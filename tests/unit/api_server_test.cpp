@@ -508,6 +508,51 @@ TEST_CASE("api: records, one record, filters and search") {
   }
 }
 
+TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the migration") {
+  Api api;
+  auto names = [&](const std::string& query) {
+    Json j(api.get("/v1/records?" + query).body);
+    return names_of(j);
+  };
+  using V = std::vector<std::string>;
+  api.index.upsert("crm-a", {person("2", "Robert Baumeister", "rb@example.org", "Bau AG")}, kT0);
+  CHECK(names("q=bob") == V{});
+  CHECK(names("q=builders") == V{});
+  CHECK(names("email=bob.builder@example.org") == V{});
+  CHECK(names("q=baumeister") == V{"Robert Baumeister"});
+  CHECK(names("email=RB@example.org") == V{"Robert Baumeister"});
+  Record gone = person("2", "Robert Baumeister", "rb@example.org", "Bau AG");
+  gone.deleted = true;
+  api.index.upsert("crm-a", {gone}, kT0 + 1s);
+  CHECK(names("q=baumeister") == V{});
+  CHECK(names("q=baumeister&include_deleted=true") == V{"Robert Baumeister"});
+  auto& db = api.index.writer->db();
+  // FTS5 compares its index with the content table: throws when they disagree.
+  CHECK_NOTHROW(db.exec("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
+
+  // An index from schema version 1 gets its search index when it is opened.
+  api.server->stop();
+  db.exec("DROP TABLE records_fts");
+  db.exec("DROP INDEX records_by_source_live");
+  db.exec("PRAGMA user_version = 1");
+  api.index.writer.reset();
+  {
+    ChangeNotifier n;
+    ApiServer old(ApiOptions{"127.0.0.1:0", "", 1}, api.index.path, api.scheduler, n, api.metrics, api.clock);
+    REQUIRE(old.start());
+    auto r = get(old.port(), "/v1/records");
+    CHECK(r.status == 503);
+    CHECK(r.body.find("predates") != std::string::npos);
+  }
+  auto reopened = IndexWriter::open(api.index.path);
+  REQUIRE(reopened);
+  api.index.writer = std::move(*reopened);
+  api.start("");
+  CHECK(names("q=zoe") == V{"Zoë Łukasz", "Zoe Other"});
+  CHECK_NOTHROW(api.index.writer->db().exec(
+      "INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
+}
+
 TEST_CASE("api: keyset pagination walks every record once while a sync writes") {
   Api api("", /*fill=*/false);
   std::vector<Record> batch;
@@ -699,7 +744,7 @@ TEST_CASE("api: the change feed, and long-polls that hold no thread") {
     api.notifier.notify(seq);
     client.join();
     auto latency = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0);
-    MESSAGE("long-poll answered " << latency.count() << " us after the commit began");
+    INFO("long-poll answered " << latency.count() << " us after the commit began");
     CHECK(latency < 250ms);
     REQUIRE(r.status == 200);
     Json k(r.body);
@@ -754,7 +799,7 @@ TEST_CASE("api: 100 pending long-polls do not starve other requests") {
     CHECK(r.status == 200);
     slowest = std::max(slowest, r.took);
   }
-  MESSAGE("slowest of 20 requests beside 100 long-polls: " << slowest.count() << " ms");
+  INFO("slowest of 20 requests beside 100 long-polls: " << slowest.count() << " ms");
   CHECK(slowest < 1s);
   CHECK(polls.done() == 0);
 
@@ -762,7 +807,7 @@ TEST_CASE("api: 100 pending long-polls do not starve other requests") {
   auto t0 = SteadyClock::now();
   api.notifier.notify(seq);
   CHECK(polls.run_for(10s) == 100);
-  MESSAGE("100 long-polls answered in " << std::chrono::duration_cast<Millis>(SteadyClock::now() - t0).count() << " ms");
+  INFO("100 long-polls answered in " << std::chrono::duration_cast<Millis>(SteadyClock::now() - t0).count() << " ms");
   for (size_t i = 0; i < polls.size(); ++i) {
     CHECK(polls.reply(i).status == 200);
     CHECK(polls.reply(i).body.find("Wakes Everyone") != std::string::npos);
@@ -932,7 +977,7 @@ TEST_CASE("HttpServer: deferred answers from another thread, before and after su
   CHECK(later.body == R"({"later":true})");
   CHECK(d->done());
   CHECK_FALSE(d->complete(ServerResponse::json(200, "{}")));  // only the first counts
-  CHECK(server.waiting() == 0);
+  CHECK(eventually([&] { return server.waiting() == 0; }));  // counted until sent
 }
 
 TEST_CASE("HttpServer: stop() answers waiting requests with 503; late completions are harmless") {
@@ -983,7 +1028,7 @@ TEST_CASE("HttpServer: oversized headers are refused without harm") {
   ssize_t n = ::recv(fd, buf, sizeof buf, 0);
   std::string answer = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
   ::close(fd);
-  MESSAGE("answer to a 64 kB header: " << (answer.empty() ? "(connection closed)" : answer.substr(0, answer.find("\r\n"))));
+  INFO("answer to a 64 kB header: " << (answer.empty() ? "(connection closed)" : answer.substr(0, answer.find("\r\n"))));
   CHECK((answer.empty() || answer.starts_with("HTTP/1.1 431") || answer.starts_with("HTTP/1.1 413")));
   CHECK(get(server.port(), "/ok").status == 200);
 }

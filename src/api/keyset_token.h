@@ -12,8 +12,8 @@
 
 namespace crm {
 
-std::string encode_page_token(int64_t last_row_id);
-// nullopt for anything encode_page_token() did not write.
-std::optional<int64_t> decode_page_token(std::string_view token);
+std::string encode_keyset_token(int64_t last_row_id);
+// nullopt for anything encode_keyset_token() did not write.
+std::optional<int64_t> decode_keyset_token(std::string_view token);
 
 }  // namespace crm

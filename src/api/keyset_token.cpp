@@ -1,4 +1,4 @@
-#include "api/page_token.h"
+#include "api/keyset_token.h"
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -54,12 +54,12 @@ std::optional<std::string> unbase64url(std::string_view in) {
 
 }  // namespace
 
-std::string encode_page_token(int64_t last_row_id) {
+std::string encode_keyset_token(int64_t last_row_id) {
   std::string id = std::to_string(last_row_id);
   return base64url(fmt::format("{}{}.{}", kPrefix, id, check_digits(id)));
 }
 
-std::optional<int64_t> decode_page_token(std::string_view token) {
+std::optional<int64_t> decode_keyset_token(std::string_view token) {
   if (token.empty() || token.size() > 64) return std::nullopt;
   auto text = unbase64url(token);
   if (!text || !text->starts_with(kPrefix)) return std::nullopt;
