@@ -1,12 +1,18 @@
 #include "connectors/registry.h"
 
+#include "connectors/hubspot/hubspot_connector.h"
+#include "connectors/dynamics/dynamics_connector.h"
 #include "connectors/rest/rest_connector.h"
+#include "connectors/salesforce/salesforce_connector.h"
 
 namespace crm {
 
 const std::vector<ConnectorType>& connector_types() {
   static const std::vector<ConnectorType> types = {
       {"rest", "rest", rest_own_keys(), validate_rest_source, make_rest_connector},
+      {"dynamics", "dynamics", dynamics_own_keys(), validate_dynamics_source, make_dynamics_connector},
+      {"hubspot", "hubspot", hubspot_connector_own_keys(), validate_hubspot_source, make_hubspot_connector},
+      {"salesforce", "salesforce", salesforce_own_keys(), validate_salesforce_source, make_salesforce_connector},
   };
   return types;
 }

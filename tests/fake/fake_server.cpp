@@ -7,6 +7,11 @@
 #include <chrono>
 #include <mutex>
 
+#include "fake/hubspot_dialect.h"
+
+#include "fake/dynamics_dialect.h"
+#include "fake/salesforce_dialect.h"
+
 namespace crm::fake {
 
 // A token bucket holding up to max(rate, 1) tokens, refilled at `rate` per second.
@@ -76,6 +81,9 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
   // Every dialect is mounted at once: their paths do not overlap (/page/contacts,
   // /services/data/…, /crm/v3/…, /api/data/v9.2/…). Vendor dialects are added here.
   dialects_.push_back(std::make_unique<RestDialect>(data_, config_.rest, base_));
+  dialects_.push_back(std::make_unique<HubspotDialect>(data_, tokens_, config_.bearer));
+  dialects_.push_back(std::make_unique<DynamicsDialect>(data_, tokens_, base_, config_.rest.max_page_size));
+  dialects_.push_back(std::make_unique<SalesforceDialect>(data_, tokens_, config_.rest.max_page_size, base_, clock));
 }
 
 FakeServer::~FakeServer() = default;

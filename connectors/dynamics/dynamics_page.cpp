@@ -1,0 +1,175 @@
+#include "connectors/dynamics/dynamics_page.h"
+
+#include <fmt/format.h>
+
+#include "connectors/error_body.h"
+#include "connectors/json_fields.h"
+#include "core/json_writer.h"
+
+namespace crm {
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+// A column (or "column@Annotation") of a row as text; "" when absent or null.
+// False when the value is an object or array.
+bool column_text(simdjson::dom::object row, std::string_view key, std::string& out) {
+  out.clear();
+  simdjson::dom::element v;
+  if (row.at_key(key).get(v)) return true;
+  return scalar_text(v, out);
+}
+
+bool column_true(simdjson::dom::object row, std::string_view key) {
+  bool b = false;
+  return !row.at_key(key).get_bool().get(b) && b;
+}
+
+int64_t column_int(simdjson::dom::object row, std::string_view key) {
+  int64_t v = 0;
+  if (row.at_key(key).get_int64().get(v)) return 0;
+  return v;
+}
+
+void skip(Page& page, std::string reason) {
+  ++page.skipped;
+  if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
+}
+
+void map_row(simdjson::dom::object row, const DynamicsObject& object, const DynamicsOptions& options,
+             std::string_view base_url, Page& page) {
+  Record r;
+  r.kind = object.kind;
+  if (!column_text(row, object.id_column, r.external_id) || r.external_id.empty()) {
+    skip(page, fmt::format("{} row without a usable {}", object.set, object.id_column));
+    return;
+  }
+  std::string value;
+  for (const auto& [field, column] : object.fields) {
+    if (!column_text(row, column, value)) {
+      skip(page, fmt::format("{} {}: {} is not a scalar", object.set, r.external_id, column));
+      return;
+    }
+    if (field == "name") r.name = value;
+    else if (field == "given_name") r.given_name = value;
+    else if (field == "family_name") r.family_name = value;
+    else if (field == "email") r.email = value;
+    else if (field == "phone") r.phone = value;
+    else if (field == "national_id") r.national_id = value;
+    else if (field == "company") {
+      // parentcustomerid is polymorphic: a contact's parent may be another contact,
+      // whose name is not a company.
+      std::string base = column.substr(0, column.find('@'));
+      std::string logical;
+      column_text(row, base + std::string(kLookupLogicalName), logical);
+      if (logical.empty() || logical == "account") r.company = value;
+    }
+  }
+  if (r.name.empty() && (!r.given_name.empty() || !r.family_name.empty()))
+    r.name = r.given_name.empty() ? r.family_name
+             : r.family_name.empty() ? r.given_name
+                                     : r.given_name + " " + r.family_name;
+
+  std::string modified;
+  column_text(row, "modifiedon", modified);
+  if (auto t = parse_iso8601(modified)) {
+    r.remote_updated_at = *t;
+    if (!page.high_water || *t > *page.high_water) page.high_water = *t;
+  } else {
+    skip(page, fmt::format("{} {}: modifiedon '{}' is not a timestamp", object.set, r.external_id,
+                           modified.substr(0, 40)));
+    return;
+  }
+
+  if (!object.extra.empty()) {
+    JsonWriter w(r.extra);
+    w.begin_object();
+    for (const auto& col : object.extra) {
+      w.key(col);
+      if (column_text(row, col, value) && !value.empty()) w.value(value);
+      else w.null();
+    }
+    w.end_object();
+  }
+  r.web_url = dynamics_web_url(options.web_url, base_url, object, r.external_id);
+
+  // A merge deactivates the subordinate row and points it at the survivor
+  // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/merge-entity-using-web-api).
+  if (column_true(row, "merged")) {
+    r.deleted = true;
+    column_text(row, "_masterid_value", r.merged_into);
+  } else if (column_int(row, "statecode") != 0 && options.inactive == InactivePolicy::tombstone) {
+    r.deleted = true;
+  }
+  page.records.push_back(std::move(r));
+}
+
+}  // namespace
+
+std::string dynamics_web_url(const std::string& tmpl, std::string_view base_url,
+                             const DynamicsObject& object, std::string_view id) {
+  std::string base(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string url = tmpl;
+  replace_all(url, "{base_url}", base);
+  replace_all(url, "{object}", object.logical);
+  replace_all(url, "{id}", url_encode(id));
+  return url;
+}
+
+Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsObject& object,
+                                         const DynamicsOptions& options, std::string_view base_url,
+                                         simdjson::dom::parser& parser) {
+  simdjson::dom::element root;
+  simdjson::padded_string padded(body);
+  if (auto err = parser.parse(padded).get(root); err)
+    return Error::transient(fmt::format("dynamics {}: the answer is not valid JSON ({}; {} bytes)", object.set,
+                                        simdjson::error_message(err), body.size()));
+  simdjson::dom::array rows;
+  if (root.at_key("value").get_array().get(rows))
+    return Error::data(fmt::format("dynamics {}: no \"value\" array in the answer", object.set));
+  DynamicsPage out;
+  out.page.records.reserve(rows.size());
+  for (auto row : rows) {
+    simdjson::dom::object obj;
+    if (row.get_object().get(obj)) {
+      skip(out.page, fmt::format("{}: a row that is not an object", object.set));
+      continue;
+    }
+    map_row(obj, object, options, base_url, out.page);
+  }
+  std::string_view next;
+  if (!root.at_key("@odata.nextLink").get_string().get(next)) out.next_link = std::string(next);
+  return out;
+}
+
+Error dynamics_error(std::string_view what, const HttpResponse& r) {
+  std::string detail;
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(r.body);
+  simdjson::dom::element root;
+  std::string_view code, message;
+  if (!r.body.empty() && !parser.parse(padded).get(root) &&
+      !root.at_pointer("/error/message").get_string().get(message)) {
+    if (root.at_pointer("/error/code").get_string().get(code)) code = {};
+    std::string m = crm_error_message(r.body);  // cleaned and bounded
+    detail = code.empty() ? m : fmt::format("{}: {}", code, m);
+  } else if (r.body.empty() && !r.header("www-authenticate").empty()) {
+    // Dataverse answers a missing or expired token with an empty body and a challenge.
+    std::string challenge(r.header("www-authenticate").substr(0, 200));
+    if (size_t uri = challenge.find(", authorization_uri"); uri != std::string::npos) challenge.resize(uri);
+    detail = "WWW-Authenticate: " + challenge;
+  } else {
+    detail = crm_error_message(r.body);
+  }
+  HttpResponse shaped;  // error_from_response picks the kind; the message is ours
+  shaped.status = r.status;
+  Error e = error_from_response(what, shaped);
+  e.message = fmt::format("{}: HTTP {}: {}", what, r.status, detail);
+  return e;
+}
+
+}  // namespace crm

@@ -1,0 +1,155 @@
+#include "connectors/hubspot/hubspot_mapping.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "connectors/json_fields.h"
+#include "core/json_writer.h"
+#include "http/http_client.h"
+
+namespace crm {
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+void skip(Page& page, std::string reason) {
+  ++page.skipped;
+  if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
+}
+
+// properties.<name> as text; "" when absent or null.
+std::string property(simdjson::dom::object props, std::string_view name) {
+  std::string out;
+  if (name.empty()) return out;
+  auto v = props[name];
+  if (v.error()) return out;
+  if (!scalar_text(v.value_unsafe(), out)) out.clear();
+  return out;
+}
+
+std::string web_url(const HubspotOptions& o, const HubspotObject& obj, const std::string& id) {
+  if (o.web_url.empty()) return {};
+  std::string u = o.web_url;
+  replace_all(u, "{portal_id}", o.portal_id);
+  replace_all(u, "{object_type_id}", obj.type_id);
+  replace_all(u, "{object}", obj.name);
+  replace_all(u, "{id}", url_encode(id));
+  replace_all(u, "{external_id}", url_encode(id));
+  return u;
+}
+
+uint64_t numeric_id(std::string_view s) {
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
+
+std::optional<TimePoint> parse_hubspot_time(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  bool digits = s.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits) return parse_unix_millis(s);
+  return parse_iso8601(s);
+}
+
+Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::string_view body,
+                                           const HubspotObject& object, const HubspotOptions& options,
+                                           bool archived_list, Page& page) {
+  simdjson::dom::element root;
+  simdjson::padded_string padded(body);
+  if (auto err = parser.parse(padded).get(root); err)
+    return Error::transient(fmt::format("hubspot {}: the answer is not valid JSON ({}; {} bytes)", object.name,
+                                        simdjson::error_message(err), body.size()));
+  simdjson::dom::array results;
+  if (root["results"].get_array().get(results))
+    return Error::data(fmt::format("hubspot {}: no 'results' array in the answer", object.name));
+
+  HubspotPageInfo info;
+  std::string_view after;
+  if (!root.at_pointer("/paging/next/after").get_string().get(after) && !after.empty())
+    info.next_after = std::string(after);
+  int64_t total = 0;
+  if (!root["total"].get_int64().get(total)) info.total = total;
+
+  for (auto item : results) {
+    ++info.results;
+    Record r;
+    r.kind = object.kind;
+    std::string_view id;
+    if (item["id"].get_string().get(id) || id.empty()) {
+      skip(page, fmt::format("{}: a result without a string id", object.name));
+      continue;
+    }
+    r.external_id = std::string(id);
+    info.last_id = numeric_id(id);
+    simdjson::dom::object props;
+    if (item["properties"].get_object().get(props)) {
+      skip(page, fmt::format("{} {}: no properties object", object.name, r.external_id));
+      continue;
+    }
+    for (const auto& [field, prop] : object.fields) {
+      std::string v = property(props, prop);
+      if (field == "name") r.name = std::move(v);
+      else if (field == "given_name") r.given_name = std::move(v);
+      else if (field == "family_name") r.family_name = std::move(v);
+      else if (field == "email") r.email = std::move(v);
+      else if (field == "phone") r.phone = std::move(v);
+      else if (field == "company") r.company = std::move(v);
+      else if (field == "national_id") r.national_id = std::move(v);
+    }
+    if (r.name.empty())
+      r.name = r.given_name.empty() ? r.family_name
+               : r.family_name.empty() ? r.given_name
+                                       : r.given_name + " " + r.family_name;
+    // The modification property, else the top-level updatedAt that mirrors it.
+    std::optional<TimePoint> t = parse_hubspot_time(property(props, object.modified_property));
+    std::string_view updated;
+    if (!t && !item["updatedAt"].get_string().get(updated)) t = parse_hubspot_time(updated);
+    if (t) {
+      r.remote_updated_at = *t;
+      info.min_modified_ms = std::min(info.min_modified_ms, to_ms(*t));
+      info.max_modified_ms = std::max(info.max_modified_ms, to_ms(*t));
+    }
+    bool archived = archived_list;
+    if (bool a = false; !item["archived"].get_bool().get(a) && a) archived = true;
+    if (!options.extra.empty()) {
+      JsonWriter w(r.extra);
+      w.begin_object();
+      for (const auto& key : options.extra) {
+        w.key(key);
+        w.string_or_null(property(props, key));
+      }
+      w.end_object();
+    }
+    r.web_url = web_url(options, object, r.external_id);
+    r.deleted = archived;
+    if (t && !archived && (!page.high_water || *t > *page.high_water)) page.high_water = *t;
+
+    // A merge keeps the survivor; the absorbed ids vanish without being archived.
+    std::string merged = archived ? std::string() : property(props, "hs_merged_object_ids");
+    std::string survivor = r.external_id;
+    TimePoint when = r.remote_updated_at;
+    page.records.push_back(std::move(r));
+    for (size_t pos = 0; pos < merged.size();) {
+      size_t semi = merged.find(';', pos);
+      std::string loser = merged.substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
+      pos = semi == std::string::npos ? merged.size() : semi + 1;
+      if (loser.empty() || loser == survivor) continue;
+      Record tomb;
+      tomb.external_id = std::move(loser);
+      tomb.kind = object.kind;
+      tomb.deleted = true;
+      tomb.merged_into = survivor;
+      tomb.remote_updated_at = when;
+      page.records.push_back(std::move(tomb));
+    }
+  }
+  return info;
+}
+
+}  // namespace crm

@@ -1,0 +1,189 @@
+#include "connectors/salesforce/salesforce_connector.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "connectors/salesforce/salesforce_page_token.h"
+#include "connectors/salesforce/salesforce_query_page.h"
+#include "connectors/salesforce/salesforce_error.h"
+#include "connectors/salesforce/salesforce_options.h"
+#include "connectors/salesforce/salesforce_soql.h"
+
+namespace crm {
+namespace {
+
+// A run whose query locator keeps dying is not making progress; give up after this many
+// restarts of one object and let the scheduler try again later.
+constexpr int kMaxLocatorRestarts = 3;
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+class SalesforceConnector final : public Connector {
+ public:
+  SalesforceConnector(const SourceConfig& source, HttpClient& http)
+      : source_(source), options_(parse_salesforce_options(source, nullptr)), http_(http) {}
+
+  Result<Page> next_page(const Cursor& cursor) override {
+    if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
+    SfPageToken token;
+    if (cursor.page_token) {
+      auto t = decode_sf_page_token(*cursor.page_token);
+      if (!t || !find_object(t->object))
+        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
+                                           cursor.page_token->substr(0, 80)));
+      token = std::move(*t);
+    } else {
+      token.object = options_.objects.front().name;
+      if (options_.quota_reserve)
+        if (auto e = check_quota(); e) return std::move(*e);
+    }
+    const SfObject& object = *find_object(token.object);
+
+    for (int attempt = 0;; ++attempt) {
+      auto resp = http_.get(request_url(object, token, cursor.since), request_headers());
+      if (!resp) {
+        Error e = resp.error();
+        e.message = fmt::format("source '{}': {} query: {}", source_.name, object.name, e.message);
+        return e;
+      }
+      if (!token.next_url.empty() && is_invalid_locator(*resp) && attempt == 0) {
+        // The server-side cursor is gone (expired, or the org's limit on open cursors):
+        // restart this object's query at the last SystemModstamp handed out, not at the
+        // start, and not by failing the source (crm-apis.md, Salesforce: Traps).
+        if (token.restarts >= kMaxLocatorRestarts)
+          return Error::transient(fmt::format("source '{}': {} query: the query locator expired {} times in one run",
+                                              source_.name, object.name, token.restarts + 1));
+        token.next_url.clear();
+        ++token.restarts;
+        continue;
+      }
+      if (resp->status < 200 || resp->status > 299)
+        return sf_error(fmt::format("source '{}': {} query", source_.name, object.name), *resp);
+      return page_from(*resp, object, token);
+    }
+  }
+
+ private:
+  const SfObject* find_object(const std::string& name) const {
+    for (const auto& o : options_.objects)
+      if (o.name == name) return &o;
+    return nullptr;
+  }
+
+  // The instance URL from the token response (Salesforce's authoritative host for the
+  // org) unless the config pins base_url; base_url until a token response has been seen.
+  std::string instance_url() {
+    if (options_.pin_base_url || source_.auth.type != "oauth2") return trim_slash(source_.base_url);
+    const std::string& body = http_.last_token_response();
+    if (body != token_body_) {
+      token_body_ = body;
+      instance_.clear();
+      simdjson::dom::element root;
+      std::string_view url;
+      if (!token_parser_.parse(body.data(), body.size()).get(root) && !root["instance_url"].get_string().get(url) &&
+          (url.starts_with("https://") || url.starts_with("http://")))
+        instance_ = trim_slash(std::string(url));
+    }
+    return instance_.empty() ? trim_slash(source_.base_url) : instance_;
+  }
+
+  std::string api_root() { return fmt::format("{}/services/data/{}", instance_url(), options_.api_version); }
+
+  std::string request_url(const SfObject& object, const SfPageToken& token, std::optional<TimePoint> since) {
+    if (!token.next_url.empty()) return instance_url() + token.next_url;
+    if (token.from_ms) {  // a restart after a lost locator
+      TimePoint from = from_ms(*token.from_ms);
+      since = since ? std::max(*since, from) : from;
+    }
+    // queryAll, not query: it also returns the Recycle Bin (IsDeleted = true), so that
+    // deletions and merges since the watermark arrive in an incremental run.
+    return fmt::format("{}/queryAll?q={}", api_root(), url_encode(build_soql(object, since)));
+  }
+
+  Headers request_headers() const {
+    // A hint only: Salesforce may return fewer rows (never assume a page is full).
+    return {{"Accept", "application/json"},
+            {"Sforce-Query-Options", fmt::format("batchSize={}", options_.batch_size)}};
+  }
+
+  Result<Page> page_from(const HttpResponse& resp, const SfObject& object, SfPageToken token) {
+    RowMapping mapping{object, options_.web_url, instance_url()};
+    auto parsed = parse_query_page(parser_, resp.body, mapping);
+    if (!parsed) {
+      Error e = parsed.error();
+      e.message = fmt::format("source '{}': {} query: {}", source_.name, object.name, e.message);
+      return e;
+    }
+    Page page = std::move(parsed->page);
+    if (!parsed->done) {
+      token.next_url = parsed->next_url;
+      if (parsed->last_ms) token.from_ms = parsed->last_ms;
+      page.next = encode_sf_page_token(token);
+    } else {
+      auto it = std::find_if(options_.objects.begin(), options_.objects.end(),
+                             [&](const SfObject& o) { return o.name == object.name; });
+      if (it != options_.objects.end() && ++it != options_.objects.end())
+        page.next = encode_sf_page_token(SfPageToken{it->name, "", std::nullopt, 0});
+    }
+    return page;
+  }
+
+  // quota_reserve: read the org's limits once per run, before the first query.
+  std::optional<Error> check_quota() {
+    auto resp = http_.get(api_root() + "/limits", {{"Accept", "application/json"}});
+    if (!resp) {
+      Error e = resp.error();
+      e.message = fmt::format("source '{}': limits: {}", source_.name, e.message);
+      return e;
+    }
+    if (resp->status < 200 || resp->status > 299) {
+      Error e = sf_error(fmt::format("source '{}': limits", source_.name), *resp);
+      // Without "View Setup and Configuration" the resource is refused (403
+      // INSUFFICIENT_ACCESS): the check is then skipped, the sync still runs.
+      if (e.kind == ErrorKind::auth && resp->status == 403) return std::nullopt;
+      if (e.kind == ErrorKind::config) return std::nullopt;
+      return e;
+    }
+    auto quota = parse_daily_quota(resp->body);
+    if (!quota) return std::nullopt;
+    return quota_reserve_error(source_.name, quota->max, quota->remaining, *options_.quota_reserve);
+  }
+
+  const SourceConfig& source_;
+  SalesforceOptions options_;
+  HttpClient& http_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::parser token_parser_;
+  std::string token_body_;
+  std::string instance_;
+};
+
+}  // namespace
+
+std::optional<Error> quota_reserve_error(const std::string& source, long long max, long long remaining,
+                                         double reserve) {
+  if (max <= 0) return std::nullopt;
+  double share = static_cast<double>(remaining) / static_cast<double>(max);
+  if (share >= reserve) return std::nullopt;
+  // A transient error: the run is skipped before it spends requests, and the scheduler's
+  // backoff stretches the interval until the rolling 24-hour allowance recovers.
+  return Error::transient(fmt::format(
+      "source '{}': daily API requests low: {} of {} remaining ({:.1f}%), under quota_reserve {:.0f}%; "
+      "run skipped to leave the rest to other integrations",
+      source, remaining, max, share * 100.0, reserve * 100.0));
+}
+
+void validate_salesforce_source(const SourceConfig& source, ConfigErrors& errors) {
+  (void)parse_salesforce_options(source, &errors);
+}
+
+std::unique_ptr<Connector> make_salesforce_connector(const SourceConfig& source, HttpClient& http) {
+  return std::make_unique<SalesforceConnector>(source, http);
+}
+
+}  // namespace crm

@@ -1,0 +1,188 @@
+#include "connectors/salesforce/salesforce_options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "config/address_checks.h"
+#include "config/value_parsers.h"
+
+namespace crm {
+namespace {
+
+struct TargetName {
+  SfTarget target;
+  const char* name;
+};
+constexpr TargetName kTargets[] = {
+    {SfTarget::name, "name"},     {SfTarget::given_name, "given_name"},
+    {SfTarget::family_name, "family_name"}, {SfTarget::email, "email"},
+    {SfTarget::phone, "phone"},   {SfTarget::company, "company"},
+    {SfTarget::national_id, "national_id"}};
+
+std::optional<SfTarget> target_of(std::string_view name) {
+  for (const auto& t : kTargets)
+    if (name == t.name) return t.target;
+  return std::nullopt;
+}
+
+void set_field(SfObject& o, SfTarget target, std::string field) {
+  for (auto& [t, f] : o.fields)
+    if (t == target) {
+      f = std::move(field);
+      return;
+    }
+  o.fields.emplace_back(target, std::move(field));
+}
+
+bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+}  // namespace
+
+const std::vector<SfObject>& salesforce_known_objects() {
+  // Standard fields only, so that the defaults work in every org and edition.
+  // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
+  static const std::vector<SfObject> objects = {
+      {"Contact", RecordKind::person,
+       {{SfTarget::name, "Name"}, {SfTarget::given_name, "FirstName"}, {SfTarget::family_name, "LastName"},
+        {SfTarget::email, "Email"}, {SfTarget::phone, "Phone"}, {SfTarget::company, "Account.Name"}},
+       {}},
+      // Account has no standard e-mail field.
+      {"Account", RecordKind::company, {{SfTarget::name, "Name"}, {SfTarget::phone, "Phone"}}, {}},
+      {"Lead", RecordKind::person,
+       {{SfTarget::name, "Name"}, {SfTarget::given_name, "FirstName"}, {SfTarget::family_name, "LastName"},
+        {SfTarget::email, "Email"}, {SfTarget::phone, "Phone"}, {SfTarget::company, "Company"}},
+       {}},
+  };
+  return objects;
+}
+
+bool valid_soql_field(std::string_view name) {
+  if (name.empty() || name.size() > 255) return false;
+  bool start = true;
+  for (char c : name) {
+    if (c == '.') {
+      if (start) return false;
+      start = true;
+      continue;
+    }
+    if (!ident_char(c)) return false;
+    if (start && !std::isalpha(static_cast<unsigned char>(c))) return false;
+    start = false;
+  }
+  return !start;
+}
+
+std::vector<std::string> salesforce_own_keys() { return {"api_version", "quota_reserve", "pin_base_url"}; }
+
+SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErrors* errors) {
+  SalesforceOptions o;
+  const YAML::Node& block = source.node;
+  auto err = [&](const YAML::Node& at, std::string msg) {
+    if (!errors) return;
+    if (at.IsDefined()) errors->add(at, fmt::format("source '{}': {}", source.name, msg));
+    else errors->add(source.position, fmt::format("source '{}': {}", source.name, msg));
+  };
+  auto written = [&](const YAML::Node& n, const std::string& fallback) {
+    return errors && n.IsDefined() && n.IsScalar() ? errors->as_written(n) : fallback;
+  };
+
+  if (YAML::Node v = block["api_version"]; v.IsDefined()) {
+    std::string text = v.IsScalar() ? v.Scalar() : "";
+    std::string digits = !text.empty() && (text[0] == 'v' || text[0] == 'V') ? text.substr(1) : text;
+    size_t dot = digits.find('.');
+    bool ok = dot != std::string::npos && dot >= 2 && dot <= 3 && dot + 2 == digits.size() &&
+              std::all_of(digits.begin(), digits.begin() + static_cast<long>(dot),
+                          [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) &&
+              std::isdigit(static_cast<unsigned char>(digits.back()));
+    // queryAll and getDeleted over REST need API 29.0 or later.
+    if (ok && std::stoi(digits.substr(0, dot)) < 29) ok = false;
+    if (!ok) err(v, fmt::format("api_version: '{}' is not a Salesforce API version of 29.0 or later (e.g. v62.0)", written(v, text)));
+    else o.api_version = "v" + digits;
+  }
+  if (YAML::Node v = block["quota_reserve"]; v.IsDefined() && !v.IsNull()) {
+    auto r = v.IsScalar() ? parse_ratio(v.Scalar()) : std::nullopt;
+    if (!r || *r >= 1.0) err(v, fmt::format("quota_reserve: '{}' is not a share below 100% (e.g. 10%)", written(v, "")));
+    else if (*r > 0) o.quota_reserve = *r;
+  }
+  if (YAML::Node v = block["pin_base_url"]; v.IsDefined()) {
+    auto b = v.IsScalar() ? parse_bool(v.Scalar()) : std::nullopt;
+    if (!b) err(v, fmt::format("pin_base_url: '{}' is not true or false", written(v, "")));
+    else o.pin_base_url = *b;
+  }
+
+  // Const copies: operator[] on a non-const yaml-cpp node may insert into the config tree.
+  const YAML::Node objects_node = block["objects"], fields_node = block["fields"],
+                   extra_node = block["extra_fields"];
+  const auto& known = salesforce_known_objects();
+  std::vector<std::string> names = source.objects;
+  if (names.empty()) names = {"Contact", "Account"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto it = std::find_if(known.begin(), known.end(), [&](const SfObject& k) { return k.name == names[i]; });
+    if (it == known.end()) {
+      YAML::Node at = objects_node.IsSequence() && i < objects_node.size() ? objects_node[i] : objects_node;
+      err(at, fmt::format("objects: unknown Salesforce object '{}' (known: Contact, Account, Lead; names are case-sensitive)", written(at, names[i])));
+      continue;
+    }
+    if (std::any_of(o.objects.begin(), o.objects.end(), [&](const SfObject& x) { return x.name == names[i]; })) {
+      err(objects_node, fmt::format("objects: '{}' is listed twice", names[i]));
+      continue;
+    }
+    o.objects.push_back(*it);
+  }
+
+  // fields: `email: Email__c` applies to every object; `Contact.email: Work_Email__c` to one.
+  for (const auto& [key, sf_field] : source.fields) {
+    YAML::Node at = fields_node.IsMap() ? fields_node[key] : fields_node;
+    if (!at.IsDefined()) at = fields_node;
+    std::string object, target_name = key;
+    if (size_t dot = key.find('.'); dot != std::string::npos) {
+      object = key.substr(0, dot);
+      target_name = key.substr(dot + 1);
+    }
+    auto target = target_of(target_name);
+    if (!target) {
+      err(at, fmt::format("fields: '{}' is not a record field Salesforce fields can feed (name, given_name, family_name, email, phone, company, national_id; Id and SystemModstamp are fixed)", key));
+      continue;
+    }
+    if (!valid_soql_field(sf_field)) {
+      err(at, fmt::format("fields.{}: '{}' is not a Salesforce field name (e.g. Tax_Id__c or Account.Name)", key, written(at, sf_field)));
+      continue;
+    }
+    bool matched = object.empty();
+    for (auto& obj : o.objects)
+      if (object.empty() || obj.name == object) {
+        set_field(obj, *target, sf_field);
+        matched = true;
+      }
+    if (!matched) err(at, fmt::format("fields: '{}' names object '{}', which is not in objects", key, object));
+  }
+  std::vector<std::string> extra;
+  for (size_t i = 0; i < source.extra_fields.size(); ++i) {
+    if (!valid_soql_field(source.extra_fields[i])) {
+      YAML::Node at = extra_node.IsSequence() && i < extra_node.size() ? extra_node[i] : extra_node;
+      err(at, fmt::format("extra_fields: '{}' is not a Salesforce field name", written(at, source.extra_fields[i])));
+      continue;
+    }
+    extra.push_back(source.extra_fields[i]);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  for (auto& obj : o.objects) obj.extra = extra;
+
+  if (source.auth.type != "oauth2" && source.auth.type != "bearer")
+    err(block["auth"], source.auth.type.empty()
+                           ? "type salesforce needs auth (type: oauth2 with grant refresh_token or client_credentials)"
+                           : fmt::format("auth: type {} does not work with Salesforce (use oauth2, or bearer with a session id)", source.auth.type));
+
+  o.batch_size = std::clamp(source.settings.page_size, kMinBatchSize, kMaxBatchSize);
+  if (!source.web_url.empty()) {
+    o.web_url = source.web_url;
+    if (o.web_url.find("{id}") == std::string::npos)
+      err(block["web_url"], "web_url: the template needs {id} (and may use {object}, {instance_url})");
+  }
+  return o;
+}
+
+}  // namespace crm

@@ -1,0 +1,133 @@
+#include "connectors/salesforce/salesforce_query_page.h"
+
+#include <fmt/format.h>
+
+#include "connectors/json_fields.h"
+#include "core/json_writer.h"
+#include "http/http_client.h"
+
+namespace crm {
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+void skip(Page& page, std::string reason) {
+  ++page.skipped;
+  if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
+}
+
+std::string* target_of(Record& r, SfTarget t) {
+  switch (t) {
+    case SfTarget::name: return &r.name;
+    case SfTarget::given_name: return &r.given_name;
+    case SfTarget::family_name: return &r.family_name;
+    case SfTarget::email: return &r.email;
+    case SfTarget::phone: return &r.phone;
+    case SfTarget::company: return &r.company;
+    case SfTarget::national_id: return &r.national_id;
+  }
+  return nullptr;
+}
+
+// Salesforce renders "2025-11-20T09:14:03.000+0000"; parse_iso8601 takes the offset
+// without a colon (crm-apis.md rule 5).
+std::optional<TimePoint> modstamp(simdjson::dom::element row) {
+  std::string_view s;
+  if (row["SystemModstamp"].get_string().get(s)) return std::nullopt;
+  return parse_iso8601(s);
+}
+
+void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
+  Page& page = out.page;
+  Record r;
+  r.kind = m.object.kind;
+  if (!soql_field(row, "Id", r.external_id) || r.external_id.empty()) {
+    skip(page, fmt::format("{} row without an Id", m.object.name));
+    return;
+  }
+  for (const auto& [target, field] : m.object.fields) {
+    if (!soql_field(row, field, *target_of(r, target))) {
+      skip(page, fmt::format("{} {}: field {} is not a scalar", m.object.name, r.external_id, field));
+      return;
+    }
+  }
+  auto t = modstamp(row);
+  if (!t) {
+    skip(page, fmt::format("{} {}: no readable SystemModstamp", m.object.name, r.external_id));
+    return;
+  }
+  r.remote_updated_at = *t;
+  out.last_ms = to_ms(*t);
+  if (!page.high_water || *t > *page.high_water) page.high_water = *t;
+  bool deleted = false;
+  if (!row["IsDeleted"].get_bool().get(deleted) && deleted) {
+    r.deleted = true;
+    soql_field(row, "MasterRecordId", r.merged_into);
+  }
+  if (r.name.empty() && (!r.given_name.empty() || !r.family_name.empty()))
+    r.name = r.given_name.empty() ? r.family_name
+             : r.family_name.empty() ? r.given_name
+                                     : r.given_name + " " + r.family_name;
+  if (!m.object.extra.empty()) {
+    JsonWriter w(r.extra);
+    w.begin_object();
+    std::string v;
+    for (const auto& f : m.object.extra) {
+      w.key(f);
+      if (soql_field(row, f, v) && !v.empty()) w.value(v); else w.null();
+    }
+    w.end_object();
+  }
+  r.web_url = m.web_url;
+  replace_all(r.web_url, "{instance_url}", m.instance_url);
+  replace_all(r.web_url, "{object}", m.object.name);
+  replace_all(r.web_url, "{id}", url_encode(r.external_id));
+  page.records.push_back(std::move(r));
+}
+
+}  // namespace
+
+bool soql_field(simdjson::dom::element row, std::string_view name, std::string& out) {
+  out.clear();
+  simdjson::dom::element cur = row;
+  while (true) {
+    size_t dot = name.find('.');
+    std::string_view head = name.substr(0, dot);
+    simdjson::dom::object obj;
+    if (cur.get_object().get(obj)) return true;  // a null parent: no value
+    simdjson::dom::element next;
+    if (obj[head].get(next)) return true;  // absent
+    if (dot == std::string_view::npos) return scalar_text(next, out);
+    cur = next;
+    name.remove_prefix(dot + 1);
+  }
+}
+
+Result<QueryPage> parse_query_page(simdjson::dom::parser& parser, std::string_view body,
+                                   const RowMapping& mapping) {
+  simdjson::dom::element root;
+  if (auto err = parser.parse(body.data(), body.size()).get(root); err)
+    return Error::transient(fmt::format("the answer is not valid JSON ({}; {} bytes)",
+                                        simdjson::error_message(err), body.size()));
+  simdjson::dom::array rows;
+  if (root["records"].get_array().get(rows))
+    return Error::data("the answer has no 'records' array");
+  QueryPage out;
+  bool done = true;
+  if (root["done"].get_bool().get(done)) return Error::data("the answer has no boolean 'done'");
+  out.done = done;
+  if (!done) {
+    std::string_view next;
+    if (root["nextRecordsUrl"].get_string().get(next) || next.empty() || next[0] != '/')
+      return Error::data("the answer says done=false but has no nextRecordsUrl path");
+    out.next_url = std::string(next);
+  }
+  out.page.records.reserve(rows.size());
+  for (auto row : rows) map_row(row, mapping, out);
+  return out;
+}
+
+}  // namespace crm

@@ -1,0 +1,467 @@
+#include "fake/dynamics_dialect.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <vector>
+
+#include "core/json_writer.h"
+#include "fake/rest_dialect.h"
+
+namespace crm::fake {
+namespace {
+
+constexpr std::string_view kApi = "/api/data/v9.2/";
+constexpr int64_t kMaxPage = 5000;  // Dataverse's own maximum for odata.maxpagesize
+constexpr std::string_view kFormatted = "OData.Community.Display.V1.FormattedValue";
+constexpr std::string_view kContactTail = "-d01c-ed11-b83e-000d3a572421";
+constexpr std::string_view kAccountTail = "-aea6-ea11-a812-000d3a55d474";
+constexpr std::string_view kParentTail = "-aea6-ea11-a812-000d3a55f00d";  // employer accounts
+
+constexpr std::array<std::string_view, 11> kContactColumns = {
+    "contactid", "fullname", "firstname", "lastname", "emailaddress1", "telephone1",
+    "_parentcustomerid_value", "modifiedon", "statecode", "merged", "_masterid_value"};
+constexpr std::array<std::string_view, 8> kAccountColumns = {
+    "accountid", "name", "emailaddress1", "telephone1", "modifiedon", "statecode", "merged", "_masterid_value"};
+
+std::string enc(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') out += c;
+    else out += fmt::format("%{:02X}", u);
+  }
+  return out;
+}
+
+std::string form_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out += ' ';
+    else if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> form_field(std::string_view body, std::string_view name) {
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (form_decode(pair.substr(0, eq)) == name)
+      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    body.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+uint32_t fnv32(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+std::string odata_body(std::string_view code, std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("error").begin_object().field("code", code).field("message", message);
+  w.end_object().end_object();
+  return out;
+}
+
+ServerResponse bad_request(std::string_view message) {
+  return ServerResponse::json(400, odata_body("0x80060888", message));
+}
+
+// The localised display form of a time, as the calling user (UTC+01:00) would see it.
+std::string formatted_time(int64_t ms) {
+  std::string iso = format_iso8601_seconds(from_ms(ms + 3600 * 1000));  // 2025-11-20T10:14:03Z
+  return fmt::format("{}/{}/{} {}", iso.substr(8, 2), iso.substr(5, 2), iso.substr(0, 4), iso.substr(11, 5));
+}
+
+// The paging cookie Dataverse puts in $skiptoken, with our keyset position inside.
+std::string skiptoken(OrderKey key, uint64_t page_no) {
+  return fmt::format(R"(<cookie pagenumber="{}" pagingcookie="{}" istracking="False" />)", page_no,
+                     encode_cursor(key));
+}
+
+std::optional<std::pair<OrderKey, uint64_t>> parse_skiptoken(std::string_view s) {
+  auto attr = [&](std::string_view name) -> std::optional<std::string_view> {
+    std::string pat = std::string(name) + "=\"";
+    size_t at = s.find(pat);
+    if (at == std::string_view::npos) return std::nullopt;
+    size_t start = at + pat.size(), end = s.find('"', start);
+    if (end == std::string_view::npos) return std::nullopt;
+    return s.substr(start, end - start);
+  };
+  auto cookie = attr("pagingcookie");
+  auto page = attr("pagenumber");
+  if (!s.starts_with("<cookie ") || !cookie || !page) return std::nullopt;
+  auto key = decode_cursor(*cookie);
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(page->data(), page->data() + page->size(), n);
+  if (!key || ec != std::errc() || p != page->data() + page->size()) return std::nullopt;
+  return std::make_pair(*key, n);
+}
+
+bool before(OrderKey a, OrderKey b) {
+  return a.modified_ms < b.modified_ms || (a.modified_ms == b.modified_ms && a.id < b.id);
+}
+
+// One row to render: a live record, or a merged-away one (deactivated, pointing at the
+// survivor, modifiedon = the merge time).
+struct Row {
+  FakeRecord rec;
+  int64_t modified_ms = 0;
+  uint64_t master = 0;  // non-zero: merged into this id
+  OrderKey key() const { return {modified_ms, rec.id}; }
+};
+
+}  // namespace
+
+std::string dynamics_guid(uint64_t id, bool company) {
+  return fmt::format("{:08x}{}", id, company ? kAccountTail : kContactTail);
+}
+
+std::optional<uint64_t> dynamics_id_of(std::string_view guid) {
+  if (guid.size() != 36) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(guid.data(), guid.data() + 8, v, 16);
+  if (ec != std::errc() || p != guid.data() + 8) return std::nullopt;
+  return v;
+}
+
+// A list request's query, validated against what Dataverse accepts.
+struct DynamicsDialect::Query {
+  bool accounts = false;
+  std::vector<std::string> select;  // empty: every column
+  std::string select_raw, filter_raw, orderby_raw;
+  int64_t since_ms = INT64_MIN;
+  std::optional<OrderKey> after;
+  uint64_t page_no = 1;
+  size_t size = 0;
+  bool annotations = false;
+  std::string applied;  // Preference-Applied
+};
+
+DynamicsDialect::DynamicsDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base,
+                                 size_t max_page_size)
+    : data_(data), tokens_(tokens), base_(base), max_page_size_(std::max<size_t>(1, max_page_size)) {}
+
+namespace {
+
+bool is_token_path(std::string_view path) {
+  constexpr std::string_view kSuffix = "/oauth2/v2.0/token";
+  if (!path.ends_with(kSuffix) || path.size() <= kSuffix.size() + 1 || path[0] != '/') return false;
+  std::string_view tenant = path.substr(1, path.size() - kSuffix.size() - 1);
+  return !tenant.empty() && tenant.find('/') == std::string_view::npos;
+}
+
+// $filter: `modifiedon ge|gt <date-time literal>` (unquoted, as OData v4 wants).
+std::optional<std::string> parse_filter(std::string_view f, int64_t& since_ms) {
+  f = trim(f);
+  constexpr std::string_view kField = "modifiedon ";
+  if (!f.starts_with(kField))
+    return fmt::format("crm-fake supports only $filter=modifiedon ge <date-time>, got '{}'", f);
+  f.remove_prefix(kField.size());
+  f = trim(f);
+  bool gt = f.starts_with("gt ");
+  if (!gt && !f.starts_with("ge ")) return fmt::format("crm-fake supports only the ge and gt operators on modifiedon");
+  std::string_view lit = trim(f.substr(3));
+  if (lit.starts_with("'"))
+    return std::string("A binary operator with incompatible types was detected. Found operand types "
+                       "'Edm.DateTimeOffset' and 'Edm.String' for operator kind 'GreaterThanOrEqual'.");
+  if (lit.find(' ') != std::string_view::npos)
+    return fmt::format("Syntax error at position {} in '{}'.", lit.find(' '), lit);
+  auto t = parse_iso8601(lit);
+  // A literal needs its offset: "2025-11-20T09:00:00" without Z is not an Edm.DateTimeOffset.
+  if (!t || lit.size() < 20 || (lit.back() != 'Z' && lit[lit.size() - 3] != ':'))
+    return fmt::format("The DateTimeOffset text '{}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?'", lit);
+  since_ms = to_ms(*t) + (gt ? 1000 : 0);  // second resolution: gt t means >= t + 1 s
+  return std::nullopt;
+}
+
+}  // namespace
+
+RouteKind DynamicsDialect::route(std::string_view path) const {
+  if (path == "/api/data/v9.2/contacts" || path == "/api/data/v9.2/accounts") return RouteKind::list;
+  if (path.starts_with(kApi) || is_token_path(path)) return RouteKind::other;
+  return RouteKind::none;
+}
+
+bool DynamicsDialect::allows(std::string_view method, std::string_view path) const {
+  if (is_token_path(path)) return method == "POST";
+  return method == "GET" || method == "HEAD";
+}
+
+ServerResponse DynamicsDialect::error(int status, std::string_view /*code*/, std::string_view message) const {
+  if (status == 401) {
+    // Dataverse: an empty body and a challenge, not an OData error.
+    ServerResponse r;
+    r.status = 401;
+    r.headers.emplace_back(
+        "WWW-Authenticate",
+        fmt::format(R"(Bearer error=invalid_token, error_description="Error during token validation!", )"
+                    R"(authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize, resource_id={})",
+                    base_.get()));
+    return r;
+  }
+  if (status == 429)
+    return ServerResponse::json(
+        429, odata_body("0x80072322", "Number of requests exceeded the limit of 6000 over time window of 300 seconds."));
+  std::string_view code = status == 403 ? "0x80040220" : status >= 500 ? "0x80040216" : "0x80060888";
+  return ServerResponse::json(status, odata_body(code, message));
+}
+
+int64_t DynamicsDialect::view_since_ms(const ServerRequest& req) const {
+  int64_t since = INT64_MIN;
+  if (auto f = req.param("$filter"); f && !parse_filter(*f, since)) return since;
+  return INT64_MIN;
+}
+
+ServerResponse DynamicsDialect::handle(const ServerRequest& req) const {
+  if (is_token_path(req.path)) return token(req);
+  // Authentication comes first, as at the real service.
+  std::string_view auth = req.header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!auth.starts_with(kBearer) || !tokens_.valid(auth.substr(kBearer.size())))
+    return error(401, "unauthorized", "");
+  if (req.path == "/api/data/v9.2/contacts") return list(req, false);
+  if (req.path == "/api/data/v9.2/accounts") return list(req, true);
+  std::string_view segment = std::string_view(req.path).substr(kApi.size());
+  return ServerResponse::json(404, odata_body("0x80060888", fmt::format("Resource not found for the segment '{}'.",
+                                                                         segment.substr(0, segment.find('/')))));
+}
+
+ServerResponse DynamicsDialect::token(const ServerRequest& req) const {
+  auto aad = [](int status, std::string_view err, std::string_view description) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("error", err).field("error_description", description).end_object();
+    return ServerResponse::json(status, std::move(out));
+  };
+  auto grant = form_field(req.body, "grant_type");
+  auto client_id = form_field(req.body, "client_id");
+  auto secret = form_field(req.body, "client_secret");
+  auto scope = form_field(req.body, "scope");
+  if (grant != "client_credentials")
+    return aad(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.");
+  if (!client_id || client_id->empty())
+    return aad(400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.");
+  if (*client_id != kDynamicsClientId)
+    return aad(400, "unauthorized_client",
+               "AADSTS700016: Application was not found in the directory. This can happen if the application "
+               "has not been installed by the administrator of the tenant.");
+  if (!scope || !scope->ends_with("/.default"))
+    return aad(400, "invalid_scope",
+               "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have "
+               "a scope value with /.default suffixed to the resource identifier (application ID URI).");
+  if (secret != kDynamicsClientSecret)
+    return aad(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+  std::string token = tokens_.issue(std::chrono::seconds(3599));
+  if (token.empty())
+    return aad(401, "invalid_client", "AADSTS7000222: The provided client secret keys for app are expired.");
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("token_type", "Bearer").field("expires_in", int64_t{3599});
+  w.field("ext_expires_in", int64_t{3599}).field("access_token", token).end_object();
+  return ServerResponse::json(200, std::move(out));
+}
+
+ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) const {
+  Query q;
+  q.accounts = accounts;
+  const std::string_view id_col = accounts ? "accountid" : "contactid";
+  const std::string_view entity = accounts ? "account" : "contact";
+  auto known = [&](std::string_view c) {
+    return accounts ? std::find(kAccountColumns.begin(), kAccountColumns.end(), c) != kAccountColumns.end()
+                    : std::find(kContactColumns.begin(), kContactColumns.end(), c) != kContactColumns.end();
+  };
+  for (const auto& [name, value] : req.query) {
+    if (!name.starts_with("$")) continue;  // custom parameters are ignored
+    if (name == "$select") {
+      q.select_raw = value;
+      std::string_view rest = value;
+      while (true) {
+        size_t comma = rest.find(',');
+        std::string_view col = trim(rest.substr(0, comma));
+        if (!known(col))
+          return bad_request(fmt::format("Could not find a property named '{}' on type 'Microsoft.Dynamics.CRM.{}'.",
+                                         col, entity));
+        q.select.emplace_back(col);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    } else if (name == "$filter") {
+      q.filter_raw = value;
+      if (auto problem = parse_filter(value, q.since_ms)) return bad_request(*problem);
+    } else if (name == "$orderby") {
+      q.orderby_raw = value;
+      std::string norm;
+      for (char c : value)
+        if (c != ' ') norm += c;
+      std::string want = fmt::format("modifiedonasc,{}asc", id_col);
+      std::string want_short = fmt::format("modifiedon,{}", id_col);
+      if (norm != want && norm != want_short)
+        return bad_request(fmt::format("crm-fake supports only $orderby=modifiedon asc,{} asc", id_col));
+    } else if (name == "$skiptoken") {
+      auto st = parse_skiptoken(value);
+      if (!st) return bad_request("The $skiptoken paging cookie is invalid.");
+      q.after = st->first;
+      q.page_no = st->second;
+    } else if (name == "$skip") {
+      return bad_request("The query parameter $skip is not supported");
+    } else {
+      return bad_request(fmt::format("crm-fake does not support the query option {}", name));
+    }
+  }
+  if (q.orderby_raw.empty())
+    return bad_request(fmt::format("crm-fake needs $orderby=modifiedon asc,{} asc (keyset paging)", id_col));
+
+  // Prefer: odata.maxpagesize=N, odata.include-annotations="…"
+  int64_t wanted = kMaxPage;
+  std::string_view prefer = req.header("prefer");
+  while (!prefer.empty()) {
+    size_t comma = prefer.find(',');
+    // a quoted annotation list may hold commas
+    if (size_t quote = prefer.find('"'); quote != std::string_view::npos && quote < comma) {
+      size_t close = prefer.find('"', quote + 1);
+      comma = close == std::string_view::npos ? std::string_view::npos : prefer.find(',', close);
+    }
+    std::string_view pref = trim(prefer.substr(0, comma));
+    if (pref.starts_with("odata.maxpagesize=")) {
+      std::string_view n = pref.substr(18);
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+      if (ec == std::errc() && p == n.data() + n.size() && v > 0) wanted = v;  // else ignored, as preferences are
+    } else if (pref.starts_with("odata.include-annotations=")) {
+      std::string_view list = pref.substr(26);
+      if (list.find(kFormatted) != std::string_view::npos || list.find('*') != std::string_view::npos) {
+        q.annotations = true;
+        q.applied += (q.applied.empty() ? "" : ",") + std::string(pref);
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    prefer.remove_prefix(comma + 1);
+  }
+  if (wanted > kMaxPage) wanted = kMaxPage;  // larger values are silently ignored
+  q.size = std::min(static_cast<size_t>(wanted), max_page_size_);
+  if (req.header("prefer").find("odata.maxpagesize") != std::string_view::npos)
+    q.applied = fmt::format("odata.maxpagesize={}", q.size) + (q.applied.empty() ? "" : "," + q.applied);
+
+  // Live rows of this kind after the position, then merged-away rows, merged in order.
+  std::vector<Row> rows;
+  OrderKey pos = q.after.value_or(OrderKey{INT64_MIN, 0});
+  const size_t want = q.size + 1;
+  const size_t chunk = std::min<size_t>(5000, want * 10);
+  for (int guard = 0; guard < 1'000'000 && rows.size() < want; ++guard) {
+    ListPage lp = data_.list_after(q.since_ms, pos, chunk);
+    for (auto& r : lp.records) {
+      pos = {r.modified_ms, r.id};
+      if (r.company == accounts && rows.size() < want) rows.push_back(Row{r, r.modified_ms, 0});
+    }
+    if (!lp.more || lp.records.empty()) break;
+  }
+  for (const auto& d : data_.deleted_since(q.since_ms)) {
+    if (d.merged_into == 0 || d.last.company != accounts) continue;
+    Row row{d.last, d.deleted_ms, d.merged_into};
+    if (q.after && !before(*q.after, row.key())) continue;
+    rows.push_back(std::move(row));
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return before(a.key(), b.key()); });
+  const bool more = rows.size() > q.size;
+  if (more) rows.resize(q.size);
+
+  // Render.
+  const std::string base = base_.get();
+  const std::string set = accounts ? "accounts" : "contacts";
+  auto selected = [&](std::string_view c) {
+    return q.select.empty() || std::find(q.select.begin(), q.select.end(), c) != q.select.end();
+  };
+  std::string body;
+  body.reserve(256 + rows.size() * 600);
+  JsonWriter w(body);
+  w.begin_object();
+  std::string cols;
+  for (const auto& c : q.select) cols += (cols.empty() ? "" : ",") + c;
+  w.field("@odata.context", fmt::format("{}/api/data/v9.2/$metadata#{}({})", base, set, cols));
+  w.key("value").begin_array();
+  for (const Row& row : rows) {
+    const FakeRecord& r = row.rec;
+    w.begin_object();
+    w.field("@odata.etag", fmt::format("W/\"{}\"", row.modified_ms / 1000));
+    w.field(id_col, dynamics_guid(r.id, accounts));
+    if (accounts) {
+      if (selected("name")) w.key("name").string_or_null(r.full_name);
+    } else {
+      if (selected("fullname")) w.key("fullname").string_or_null(r.full_name);
+      if (selected("firstname")) w.key("firstname").string_or_null(r.first_name);
+      if (selected("lastname")) w.key("lastname").string_or_null(r.last_name);
+    }
+    if (selected("emailaddress1")) w.key("emailaddress1").string_or_null(r.email);
+    if (selected("telephone1")) w.key("telephone1").string_or_null(r.phone);
+    if (!accounts && selected("_parentcustomerid_value")) {
+      if (r.company_name.empty()) {
+        w.key("_parentcustomerid_value").null();
+      } else {
+        if (q.annotations) {
+          w.field("_parentcustomerid_value@OData.Community.Display.V1.FormattedValue", r.company_name);
+          w.field("_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "account");
+        }
+        w.field("_parentcustomerid_value", fmt::format("{:08x}{}", fnv32(r.company_name), kParentTail));
+      }
+    }
+    if (selected("modifiedon")) {
+      if (q.annotations) w.field("modifiedon@OData.Community.Display.V1.FormattedValue", formatted_time(row.modified_ms));
+      w.field("modifiedon", format_iso8601_seconds(from_ms(row.modified_ms)));
+    }
+    if (selected("statecode")) {
+      if (q.annotations) w.field("statecode@OData.Community.Display.V1.FormattedValue", row.master ? "Inactive" : "Active");
+      w.field("statecode", int64_t{row.master ? 1 : 0});
+    }
+    if (selected("merged")) w.field("merged", row.master != 0);
+    if (selected("_masterid_value")) {
+      if (row.master) w.field("_masterid_value", dynamics_guid(row.master, accounts));
+      else w.key("_masterid_value").null();
+    }
+    w.end_object();
+  }
+  w.end_array();
+  if (more && !rows.empty()) {
+    std::string next = fmt::format("{}/api/data/v9.2/{}?", base, set);
+    if (!q.select_raw.empty()) next += "$select=" + enc(q.select_raw) + "&";
+    if (!q.filter_raw.empty()) next += "$filter=" + enc(q.filter_raw) + "&";
+    next += "$orderby=" + enc(q.orderby_raw) + "&";
+    next += "$skiptoken=" + enc(skiptoken(rows.back().key(), q.page_no + 1));
+    w.field("@odata.nextLink", next);
+  }
+  w.end_object();
+  auto resp = ServerResponse::json(200, std::move(body));
+  resp.headers.emplace_back("OData-Version", "4.0");
+  if (!q.applied.empty()) resp.headers.emplace_back("Preference-Applied", q.applied);
+  return resp;
+}
+
+}  // namespace crm::fake
