@@ -5,51 +5,17 @@
 
 #include <charconv>
 
+#include "core/text_codec.h"
+
 namespace crm {
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kPrefix = "r1:";  // version 1: a record row id
 
 // Four hex digits of a hash of the id, after a '.': a truncated or edited token is
 // refused instead of silently starting somewhere else.
 std::string check_digits(std::string_view id) {
   return fmt::format("{:04x}", XXH3_64bits(id.data(), id.size()) & 0xFFFF);
-}
-
-std::string base64url(std::string_view in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 0x3F];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 0x3F];
-  return out;  // unpadded
-}
-
-std::optional<std::string> unbase64url(std::string_view in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    auto pos = kAlphabet.find(c);
-    if (pos == std::string_view::npos) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // not canonical
-  return out;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "fake/hubspot_dialect.h"
 
+
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "core/text_codec.h"
 #include "fake/rest_dialect.h"
 
 namespace crm::fake {
@@ -43,14 +45,6 @@ std::optional<Target> target_of(std::string_view path) {
 
 std::string_view modified_property(bool companies) {
   return companies ? "hs_lastmodifieddate" : "lastmodifieddate";
-}
-
-std::optional<uint64_t> parse_uint(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 std::string correlation_id() {
