@@ -16,7 +16,9 @@ namespace {
 class HubspotConnector final : public Connector {
  public:
   HubspotConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_hubspot_options(source, nullptr)), http_(http) {}
+      : source_(source), options_(parse_hubspot_options(source, nullptr)), http_(http) {
+    http_.add_bucket("search", options_.search_per_second);
+  }
 
   Result<Page> next_page(const Cursor& cursor) override {
     HubspotPageToken token;
@@ -71,8 +73,10 @@ class HubspotConnector final : public Connector {
 
   Result<Page> list_page(const Cursor& cursor, const HubspotPageToken& t, const HubspotObject& object) {
     const bool archived = t.phase == HubspotPhase::archived;
-    auto resp = http_.get(hubspot_list_url(source_.base_url, options_, object, archived, t.after),
-                          {{"Accept", "application/json"}});
+    HttpRequest req{"GET", hubspot_list_url(source_.base_url, options_, object, archived, t.after),
+                    {{"Accept", "application/json"}}, {}};
+    req.final_answer = hubspot_daily_limit_hit;
+    auto resp = http_.send(req);
     if (!resp) return resp.error();
     if (resp->status < 200 || resp->status > 299)
       return hubspot_error(what(object, archived ? "archived list" : "list"), *resp);
@@ -94,6 +98,8 @@ class HubspotConnector final : public Connector {
     HttpRequest req{"POST", hubspot_search_url(source_.base_url, options_, object),
                     {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
                     hubspot_search_body(options_, object, t)};
+    req.bucket = "search";  // search has its own, lower limit than the list endpoint
+    req.final_answer = hubspot_daily_limit_hit;
     auto resp = http_.send(req);
     if (!resp) return resp.error();
     if (resp->status < 200 || resp->status > 299) return hubspot_error(what(object, "search"), *resp);

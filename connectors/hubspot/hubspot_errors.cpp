@@ -54,4 +54,14 @@ Error hubspot_error(std::string_view what, const HttpResponse& r) {
   return e;
 }
 
+bool hubspot_daily_limit_hit(const HttpResponse& r) {
+  if (r.status != 429) return false;
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(r.body);
+  simdjson::dom::element root;
+  std::string_view policy;
+  return parser.parse(padded).get(root) == simdjson::SUCCESS &&
+         root["policyName"].get_string().get(policy) == simdjson::SUCCESS && policy == "DAILY";
+}
+
 }  // namespace crm

@@ -16,5 +16,8 @@ namespace crm {
 // stops instead of retrying); other 429 and 5xx → transient. The message carries the
 // CRM's message, category, policy and correlationId, never a credential.
 Error hubspot_error(std::string_view what, const HttpResponse& response);
+// A 429 for the account's DAILY limit: retrying before midnight only burns requests, so
+// the HTTP client hands it back at once (HttpRequest::final_answer).
+bool hubspot_daily_limit_hit(const HttpResponse& response);
 
 }  // namespace crm

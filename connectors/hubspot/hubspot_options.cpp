@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "config/value_parsers.h"
+
 namespace crm {
 namespace {
 
@@ -42,7 +44,9 @@ const std::vector<std::string>& hubspot_known_objects() {
   return k;
 }
 
-std::vector<std::string> hubspot_own_keys() { return {"portal_id", "path_prefix", "archived"}; }
+std::vector<std::string> hubspot_own_keys() {
+  return {"portal_id", "path_prefix", "archived", "search_rate_limit"};
+}
 
 const std::vector<std::string>& hubspot_record_fields() {
   static const std::vector<std::string> f = {"name", "given_name", "family_name", "email",
@@ -72,6 +76,11 @@ HubspotOptions parse_hubspot_options(const SourceConfig& source, ConfigErrors* e
     o.portal_id = p.IsScalar() ? p.as<std::string>() : "";
     if (o.portal_id.empty() || !std::all_of(o.portal_id.begin(), o.portal_id.end(), [](char c) { return c >= '0' && c <= '9'; }))
       err(p, fmt::format("portal_id: '{}' is not a HubSpot account id (digits)", written(p, o.portal_id)));
+  }
+  if (YAML::Node r = block["search_rate_limit"]; r.IsDefined()) {
+    auto rate = r.IsScalar() ? parse_rate(r.as<std::string>()) : std::nullopt;
+    if (!rate) err(r, fmt::format("search_rate_limit: '{}' is not a rate (e.g. 4/s)", written(r, "")));
+    else o.search_per_second = rate->per_second;
   }
   if (YAML::Node a = block["archived"]; a.IsDefined()) {
     try {

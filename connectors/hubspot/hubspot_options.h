@@ -31,6 +31,9 @@ struct HubspotOptions {
   std::string portal_id;                        // for the default web_url
   std::string web_url;                          // template: {id} {object} {object_type_id} {portal_id}
   bool read_archived = true;                    // incremental runs read ?archived=true
+  // The search endpoint's own limit: five requests per second per account
+  // (https://developers.hubspot.com/docs/api/usage-details); 4/s leaves room for others.
+  double search_per_second = 4.0;
   int list_page_size = 100;                     // list endpoint: at most 100
   int search_page_size = 200;                   // search endpoint: at most 200
   std::vector<HubspotObject> objects;

@@ -227,6 +227,8 @@ struct PreparedRequest {
   std::string message_url;  // for errors: no query, no user-info
   std::vector<std::string> header_lines;
   const std::string* body = nullptr;
+  RateLimiter* bucket = nullptr;  // the request's extra bucket, if any
+  const std::function<bool(const HttpResponse&)>* final_answer = nullptr;
 };
 
 // "GET http://host/path" + ": connection refused (after 5 attempts)", same kind.
@@ -294,6 +296,7 @@ struct HttpClient::Impl {
   HttpClientOptions options;
   AuthConfig auth;
   std::shared_ptr<RateLimiter> limiter;
+  std::map<std::string, std::shared_ptr<RateLimiter>> buckets;  // add_bucket()
   Sleeper& sleeper;
   const Clock& clock;
   CURL* curl =
@@ -313,6 +316,13 @@ Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bo
   out.given_url = request.url;
   out.message_url = url_for_message(request.url);
   out.body = &request.body;
+  out.final_answer = &request.final_answer;
+  if (!request.bucket.empty()) {
+    auto it = buckets.find(request.bucket);
+    if (it == buckets.end())
+      return Error::internal(fmt::format("{}: no rate-limit bucket '{}'", out.message_url, request.bucket));
+    out.bucket = it->second.get();
+  }
   if (!is_token(out.method))
     return Error::config(fmt::format("{}: invalid HTTP method", out.message_url));
 
@@ -437,6 +447,7 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
   std::optional<HttpResponse> last_response;
   for (int attempt = 1;; ++attempt) {
     if (limiter && !limiter->acquire(sleeper)) return Error::transient(kInterrupted);
+    if (request.bucket && !request.bucket->acquire(sleeper)) return Error::transient(kInterrupted);
     ++stats.requests;
     AttemptResult result = perform(request);
     if (result.code == CURLE_ABORTED_BY_CALLBACK) return Error::transient(kInterrupted);
@@ -444,6 +455,8 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
     Millis wait{0};
     if (result.code == CURLE_OK) {
       if (!is_retryable_status(result.response.status) || last) return std::move(result.response);
+      if (request.final_answer && *request.final_answer && (*request.final_answer)(result.response))
+        return std::move(result.response);
       std::optional<Millis> retry_after;
       if (auto value = result.response.header("retry-after"); !value.empty())
         retry_after = parse_retry_after(value, clock.now());
@@ -570,6 +583,10 @@ Result<HttpResponse> HttpClient::get(const std::string& url, const Headers& head
 const std::string& HttpClient::last_token_response() const { return impl_->last_token_response; }
 
 void HttpClient::invalidate_token() { impl_->token.invalidate(); }
+
+void HttpClient::add_bucket(const std::string& name, double per_second) {
+  impl_->buckets[name] = std::make_shared<RateLimiter>(per_second, 1.0, impl_->clock);
+}
 
 const HttpStats& HttpClient::stats() const { return impl_->stats; }
 

@@ -12,6 +12,7 @@
 // The RateLimiter it is given may be shared between sources of one quota_group.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,12 +28,19 @@
 namespace crm {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+struct HttpResponse;
 
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
   Headers headers;
   std::string body;
+  // A second rate-limit bucket this request also draws from, registered with
+  // HttpClient::add_bucket (an endpoint with its own, lower limit: HubSpot search).
+  std::string bucket = {};
+  // True for a 429/5xx answer that retrying cannot help (a daily quota that resets at
+  // midnight): it is returned at once instead of being retried.
+  std::function<bool(const HttpResponse&)> final_answer = {};
 };
 
 struct HttpResponse {
@@ -78,6 +86,9 @@ class HttpClient {
   const std::string& last_token_response() const;
   // Drops the cached OAuth token so that the next request fetches a new one.
   void invalidate_token();
+  // A named bucket of `per_second` requests (burst 1) that requests naming it in
+  // HttpRequest::bucket draw from, on top of the source's own rate limit.
+  void add_bucket(const std::string& name, double per_second);
 
   const HttpStats& stats() const;
 

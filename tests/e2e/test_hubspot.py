@@ -141,10 +141,13 @@ class HubspotTest(unittest.TestCase):
                            "errorType": "RATE_LIMIT", "correlationId": "c-1", "policyName": "DAILY",
                            "groupName": "publicapi:private-app-daily:42"})
         self.fake.fault(kind="status", status=429, body=body, count=10)
+        before = self.fake.stats()["list_requests"]
         s, r = self.sync(expect=1)
         self.assertEqual(s["status"], "failed")
         self.assertIn("daily API limit", r.stdout + r.stderr)
         self.assertNotIn(TOKEN, r.stdout + r.stderr)
+        # Not retried: the first DAILY answer ended the run.
+        self.assertEqual(self.fake.stats()["list_requests"] - before, 1)
 
     def test_revoked_private_app_token_fails_with_hubspot_message_and_no_secret(self):
         self.sync()
@@ -247,7 +250,8 @@ class HubspotSearchCapTest(unittest.TestCase):
             self.assertGreaterEqual(s["unchanged"], n)
             stats = fake.stats()["by_status"]
             self.assertNotIn("400", stats)
-            self.assertIn("429", stats)  # search's own 5/s (SECONDLY) was hit and survived
+            # Search requests draw from their own 4/s bucket: HubSpot's 5/s is never hit.
+            self.assertNotIn("429", stats)
             # The window really held more than the cap.
             self.assertGreater(search_total(fake, [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "0"}]), 10000)
 

@@ -559,6 +559,44 @@ TEST_CASE("http client: every attempt takes a token from the rate limiter") {
   CHECK(sleeper.total == 2s);  // attempts 2 and 3 each waited one second for a token
 }
 
+TEST_CASE("http client: a request naming a bucket also waits for that bucket") {
+  TestServer server([](const ServerRequest&) { return text(200, "ok"); });
+  Rig rig;  // the source's own bucket is effectively unlimited
+  auto client = rig.client();
+  client->add_bucket("search", 2.0);  // two per second, burst 1
+  for (int i = 0; i < 5; ++i) {
+    HttpRequest req{"GET", server.url("/search"), {}, {}};
+    req.bucket = "search";
+    REQUIRE(client->send(req).ok());
+  }
+  CHECK(rig.sleeper.total == 2000ms);  // requests 2..5 each waited half a second
+  auto plain = client->get(server.url("/list"));  // no bucket named: no wait
+  REQUIRE(plain.ok());
+  CHECK(rig.sleeper.total == 2000ms);
+  HttpRequest unknown{"GET", server.url("/x"), {}, {}};
+  unknown.bucket = "nope";
+  auto r = client->send(unknown);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("nope") != std::string::npos);
+}
+
+TEST_CASE("http client: a final answer is returned without retrying") {
+  std::atomic<int> n{0};
+  TestServer server([&](const ServerRequest&) {
+    ++n;
+    return text(429, R"({"policyName":"DAILY"})");
+  });
+  Rig rig;
+  auto client = rig.client();
+  HttpRequest req{"GET", server.url("/x"), {}, {}};
+  req.final_answer = [](const HttpResponse& r) { return r.body.find("DAILY") != std::string::npos; };
+  auto r = client->send(req);
+  REQUIRE(r.ok());
+  CHECK(r->status == 429);
+  CHECK(n == 1);
+  CHECK(rig.sleeper.calls == 0);
+}
+
 // ---------------------------------------------------------------------------- what goes out
 
 TEST_CASE("http client: static auth kinds put credentials where the server expects them") {
