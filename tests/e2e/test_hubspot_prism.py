@@ -84,6 +84,7 @@ class RecordingProxy:
         self.server.server_close()
 
 
+@unittest.skipUnless(os.path.exists(SPEC), f"the vendor spec {SPEC} is not there (../shared/specs beside the checkout)")
 @unittest.skipUnless(os.path.exists(PRISM) and shutil.which("node") and shutil.which("jq"),
                      "Prism not installed (npm install --no-save @stoplight/prism-cli@5 puts it at "
                      "node_modules/.bin/prism), or node/jq missing")
