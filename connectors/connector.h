@@ -36,6 +36,12 @@ struct Page {
   std::optional<TimePoint> high_water;  // highest remote modification time on this page
   long skipped = 0;  // records that could not be mapped (counted, logged by the engine)
   std::vector<std::string> skip_reasons;  // first few reasons, for the log
+
+  // Counts a record that could not be mapped; keeps the first few reasons for the log.
+  void skip(std::string reason) {
+    ++skipped;
+    if (skip_reasons.size() < 3) skip_reasons.push_back(std::move(reason));
+  }
 };
 
 class Connector {

@@ -5,14 +5,10 @@
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
 #include "core/json_writer.h"
+#include "core/text_codec.h"
 
 namespace crm {
 namespace {
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-}
 
 // A column (or "column@Annotation") of a row as text; "" when absent or null.
 // False when the value is an object or array.
@@ -34,23 +30,18 @@ int64_t column_int(simdjson::dom::object row, std::string_view key) {
   return v;
 }
 
-void skip(Page& page, std::string reason) {
-  ++page.skipped;
-  if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
-}
-
 void map_row(simdjson::dom::object row, const DynamicsObject& object, const DynamicsOptions& options,
              std::string_view base_url, Page& page) {
   Record r;
   r.kind = object.kind;
   if (!column_text(row, object.id_column, r.external_id) || r.external_id.empty()) {
-    skip(page, fmt::format("{} row without a usable {}", object.set, object.id_column));
+    page.skip(fmt::format("{} row without a usable {}", object.set, object.id_column));
     return;
   }
   std::string value;
   for (const auto& [field, column] : object.fields) {
     if (!column_text(row, column, value)) {
-      skip(page, fmt::format("{} {}: {} is not a scalar", object.set, r.external_id, column));
+      page.skip(fmt::format("{} {}: {} is not a scalar", object.set, r.external_id, column));
       return;
     }
     if (field == "name") r.name = value;
@@ -79,7 +70,7 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
     r.remote_updated_at = *t;
     if (!page.high_water || *t > *page.high_water) page.high_water = *t;
   } else {
-    skip(page, fmt::format("{} {}: modifiedon '{}' is not a timestamp", object.set, r.external_id,
+    page.skip(fmt::format("{} {}: modifiedon '{}' is not a timestamp", object.set, r.external_id,
                            modified.substr(0, 40)));
     return;
   }
@@ -136,7 +127,7 @@ Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsOb
   for (auto row : rows) {
     simdjson::dom::object obj;
     if (row.get_object().get(obj)) {
-      skip(out.page, fmt::format("{}: a row that is not an object", object.set));
+      out.page.skip(fmt::format("{}: a row that is not an object", object.set));
       continue;
     }
     map_row(obj, object, options, base_url, out.page);

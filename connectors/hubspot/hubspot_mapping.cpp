@@ -6,20 +6,11 @@
 
 #include "connectors/json_fields.h"
 #include "core/json_writer.h"
+#include "core/text_codec.h"
 #include "http/http_client.h"
 
 namespace crm {
 namespace {
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-}
-
-void skip(Page& page, std::string reason) {
-  ++page.skipped;
-  if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
-}
 
 // properties.<name> as text; "" when absent or null.
 std::string property(simdjson::dom::object props, std::string_view name) {
@@ -82,14 +73,14 @@ Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::s
     r.kind = object.kind;
     std::string_view id;
     if (item["id"].get_string().get(id) || id.empty()) {
-      skip(page, fmt::format("{}: a result without a string id", object.name));
+      page.skip(fmt::format("{}: a result without a string id", object.name));
       continue;
     }
     r.external_id = std::string(id);
     info.last_id = numeric_id(id);
     simdjson::dom::object props;
     if (item["properties"].get_object().get(props)) {
-      skip(page, fmt::format("{} {}: no properties object", object.name, r.external_id));
+      page.skip(fmt::format("{} {}: no properties object", object.name, r.external_id));
       continue;
     }
     for (const auto& [field, prop] : object.fields) {

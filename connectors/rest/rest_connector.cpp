@@ -10,6 +10,7 @@
 #include "connectors/rest/link_header.h"
 #include "connectors/rest/rest_options.h"
 #include "core/json_writer.h"
+#include "core/text_codec.h"
 
 namespace crm {
 namespace {
@@ -35,10 +36,6 @@ long to_long(std::string_view s) {
   return v;
 }
 
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-}
 
 class RestConnector final : public Connector {
  public:
@@ -164,16 +161,12 @@ class RestConnector final : public Connector {
     return scalar_text(v.value_unsafe(), out);
   }
 
-  void skip(Page& page, std::string reason) {
-    ++page.skipped;
-    if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
-  }
 
   void map_record(simdjson::dom::element item, Page& page) {
     Record r;
     r.kind = options_.default_kind;
     if (!field(item, ptr_id_, r.external_id) || r.external_id.empty()) {
-      skip(page, fmt::format("no usable external_id at '{}'", ptr_id_));
+      page.skip(fmt::format("no usable external_id at '{}'", ptr_id_));
       return;
     }
     struct Target { const std::string& ptr; std::string& out; const char* name; };
@@ -182,7 +175,7 @@ class RestConnector final : public Connector {
                      Target{ptr_phone_, r.phone, "phone"}, Target{ptr_company_, r.company, "company"},
                      Target{ptr_national_id_, r.national_id, "national_id"}}) {
       if (!field(item, t.ptr, t.out)) {
-        skip(page, fmt::format("record {}: {} at '{}' is not a scalar", r.external_id, t.name, t.ptr));
+        page.skip(fmt::format("record {}: {} at '{}' is not a scalar", r.external_id, t.name, t.ptr));
         return;
       }
     }

@@ -4,20 +4,11 @@
 
 #include "connectors/json_fields.h"
 #include "core/json_writer.h"
+#include "core/text_codec.h"
 #include "http/http_client.h"
 
 namespace crm {
 namespace {
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-}
-
-void skip(Page& page, std::string reason) {
-  ++page.skipped;
-  if (page.skip_reasons.size() < 3) page.skip_reasons.push_back(std::move(reason));
-}
 
 std::string* target_of(Record& r, SfTarget t) {
   switch (t) {
@@ -45,18 +36,18 @@ void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
   Record r;
   r.kind = m.object.kind;
   if (!soql_field(row, "Id", r.external_id) || r.external_id.empty()) {
-    skip(page, fmt::format("{} row without an Id", m.object.name));
+    page.skip(fmt::format("{} row without an Id", m.object.name));
     return;
   }
   for (const auto& [target, field] : m.object.fields) {
     if (!soql_field(row, field, *target_of(r, target))) {
-      skip(page, fmt::format("{} {}: field {} is not a scalar", m.object.name, r.external_id, field));
+      page.skip(fmt::format("{} {}: field {} is not a scalar", m.object.name, r.external_id, field));
       return;
     }
   }
   auto t = modstamp(row);
   if (!t) {
-    skip(page, fmt::format("{} {}: no readable SystemModstamp", m.object.name, r.external_id));
+    page.skip(fmt::format("{} {}: no readable SystemModstamp", m.object.name, r.external_id));
     return;
   }
   r.remote_updated_at = *t;

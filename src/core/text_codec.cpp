@@ -52,4 +52,10 @@ std::optional<std::string> unbase64url(std::string_view in) {
 std::optional<uint64_t> parse_uint(std::string_view s) { return parse_whole<uint64_t>(s); }
 std::optional<int64_t> parse_int(std::string_view s) { return parse_whole<int64_t>(s); }
 
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  if (from.empty()) return;
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
 }  // namespace crm

@@ -1,5 +1,6 @@
-// Small text codecs shared by the API's page tokens and the fake CRM's cursors:
-// unpadded base64url (RFC 4648 §5) and strict whole-string integer parsing. Pure.
+// Small text helpers shared by the API's page tokens, the fake CRM's cursors and the
+// connectors' URL templates: unpadded base64url (RFC 4648 §5), strict whole-string
+// integer parsing, replace_all. Pure.
 #pragma once
 
 #include <cstdint>
@@ -15,5 +16,7 @@ std::optional<std::string> unbase64url(std::string_view in);
 // The whole string as a decimal number; nullopt for "", signs where not allowed, junk.
 std::optional<uint64_t> parse_uint(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
+// Replaces every occurrence of `from` (non-empty) in s; for URL templates such as {id}.
+void replace_all(std::string& s, std::string_view from, std::string_view to);
 
 }  // namespace crm
