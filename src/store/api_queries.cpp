@@ -160,20 +160,7 @@ Result<std::vector<IndexedSource>> ApiQueries::sources() {
       s.live = static_cast<long>(q.getColumn(3).getInt64());
       s.deleted = static_cast<long>(q.getColumn(4).getInt64());
       s.last_success = opt_time(q.getColumn(5));
-      if (!q.getColumn(6).isNull()) {
-        RunRow r;
-        r.id = q.getColumn(6).getInt64();
-        r.mode = q.getColumn(7).getString();
-        r.status = q.getColumn(8).getString();
-        r.error = q.getColumn(9).isNull() ? "" : q.getColumn(9).getString();
-        r.started = from_ms(q.getColumn(10).getInt64());
-        r.finished = opt_time(q.getColumn(11));
-        long* counts[] = {&r.counts.pages, &r.counts.fetched, &r.counts.created, &r.counts.updated,
-                          &r.counts.unchanged, &r.counts.deleted, &r.counts.skipped};
-        int col = 12;
-        for (long* n : counts) *n = static_cast<long>(q.getColumn(col++).getInt64());
-        s.last_run = std::move(r);
-      }
+      s.last_run = read_run_columns(q, 6);
       out.push_back(std::move(s));
     }
     return out;

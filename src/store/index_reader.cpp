@@ -15,6 +15,22 @@ std::optional<TimePoint> opt_time(const SQLite::Column& c) {
 
 }  // namespace
 
+std::optional<RunRow> read_run_columns(SQLite::Statement& q, int first) {
+  if (q.getColumn(first).isNull()) return std::nullopt;
+  RunRow r;
+  r.id = q.getColumn(first).getInt64();
+  r.mode = q.getColumn(first + 1).getString();
+  r.status = q.getColumn(first + 2).getString();
+  r.error = q.getColumn(first + 3).isNull() ? "" : q.getColumn(first + 3).getString();
+  r.started = from_ms(q.getColumn(first + 4).getInt64());
+  r.finished = opt_time(q.getColumn(first + 5));
+  int col = first + 6;
+  for (long* n : {&r.counts.pages, &r.counts.fetched, &r.counts.created, &r.counts.updated,
+                  &r.counts.unchanged, &r.counts.deleted, &r.counts.skipped})
+    *n = static_cast<long>(q.getColumn(col++).getInt64());
+  return r;
+}
+
 Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::string& path) {
   auto db = open_database(path, OpenMode::read_only);
   if (!db) return db.error();
@@ -40,23 +56,7 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
       s.last_full = opt_time(q.getColumn(3));
       s.live = static_cast<long>(q.getColumn(4).getInt64());
       s.deleted = static_cast<long>(q.getColumn(5).getInt64());
-      if (!q.getColumn(6).isNull()) {
-        RunRow r;
-        r.id = q.getColumn(6).getInt64();
-        r.mode = q.getColumn(7).getString();
-        r.status = q.getColumn(8).getString();
-        r.error = q.getColumn(9).isNull() ? "" : q.getColumn(9).getString();
-        r.started = from_ms(q.getColumn(10).getInt64());
-        r.finished = opt_time(q.getColumn(11));
-        r.counts.pages = static_cast<long>(q.getColumn(12).getInt64());
-        r.counts.fetched = static_cast<long>(q.getColumn(13).getInt64());
-        r.counts.created = static_cast<long>(q.getColumn(14).getInt64());
-        r.counts.updated = static_cast<long>(q.getColumn(15).getInt64());
-        r.counts.unchanged = static_cast<long>(q.getColumn(16).getInt64());
-        r.counts.deleted = static_cast<long>(q.getColumn(17).getInt64());
-        r.counts.skipped = static_cast<long>(q.getColumn(18).getInt64());
-        s.last_run = std::move(r);
-      }
+      s.last_run = read_run_columns(q, 6);
       out.push_back(std::move(s));
     }
     return out;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <functional>
 #include <memory>
@@ -26,6 +27,11 @@ struct RunRow {
   std::optional<TimePoint> finished;
   RunCounts counts;
 };
+
+// The run whose id, mode, status, error, started_ms, finished_ms, pages, fetched,
+// created, updated, unchanged, deleted, skipped stand in 13 columns from `first` on;
+// nullopt when the id column is NULL (no run yet). Shared by status and the API.
+std::optional<RunRow> read_run_columns(SQLite::Statement& q, int first);
 
 struct SourceStatus {
   std::string name;
