@@ -5,18 +5,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "connectors/source_options.h"
+
 namespace crm {
 namespace {
-
-bool contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 // A Dataverse column name: logical names are [a-z0-9_]; lookups read as _x_value.
 bool valid_column(std::string_view s) {
@@ -73,103 +65,51 @@ const std::vector<std::string>& dynamics_known_objects() {
   return v;
 }
 
-const std::vector<std::string>& dynamics_record_fields() {
-  static const std::vector<std::string> v = {"name",  "given_name", "family_name", "email",
-                                             "phone", "company",    "national_id"};
-  return v;
-}
+const std::vector<std::string>& dynamics_record_fields() { return mappable_record_fields(); }
 
 DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors* errors) {
   DynamicsOptions o;
   const YAML::Node& block = source.node;
-  auto err = [&](const YAML::Node& at, const std::string& msg) {
-    if (!errors) return;
-    if (at.IsDefined()) errors->add(at, fmt::format("source '{}': {}", source.name, msg));
-    else errors->add(source.position, fmt::format("source '{}': {}", source.name, msg));
-  };
-  auto written = [&](const YAML::Node& n, const std::string& fallback) {
-    return errors && n.IsDefined() && n.IsScalar() ? errors->as_written(n) : fallback;
-  };
+  const SourceOptions common(source, errors);
 
-  // objects
-  std::vector<std::string> sets = source.objects;
-  if (block["objects"].IsDefined() && sets.empty())
-    err(block["objects"], "objects: expected a list of contacts, accounts");
-  if (!block["objects"].IsDefined()) sets = dynamics_known_objects();
-  std::vector<std::string> seen;
-  for (size_t i = 0; i < sets.size(); ++i) {
-    // yaml-cpp throws on Type() of an absent key: test IsDefined() first.
-    const YAML::Node list = block["objects"];
-    YAML::Node at = list.IsDefined() && list.IsSequence() ? list[i] : list;
-    if (!contains(dynamics_known_objects(), sets[i])) {
-      err(at, fmt::format("objects: unknown object '{}' (known: {}; entity set names are plural and lower case)",
-                          written(at, sets[i]), join(dynamics_known_objects())));
-      continue;
-    }
-    if (contains(seen, sets[i])) {
-      err(at, fmt::format("objects: '{}' is listed twice", sets[i]));
-      continue;
-    }
-    seen.push_back(sets[i]);
-    o.objects.push_back(default_object(sets[i]));
-  }
+  for (const auto& set :
+       common.objects(dynamics_known_objects(), "object", "; entity set names are plural and lower case"))
+    o.objects.push_back(default_object(set));
 
   // auth: Dataverse takes OAuth 2.0 bearer tokens only.
   const YAML::Node auth = block["auth"];
   if (source.auth.type.empty() && !auth.IsDefined()) {
-    err(block, "type dynamics needs auth: { type: oauth2, grant: client_credentials, token_url, client_id, "
-               "client_secret, scope: https://<org>.crm<N>.dynamics.com/.default }");
+    common.error(block,
+                 "type dynamics needs auth: { type: oauth2, grant: client_credentials, token_url, client_id, "
+                 "client_secret, scope: https://<org>.crm<N>.dynamics.com/.default }");
   } else if (!source.auth.type.empty() && source.auth.type != "oauth2" && source.auth.type != "bearer") {
-    err(auth["type"].IsDefined() ? auth["type"] : auth,
+    common.error(
+        auth["type"].IsDefined() ? auth["type"] : auth,
         fmt::format("auth.type: '{}' is not accepted by Dataverse (use oauth2, or bearer with a token from elsewhere)",
                     source.auth.type));
   } else if (source.auth.type == "oauth2" && source.auth.scope.empty()) {
-    err(auth, "auth.scope: the Microsoft identity platform needs the environment's scope, "
-              "e.g. https://acme.crm4.dynamics.com/.default");
+    common.error(auth,
+                 "auth.scope: the Microsoft identity platform needs the environment's scope, "
+                 "e.g. https://acme.crm4.dynamics.com/.default");
   }
 
   // base_url is the environment root: the connector appends /api/data/v9.2.
   if (source.base_url.find("/api/data") != std::string::npos)
-    err(block["base_url"], "base_url: give the environment root (https://acme.crm4.dynamics.com); "
-                           "the connector appends /api/data/v9.2");
+    common.error(block["base_url"],
+                 "base_url: give the environment root (https://acme.crm4.dynamics.com); "
+                 "the connector appends /api/data/v9.2");
 
   // fields: record field → column (or column@Annotation), applied to every object.
-  for (const auto& [field, column] : source.fields) {
-    YAML::Node at = block["fields"][field];
-    if (!contains(dynamics_record_fields(), field)) {
-      err(block["fields"], fmt::format("fields: '{}' cannot be mapped here (known: {}; the id and modifiedon are fixed)",
-                                       field, join(dynamics_record_fields())));
-      continue;
-    }
-    if (!valid_mapping(column)) {
-      err(at, fmt::format("fields.{}: '{}' is not a column name (e.g. new_taxid, or "
-                          "_parentcustomerid_value@OData.Community.Display.V1.FormattedValue)",
-                          field, written(at, column)));
-      continue;
-    }
+  for (const auto& [field, column] :
+       common.fields(dynamics_record_fields(), "the id and modifiedon are fixed", valid_mapping, "a column name",
+                     "e.g. new_taxid, or "
+                     "_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"))
     for (auto& obj : o.objects) set_field(obj, field, column);
-  }
-  for (size_t i = 0; i < source.extra_fields.size(); ++i) {
-    const std::string& col = source.extra_fields[i];
-    if (!valid_column(col)) {
-      YAML::Node at = block["extra_fields"][i];
-      err(at, fmt::format("extra_fields: '{}' is not a column name", written(at, col)));
-      continue;
-    }
-    for (auto& obj : o.objects)
-      if (!contains(obj.extra, col)) obj.extra.push_back(col);
-  }
+  const std::vector<std::string> extra = common.extra_fields(valid_column, "a column name");
+  for (auto& obj : o.objects) obj.extra = extra;
 
-  if (YAML::Node n = block["inactive"]; n.IsDefined()) {
-    std::string v = n.IsScalar() ? n.as<std::string>() : "";
-    if (v == "index") o.inactive = InactivePolicy::index;
-    else if (v == "tombstone") o.inactive = InactivePolicy::tombstone;
-    else err(n, fmt::format("inactive: '{}' is not index or tombstone", written(n, v)));
-  }
-
-  o.web_url = source.web_url.empty() ? std::string(kDynamicsDefaultWebUrl) : source.web_url;
-  if (!source.web_url.empty() && source.web_url.find("{id}") == std::string::npos)
-    err(block["web_url"], "web_url: the template needs {id} (and may use {base_url}, {object})");
+  if (common.choice("inactive", "index", "tombstone") == "tombstone") o.inactive = InactivePolicy::tombstone;
+  o.web_url = common.web_url(kDynamicsDefaultWebUrl, "{base_url}, {object}");
   return o;
 }
 

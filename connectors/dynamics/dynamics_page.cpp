@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
 
@@ -44,13 +45,9 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
       page.skip(fmt::format("{} {}: {} is not a scalar", object.set, r.external_id, column));
       return;
     }
-    if (field == "name") r.name = value;
-    else if (field == "given_name") r.given_name = value;
-    else if (field == "family_name") r.family_name = value;
-    else if (field == "email") r.email = value;
-    else if (field == "phone") r.phone = value;
-    else if (field == "national_id") r.national_id = value;
-    else if (field == "company") {
+    if (field != "company") {
+      set_record_field(r, field, value);
+    } else {
       // parentcustomerid is polymorphic: a contact's parent may be another contact,
       // whose name is not a company.
       std::string base = column.substr(0, column.find('@'));
@@ -59,10 +56,7 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
       if (logical.empty() || logical == "account") r.company = value;
     }
   }
-  if (r.name.empty() && (!r.given_name.empty() || !r.family_name.empty()))
-    r.name = r.given_name.empty() ? r.family_name
-             : r.family_name.empty() ? r.given_name
-                                     : r.given_name + " " + r.family_name;
+  name_from_parts(r);
 
   std::string modified;
   column_text(row, "modifiedon", modified);

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "connectors/json_fields.h"
+#include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
 #include "http/http_client.h"
@@ -84,19 +85,9 @@ Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::s
       continue;
     }
     for (const auto& [field, prop] : object.fields) {
-      std::string v = property(props, prop);
-      if (field == "name") r.name = std::move(v);
-      else if (field == "given_name") r.given_name = std::move(v);
-      else if (field == "family_name") r.family_name = std::move(v);
-      else if (field == "email") r.email = std::move(v);
-      else if (field == "phone") r.phone = std::move(v);
-      else if (field == "company") r.company = std::move(v);
-      else if (field == "national_id") r.national_id = std::move(v);
+      set_record_field(r, field, property(props, prop));
     }
-    if (r.name.empty())
-      r.name = r.given_name.empty() ? r.family_name
-               : r.family_name.empty() ? r.given_name
-                                       : r.given_name + " " + r.family_name;
+    name_from_parts(r);
     // The modification property, else the top-level updatedAt that mirrors it.
     std::optional<TimePoint> t = parse_hubspot_time(property(props, object.modified_property));
     std::string_view updated;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "config/value_parsers.h"
+#include "connectors/source_options.h"
 
 namespace crm {
 namespace {
@@ -30,7 +31,7 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
   if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
-bool valid_property_name(const std::string& p) {
+bool valid_property_name(std::string_view p) {
   if (p.empty() || p.size() > 100) return false;
   return std::all_of(p.begin(), p.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -57,45 +58,44 @@ const std::vector<std::string>& hubspot_record_fields() {
 HubspotOptions parse_hubspot_options(const SourceConfig& source, ConfigErrors* errors) {
   HubspotOptions o;
   const YAML::Node& block = source.node;
-  auto err = [&](const YAML::Node& at, std::string msg) {
-    if (!errors) return;
-    if (at.IsDefined()) errors->add(at, fmt::format("source '{}': {}", source.name, msg));
-    else errors->add(source.position, fmt::format("source '{}': {}", source.name, msg));
-  };
-  auto written = [&](const YAML::Node& n, const std::string& fallback) {
-    return errors && n.IsDefined() && n.IsScalar() ? errors->as_written(n) : fallback;
-  };
+  const SourceOptions common(source, errors);
 
   if (YAML::Node p = block["path_prefix"]; p.IsDefined()) {
     o.path_prefix = p.IsScalar() ? p.as<std::string>() : "";
     if (o.path_prefix.empty() || o.path_prefix[0] != '/')
-      err(p, fmt::format("path_prefix: '{}' must start with '/' (e.g. /crm/v3/objects)", written(p, o.path_prefix)));
+      common.error(p, fmt::format("path_prefix: '{}' must start with '/' (e.g. /crm/v3/objects)",
+                                  common.written(p, o.path_prefix)));
     while (o.path_prefix.size() > 1 && o.path_prefix.back() == '/') o.path_prefix.pop_back();
   }
   if (YAML::Node p = block["portal_id"]; p.IsDefined()) {
     o.portal_id = p.IsScalar() ? p.as<std::string>() : "";
     if (o.portal_id.empty() || !std::all_of(o.portal_id.begin(), o.portal_id.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      err(p, fmt::format("portal_id: '{}' is not a HubSpot account id (digits)", written(p, o.portal_id)));
+      common.error(p,
+                   fmt::format("portal_id: '{}' is not a HubSpot account id (digits)", common.written(p, o.portal_id)));
   }
   if (YAML::Node r = block["search_rate_limit"]; r.IsDefined()) {
     auto rate = r.IsScalar() ? parse_rate(r.as<std::string>()) : std::nullopt;
-    if (!rate) err(r, fmt::format("search_rate_limit: '{}' is not a rate (e.g. 4/s)", written(r, "")));
-    else o.search_per_second = rate->per_second;
+    if (!rate)
+      common.error(r, fmt::format("search_rate_limit: '{}' is not a rate (e.g. 4/s)", common.written(r, "")));
+    else
+      o.search_per_second = rate->per_second;
   }
   if (YAML::Node a = block["archived"]; a.IsDefined()) {
     try {
       o.read_archived = a.as<bool>();
     } catch (const YAML::Exception&) {
-      err(a, "archived: expected true or false");
+      common.error(a, "archived: expected true or false");
     }
   }
 
   // Auth: HubSpot takes only bearer tokens (private app or OAuth); API keys ended in 2022.
   const std::string& auth = source.auth.type;
   if (auth.empty())
-    err(block["auth"], "hubspot needs auth: { type: bearer, token_file: ... } (private app) or type: oauth2");
+    common.error(block["auth"], "hubspot needs auth: { type: bearer, token_file: ... } (private app) or type: oauth2");
   else if (auth != "bearer" && auth != "oauth2")
-    err(block["auth"]["type"], fmt::format("auth.type '{}' does not work with HubSpot: use bearer (private app token) or oauth2", auth));
+    common.error(
+        block["auth"]["type"],
+        fmt::format("auth.type '{}' does not work with HubSpot: use bearer (private app token) or oauth2", auth));
 
   std::vector<std::string> names = source.objects;
   if (names.empty()) names = hubspot_known_objects();
@@ -104,7 +104,8 @@ HubspotOptions parse_hubspot_options(const SourceConfig& source, ConfigErrors* e
     else if (names[i] == "companies") o.objects.push_back(companies_object());
     else {
       YAML::Node at = block["objects"].IsSequence() ? block["objects"][i] : block["objects"];
-      err(at, fmt::format("objects: unknown HubSpot object '{}' (known: contacts, companies)", written(at, names[i])));
+      common.error(at, fmt::format("objects: unknown HubSpot object '{}' (known: contacts, companies)",
+                                   common.written(at, names[i])));
     }
   }
 
@@ -112,26 +113,22 @@ HubspotOptions parse_hubspot_options(const SourceConfig& source, ConfigErrors* e
   for (const auto& [field, property] : source.fields) {
     const auto& known = hubspot_record_fields();
     if (std::find(known.begin(), known.end(), field) == known.end()) {
-      err(block["fields"][field].IsDefined() ? block["fields"][field] : block["fields"],
-          fmt::format("fields: unknown record field '{}' (known: name, given_name, family_name, email, phone, company, national_id)", field));
+      common.error(block["fields"][field].IsDefined() ? block["fields"][field] : block["fields"],
+                   fmt::format("fields: unknown record field '{}' (known: name, given_name, family_name, email, phone, "
+                               "company, national_id)",
+                               field));
       continue;
     }
     if (!valid_property_name(property)) {
-      err(block["fields"][field], fmt::format("fields.{}: '{}' is not a HubSpot property name", field, written(block["fields"][field], property)));
+      common.error(block["fields"][field], fmt::format("fields.{}: '{}' is not a HubSpot property name", field,
+                                                       common.written(block["fields"][field], property)));
       continue;
     }
     for (auto& obj : o.objects)
       for (auto& [f, p] : obj.fields)
         if (f == field) p = property;
   }
-  for (size_t i = 0; i < source.extra_fields.size(); ++i) {
-    if (!valid_property_name(source.extra_fields[i])) {
-      YAML::Node at = block["extra_fields"][i];
-      err(at, fmt::format("extra_fields: '{}' is not a HubSpot property name", written(at, source.extra_fields[i])));
-      continue;
-    }
-    add_unique(o.extra, source.extra_fields[i]);
-  }
+  o.extra = common.extra_fields(valid_property_name, "a HubSpot property name");
   std::sort(o.extra.begin(), o.extra.end());
 
   for (auto& obj : o.objects) {

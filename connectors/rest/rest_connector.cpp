@@ -7,6 +7,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/record_fields.h"
 #include "connectors/rest/link_header.h"
 #include "connectors/rest/rest_options.h"
 #include "core/json_writer.h"
@@ -187,10 +188,7 @@ class RestConnector final : public Connector {
       else if (!k.empty())
         r.kind = RecordKind::person;
     }
-    if (r.name.empty() && (!r.given_name.empty() || !r.family_name.empty()))
-      r.name = r.given_name.empty() ? r.family_name
-               : r.family_name.empty() ? r.given_name
-                                       : r.given_name + " " + r.family_name;
+    name_from_parts(r);
     if (!ptr_updated_.empty()) {
       auto v = item.at_pointer(ptr_updated_);
       if (!v.error()) {

@@ -7,6 +7,7 @@
 
 #include "config/address_checks.h"
 #include "config/value_parsers.h"
+#include "connectors/source_options.h"
 
 namespace crm {
 namespace {
@@ -79,14 +80,7 @@ std::vector<std::string> salesforce_own_keys() { return {"api_version", "quota_r
 SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErrors* errors) {
   SalesforceOptions o;
   const YAML::Node& block = source.node;
-  auto err = [&](const YAML::Node& at, std::string msg) {
-    if (!errors) return;
-    if (at.IsDefined()) errors->add(at, fmt::format("source '{}': {}", source.name, msg));
-    else errors->add(source.position, fmt::format("source '{}': {}", source.name, msg));
-  };
-  auto written = [&](const YAML::Node& n, const std::string& fallback) {
-    return errors && n.IsDefined() && n.IsScalar() ? errors->as_written(n) : fallback;
-  };
+  const SourceOptions common(source, errors);
 
   if (YAML::Node v = block["api_version"]; v.IsDefined()) {
     std::string text = v.IsScalar() ? v.Scalar() : "";
@@ -98,18 +92,25 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
               std::isdigit(static_cast<unsigned char>(digits.back()));
     // queryAll and getDeleted over REST need API 29.0 or later.
     if (ok && std::stoi(digits.substr(0, dot)) < 29) ok = false;
-    if (!ok) err(v, fmt::format("api_version: '{}' is not a Salesforce API version of 29.0 or later (e.g. v62.0)", written(v, text)));
-    else o.api_version = "v" + digits;
+    if (!ok)
+      common.error(v, fmt::format("api_version: '{}' is not a Salesforce API version of 29.0 or later (e.g. v62.0)",
+                                  common.written(v, text)));
+    else
+      o.api_version = "v" + digits;
   }
   if (YAML::Node v = block["quota_reserve"]; v.IsDefined() && !v.IsNull()) {
     auto r = v.IsScalar() ? parse_ratio(v.Scalar()) : std::nullopt;
-    if (!r || *r >= 1.0) err(v, fmt::format("quota_reserve: '{}' is not a share below 100% (e.g. 10%)", written(v, "")));
-    else if (*r > 0) o.quota_reserve = *r;
+    if (!r || *r >= 1.0)
+      common.error(v, fmt::format("quota_reserve: '{}' is not a share below 100% (e.g. 10%)", common.written(v, "")));
+    else if (*r > 0)
+      o.quota_reserve = *r;
   }
   if (YAML::Node v = block["pin_base_url"]; v.IsDefined()) {
     auto b = v.IsScalar() ? parse_bool(v.Scalar()) : std::nullopt;
-    if (!b) err(v, fmt::format("pin_base_url: '{}' is not true or false", written(v, "")));
-    else o.pin_base_url = *b;
+    if (!b)
+      common.error(v, fmt::format("pin_base_url: '{}' is not true or false", common.written(v, "")));
+    else
+      o.pin_base_url = *b;
   }
 
   // Const copies: operator[] on a non-const yaml-cpp node may insert into the config tree.
@@ -122,11 +123,14 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     auto it = std::find_if(known.begin(), known.end(), [&](const SfObject& k) { return k.name == names[i]; });
     if (it == known.end()) {
       YAML::Node at = objects_node.IsSequence() && i < objects_node.size() ? objects_node[i] : objects_node;
-      err(at, fmt::format("objects: unknown Salesforce object '{}' (known: Contact, Account, Lead; names are case-sensitive)", written(at, names[i])));
+      common.error(
+          at, fmt::format(
+                  "objects: unknown Salesforce object '{}' (known: Contact, Account, Lead; names are case-sensitive)",
+                  common.written(at, names[i])));
       continue;
     }
     if (std::any_of(o.objects.begin(), o.objects.end(), [&](const SfObject& x) { return x.name == names[i]; })) {
-      err(objects_node, fmt::format("objects: '{}' is listed twice", names[i]));
+      common.error(objects_node, fmt::format("objects: '{}' is listed twice", names[i]));
       continue;
     }
     o.objects.push_back(*it);
@@ -143,11 +147,14 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     }
     auto target = target_of(target_name);
     if (!target) {
-      err(at, fmt::format("fields: '{}' is not a record field Salesforce fields can feed (name, given_name, family_name, email, phone, company, national_id; Id and SystemModstamp are fixed)", key));
+      common.error(at, fmt::format("fields: '{}' is not a record field Salesforce fields can feed (name, given_name, "
+                                   "family_name, email, phone, company, national_id; Id and SystemModstamp are fixed)",
+                                   key));
       continue;
     }
     if (!valid_soql_field(sf_field)) {
-      err(at, fmt::format("fields.{}: '{}' is not a Salesforce field name (e.g. Tax_Id__c or Account.Name)", key, written(at, sf_field)));
+      common.error(at, fmt::format("fields.{}: '{}' is not a Salesforce field name (e.g. Tax_Id__c or Account.Name)",
+                                   key, common.written(at, sf_field)));
       continue;
     }
     bool matched = object.empty();
@@ -156,13 +163,14 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
         set_field(obj, *target, sf_field);
         matched = true;
       }
-    if (!matched) err(at, fmt::format("fields: '{}' names object '{}', which is not in objects", key, object));
+    if (!matched) common.error(at, fmt::format("fields: '{}' names object '{}', which is not in objects", key, object));
   }
   std::vector<std::string> extra;
   for (size_t i = 0; i < source.extra_fields.size(); ++i) {
     if (!valid_soql_field(source.extra_fields[i])) {
       YAML::Node at = extra_node.IsSequence() && i < extra_node.size() ? extra_node[i] : extra_node;
-      err(at, fmt::format("extra_fields: '{}' is not a Salesforce field name", written(at, source.extra_fields[i])));
+      common.error(at, fmt::format("extra_fields: '{}' is not a Salesforce field name",
+                                   common.written(at, source.extra_fields[i])));
       continue;
     }
     extra.push_back(source.extra_fields[i]);
@@ -172,15 +180,18 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
   for (auto& obj : o.objects) obj.extra = extra;
 
   if (source.auth.type != "oauth2" && source.auth.type != "bearer")
-    err(block["auth"], source.auth.type.empty()
-                           ? "type salesforce needs auth (type: oauth2 with grant refresh_token or client_credentials)"
-                           : fmt::format("auth: type {} does not work with Salesforce (use oauth2, or bearer with a session id)", source.auth.type));
+    common.error(
+        block["auth"],
+        source.auth.type.empty()
+            ? "type salesforce needs auth (type: oauth2 with grant refresh_token or client_credentials)"
+            : fmt::format("auth: type {} does not work with Salesforce (use oauth2, or bearer with a session id)",
+                          source.auth.type));
 
   o.batch_size = std::clamp(source.settings.page_size, kMinBatchSize, kMaxBatchSize);
   if (!source.web_url.empty()) {
     o.web_url = source.web_url;
     if (o.web_url.find("{id}") == std::string::npos)
-      err(block["web_url"], "web_url: the template needs {id} (and may use {object}, {instance_url})");
+      common.error(block["web_url"], "web_url: the template needs {id} (and may use {object}, {instance_url})");
   }
   return o;
 }

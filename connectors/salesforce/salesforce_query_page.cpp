@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "connectors/json_fields.h"
+#include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
 #include "http/http_client.h"
@@ -58,10 +59,7 @@ void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
     r.deleted = true;
     soql_field(row, "MasterRecordId", r.merged_into);
   }
-  if (r.name.empty() && (!r.given_name.empty() || !r.family_name.empty()))
-    r.name = r.given_name.empty() ? r.family_name
-             : r.family_name.empty() ? r.given_name
-                                     : r.given_name + " " + r.family_name;
+  name_from_parts(r);
   if (!m.object.extra.empty()) {
     JsonWriter w(r.extra);
     w.begin_object();

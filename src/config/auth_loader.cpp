@@ -18,10 +18,10 @@ struct AuthType {
 
 const std::vector<AuthType>& auth_types() {
   static const std::vector<AuthType> types = {
-      {"bearer", {"token"}},
+      {"bearer", {"token", "scheme"}},
       {"api_key", {"in", "name", "value"}},
       {"basic", {"username", "password"}},
-      {"oauth2", {"token_url", "grant", "client_id", "client_secret", "refresh_token", "scope"}},
+      {"oauth2", {"token_url", "grant", "client_id", "client_secret", "refresh_token", "scope", "scheme"}},
       {"odoo", {"username", "password"}},
   };
   return types;
@@ -165,6 +165,19 @@ void read_oauth2(const Mapping& auth, const AuthType& type, AuthConfig& out, Loa
   if (const Field* f = auth.find("scope")) out.scope = read_string(*f, ctx).value_or("");
 }
 
+// `scheme`: the word before the token in Authorization (an RFC 9110 token, e.g.
+// Zoho-oauthtoken); optional.
+void read_scheme(const Mapping& auth, AuthConfig& out, LoadContext& ctx) {
+  const Field* f = auth.find("scheme");
+  if (f == nullptr) return;
+  out.scheme = read_nonempty_string(*f, ctx).value_or("");
+  if (!out.scheme.empty() && !is_http_token(out.scheme)) {
+    ctx.errors.add(f->at(), fmt::format("{}: '{}' is not a valid authorization scheme (e.g. Bearer)", f->path,
+                                        ctx.as_written(f->value)));
+    out.scheme.clear();
+  }
+}
+
 void read_api_key(const Mapping& auth, const AuthType& type, AuthConfig& out, LoadContext& ctx) {
   if (const Field* f = auth.find("in"))
     out.in = read_choice(*f, {"header", "query"}, ctx).value_or("header");
@@ -207,10 +220,12 @@ AuthConfig read_auth(const Field* field, LoadContext& ctx) {
   out.type = type->name;
   if (out.type == "bearer") {
     out.token = required_secret(auth, "token", *type, ctx);
+    read_scheme(auth, out, ctx);
   } else if (out.type == "api_key") {
     read_api_key(auth, *type, out, ctx);
   } else if (out.type == "oauth2") {
     read_oauth2(auth, *type, out, ctx);
+    read_scheme(auth, out, ctx);
   } else {  // basic, odoo
     out.username = required_string(auth, "username", *type, ctx);
     out.password = required_secret(auth, "password", *type, ctx);

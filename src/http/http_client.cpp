@@ -292,6 +292,7 @@ struct HttpClient::Impl {
   Result<HttpResponse> execute(const PreparedRequest& request);
   AttemptResult perform(const PreparedRequest& request);
   Error redacted(Error e) const;
+  const std::string& auth_scheme() const { return auth.scheme.empty() ? default_scheme : auth.scheme; }
 
   HttpClientOptions options;
   AuthConfig auth;
@@ -306,6 +307,7 @@ struct HttpClient::Impl {
   OAuth2Token token;
   std::string refresh_token;  // the current one: servers may rotate it
   std::string last_token_response;
+  std::string default_scheme = "Bearer";  // set_default_auth_scheme()
 };
 
 Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bool with_auth,
@@ -333,7 +335,7 @@ Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bo
   if (with_auth) {
     const std::string& type = auth.type;
     if (type == "bearer") {
-      put_header(headers, "Authorization", "Bearer " + auth.token.reveal());
+      put_header(headers, "Authorization", auth_scheme() + " " + auth.token.reveal());
     } else if (type == "api_key") {
       if (auth.in == "query")
         out.url = with_query_param(request.url, auth.name, auth.value.reveal());
@@ -343,7 +345,7 @@ Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bo
       put_header(headers, "Authorization",
                  "Basic " + base64(auth.username + ":" + auth.password.reveal()));
     } else if (type == "oauth2") {
-      put_header(headers, "Authorization", token.authorization());
+      put_header(headers, "Authorization", token.authorization(auth_scheme()));
     } else if (!type.empty() && type != "odoo") {  // odoo logs in at the JSON-RPC level
       return Error::config(fmt::format("unknown auth type '{}'", type));
     }
@@ -587,6 +589,8 @@ void HttpClient::invalidate_token() { impl_->token.invalidate(); }
 void HttpClient::add_bucket(const std::string& name, double per_second) {
   impl_->buckets[name] = std::make_shared<RateLimiter>(per_second, 1.0, impl_->clock);
 }
+
+void HttpClient::set_default_auth_scheme(std::string scheme) { impl_->default_scheme = std::move(scheme); }
 
 const HttpStats& HttpClient::stats() const { return impl_->stats; }
 

@@ -90,6 +90,11 @@ class HttpClient {
   // HttpRequest::bucket draw from, on top of the source's own rate limit.
   void add_bucket(const std::string& name, double per_second);
 
+  // The Authorization scheme word for bearer and oauth2 tokens when the source's
+  // auth.scheme is not set (default "Bearer"). For connectors whose vendor wants another
+  // word (Zoho: "Zoho-oauthtoken"); set before the first request.
+  void set_default_auth_scheme(std::string scheme);
+
   const HttpStats& stats() const;
 
  private:

@@ -124,10 +124,10 @@ void OAuth2Token::set(const TokenResponse& response, TimePoint now) {
   }
 }
 
-std::string OAuth2Token::authorization() const {
-  // Always "Bearer": servers spell token_type "bearer" or "Bearer" (the scheme is
-  // case-insensitive, RFC 6750 §2.1), and no vendor here issues another type.
-  return "Bearer " + access_token_;
+std::string OAuth2Token::authorization(std::string_view scheme) const {
+  // The scheme is the caller's, never token_type: servers spell it "bearer" or "Bearer"
+  // (case-insensitive, RFC 6750 §2.1), and Zoho says "Bearer" but wants Zoho-oauthtoken.
+  return std::string(scheme) + " " + access_token_;
 }
 
 }  // namespace crm

@@ -47,8 +47,9 @@ class OAuth2Token {
   void set(const TokenResponse& response, TimePoint now);
   void invalidate() { access_token_.clear(); }
   const std::string& access_token() const { return access_token_; }
-  // The Authorization header value: "Bearer <token>".
-  std::string authorization() const;
+  // The Authorization header value: "<scheme> <token>" ("Bearer <token>" by default;
+  // Zoho wants "Zoho-oauthtoken <token>" although its token answer says "Bearer").
+  std::string authorization(std::string_view scheme = "Bearer") const;
 
  private:
   std::string access_token_;

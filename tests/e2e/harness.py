@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -211,11 +212,33 @@ def comparable(record):
 def assert_index_equals_truth(test, ws, fake, source):
     truth = {k: comparable(v) for k, v in fake.truth().items()}
     index = {k: comparable(v) for k, v in ws.exported(source).items()}
+    assert_same_records(test, truth, index)
+
+
+def assert_same_records(test, truth, index):
+    """truth and index map numeric ids to comparable records; says what is missing, extra
+    or different (a few of each) when they are not the same."""
     missing = sorted(set(truth) - set(index), key=int)[:5]
     extra = sorted(set(index) - set(truth), key=int)[:5]
     test.assertEqual(len(index), len(truth), f"missing {missing}, extra {extra}")
     diff = [k for k in truth if truth[k] != index.get(k)][:3]
     test.assertEqual(diff, [], "records differ: " + "; ".join(f"{k}: {truth[k]} != {index.get(k)}" for k in diff))
+
+
+class FakeSourceTestCase(unittest.TestCase):
+    """One fake CRM (self.fake), one workspace (self.ws) and one source named `source`:
+    the subclass's setUp makes them; tearDown stops and removes them."""
+
+    source = None
+
+    def tearDown(self):
+        self.fake.stop()
+        self.ws.cleanup()
+
+    def sync(self, *extra, expect=0):
+        r = self.ws.sync(*extra)
+        self.assertEqual(r.returncode, expect, f"stdout: {r.stdout}\nstderr: {r.stderr[-3000:]}")
+        return parse_summary(r.stdout, self.source), r
 
 
 def log(*args):

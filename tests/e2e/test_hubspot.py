@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Fake, Workspace, parse_summary  # noqa: E402
+from harness import Fake, FakeSourceTestCase, Workspace, assert_same_records, parse_summary  # noqa: E402
 
 TOKEN = "pat-na1-0f3c-secret-token"
 
@@ -57,29 +57,17 @@ def search_total(fake, filters):
 def assert_index_equals_truth(test, ws, fake, source, with_time=False):
     truth = {k: comparable(v, with_time) for k, v in fake.truth().items()}
     index = {k: comparable(v, with_time) for k, v in ws.exported(source).items()}
-    missing = sorted(set(truth) - set(index), key=int)[:5]
-    extra = sorted(set(index) - set(truth), key=int)[:5]
-    test.assertEqual(len(index), len(truth), f"missing {missing}, extra {extra}")
-    diff = [k for k in truth if truth[k] != index.get(k)][:3]
-    test.assertEqual(diff, [], "records differ: " + "; ".join(f"{k}: {truth[k]} != {index.get(k)}" for k in diff))
+    assert_same_records(test, truth, index)
 
 
-class HubspotTest(unittest.TestCase):
+class HubspotTest(FakeSourceTestCase):
     N = 1500
+    source = "hs"
 
     def setUp(self):
         self.fake = Fake("--records", str(self.N), "--seed", "5", "--bearer", TOKEN)
         self.ws = Workspace()
         self.ws.write_config(hubspot_source("hs", self.fake), defaults="  page_size: 200\n")
-
-    def tearDown(self):
-        self.fake.stop()
-        self.ws.cleanup()
-
-    def sync(self, *extra, expect=0):
-        r = self.ws.sync(*extra)
-        self.assertEqual(r.returncode, expect, f"stdout: {r.stdout}\nstderr: {r.stderr[-3000:]}")
-        return parse_summary(r.stdout, "hs"), r
 
     def test_full_then_incremental_with_archived_deletions(self):
         s, _ = self.sync()

@@ -11,139 +11,33 @@ strings, while HubSpot's documentation (crm-apis.md, which wins) uses the object
 then the proxy rewrites sorts to the string form to get the spec's example answer."""
 
 import http.client
-import http.server
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SOURCE_DIR, Fake, Workspace, free_port, parse_summary  # noqa: E402
+from harness import Fake, parse_summary  # noqa: E402
+from prism import SPECS, PrismTestCase, RecordingProxy, jq_clean, skip_unless_prism  # noqa: E402
 
-PRISM = os.path.join(SOURCE_DIR, "node_modules", ".bin", "prism")
-SPEC = os.path.join(SOURCE_DIR, "..", "shared", "specs", "hubspot", "contacts-v3.json")
-JQ_CLEAN = ('walk(if type == "object" then'
-            ' (if has("example") and .example == null then del(.example) else . end)'
-            ' | (if has("*/*") then .["application/json"] = .["*/*"] | del(.["*/*"]) else . end)'
-            ' else . end)')
+SPEC = os.path.join(SPECS, "hubspot", "contacts-v3.json")
 TOKEN = "prism-dummy-token"
 
 
-class RecordingProxy:
-    """Forwards every request to Prism and remembers (method, path, status, violations)."""
-
-    def __init__(self, upstream_port):
-        self.seen = []
-        self.rewrite_sorts = False
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if body and proxy.rewrite_sorts and self.path.endswith("/search"):
-                    doc = json.loads(body)
-                    doc["sorts"] = [s["propertyName"] if isinstance(s, dict) else s for s in doc.get("sorts", [])]
-                    body = json.dumps(doc).encode()
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("host", "content-length", "accept-encoding", "connection")}
-                con = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
-                try:
-                    con.request(self.command, self.path, body=body, headers=headers)
-                    resp = con.getresponse()
-                    data = resp.read()
-                    proxy.seen.append((self.command, self.path, resp.status, resp.getheader("sl-violations")))
-                    self.send_response(resp.status)
-                    for k, v in resp.getheaders():
-                        if k.lower() not in ("content-length", "connection", "transfer-encoding"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                finally:
-                    con.close()
-
-            do_GET = forward
-            do_POST = forward
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@unittest.skipUnless(os.path.exists(SPEC), f"the vendor spec {SPEC} is not there (../shared/specs beside the checkout)")
-@unittest.skipUnless(os.path.exists(PRISM) and shutil.which("node") and shutil.which("jq"),
-                     "Prism not installed (npm install --no-save @stoplight/prism-cli@5 puts it at "
-                     "node_modules/.bin/prism), or node/jq missing")
-class HubspotPrismTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="crm-prism-hs-")
-        spec = os.path.join(cls.tmp.name, "hubspot-contacts-clean.json")
-        with open(spec, "w") as out:
-            subprocess.run(["jq", JQ_CLEAN, SPEC], stdout=out, check=True, timeout=60)
-        cls.port = free_port()
-        cls.log_path = os.path.join(cls.tmp.name, "prism.log")
-        cls.log = open(cls.log_path, "w")
-        cls.prism = subprocess.Popen([PRISM, "mock", "-h", "127.0.0.1", "-p", str(cls.port), spec],
-                                     stdout=cls.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with open(cls.log_path) as f:
-                if f"Prism is listening on http://127.0.0.1:{cls.port}" in f.read():
-                    break
-            if cls.prism.poll() is not None:
-                break
-            time.sleep(0.2)
-        else:
-            cls.tearDownClass()
-            raise AssertionError("Prism did not start in 60 s")
-        if cls.prism.poll() is not None:
-            cls.tearDownClass()
-            raise AssertionError("Prism exited: " + open(cls.log_path).read()[-2000:])
+@skip_unless_prism(SPEC, needs_jq=True)
+class HubspotPrismTest(PrismTestCase):
+    tmp_prefix = "crm-prism-hs-"
+    proxy_class = RecordingProxy
 
     @classmethod
-    def tearDownClass(cls):
-        cls.prism.terminate()
-        try:
-            cls.prism.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            cls.prism.kill()
-            cls.prism.wait(timeout=10)
-        cls.log.close()
-        still_running = cls.prism.poll() is None
-        cls.tmp.cleanup()
-        if still_running:
-            raise AssertionError("Prism is still running")
-
-    def setUp(self):
-        self.proxy = RecordingProxy(self.port)
-        self.ws = Workspace()
-
-    def tearDown(self):
-        self.proxy.stop()
-        self.ws.cleanup()
+    def prism_spec(cls, tmp):
+        spec = os.path.join(tmp, "hubspot-contacts-clean.json")
+        jq_clean(SPEC, spec)
+        return spec
 
     def config(self, base_url):
         self.ws.write_config(f"  - name: hs\n    type: hubspot\n    base_url: {base_url}\n"
                              f"    objects: [contacts]\n    auth: {{ type: bearer, token: {TOKEN} }}\n")
-
-    def prism_log(self):
-        with open(self.log_path) as f:
-            return f.read()[-3000:]
 
     def test_list_request_validates_and_the_example_parses(self):
         self.config(self.proxy.url)

@@ -101,6 +101,7 @@ int64_t whole_seconds_ms(TimePoint t) {
 
 void apply_patch(FakeRecord& r, const RecordPatch& p) {
   if (p.is_company) r.company = *p.is_company;
+  if (p.active) r.active = *p.active;
   if (p.first_name) r.first_name = *p.first_name;
   if (p.last_name) r.last_name = *p.last_name;
   if (p.email) r.email = *p.email;
@@ -118,7 +119,44 @@ void apply_patch(FakeRecord& r, const RecordPatch& p) {
 
 int64_t seeded_modified_ms(uint64_t id) { return kSeedBaseMs + static_cast<int64_t>((id - 1) / 3) * 1000; }
 
+namespace {
+
+// Set once by main() before serving (--shared-people), read-only afterwards.
+uint64_t g_shared_people = 0;
+
+// Seeded person `id` (1..shared) is the same real person in every fake that shares
+// people, whatever its seed: the name, mailbox and phone number come from the id alone,
+// and the seed only picks how this CRM happens to write them (e-mail capitals, phone in
+// national or international form), as different CRMs do.
+FakeRecord shared_person(uint64_t seed, uint64_t id) {
+  uint64_t h = splitmix64(splitmix64(0x5eed5ba4ed) ^ id);
+  FakeRecord r;
+  r.id = id;
+  r.modified_ms = seeded_modified_ms(id);
+  const Name& first = kFirstNames[h % kFirstNames.size()];
+  const Name& last = kLastNames[(h >> 16) % kLastNames.size()];
+  r.first_name = first.display;
+  r.last_name = last.display;
+  r.full_name = fmt::format("{} {}", first.display, last.display);
+  r.company_name = kCompanies[(h >> 32) % kCompanies.size()].display;
+  std::string number = fmt::format("{:07}", (h >> 8) % 10000000);
+  switch (seed % 3) {
+    case 0: r.phone = "+49 30 " + number; break;
+    case 1: r.phone = "030 " + number; break;
+    default: r.phone = "0049-30-" + number; break;
+  }
+  r.email = seed % 2 == 0 ? fmt::format("{}.{}.shared{}@example.com", first.ascii, last.ascii, id)
+                          : fmt::format("{}.{}.shared{}@Example.COM", capitalised(first.ascii),
+                                        capitalised(last.ascii), id);
+  return r;
+}
+
+}  // namespace
+
+void set_shared_people(uint64_t n) { g_shared_people = n; }
+
 FakeRecord generate_record(uint64_t seed, uint64_t id) {
+  if (id <= g_shared_people && id % 10 != 0) return shared_person(seed, id);
   uint64_t h = splitmix64(splitmix64(seed) ^ id);
   FakeRecord r;
   r.id = id;

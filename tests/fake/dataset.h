@@ -35,12 +35,14 @@ struct FakeRecord {
   std::string phone;
   std::string company_name;  // the employer of a person; "" for companies and some persons
   int64_t modified_ms = 0;
+  bool active = true;  // false: archived (Odoo's soft delete); only the Odoo dialect reads it
 };
 
 // A partial update: only the fields that are set change; an empty string clears one.
 struct RecordPatch {
   std::optional<std::string> full_name, first_name, last_name, email, phone, company;
   std::optional<bool> is_company;
+  std::optional<bool> active;  // archive / unarchive
 };
 
 // Position in the (modified, id) order: what a keyset cursor means.
@@ -121,6 +123,10 @@ class Dataset {
 
 // The record the generator makes for (seed, id), with the seeded timestamp.
 FakeRecord generate_record(uint64_t seed, uint64_t id);
+// Seeded persons 1..n (not every tenth, which is a company) become the same people in
+// every fake started with the same n, written differently per seed: fakes that "share
+// customers" for linking. Process-wide; call before serving. 0 (the default): none.
+void set_shared_people(uint64_t n);
 int64_t seeded_modified_ms(uint64_t id);
 
 }  // namespace crm::fake

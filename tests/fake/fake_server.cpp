@@ -10,7 +10,10 @@
 #include "fake/hubspot_dialect.h"
 
 #include "fake/dynamics_dialect.h"
+#include "fake/odoo_dialect.h"
+#include "fake/pipedrive_dialect.h"
 #include "fake/salesforce_dialect.h"
+#include "fake/zoho_dialect.h"
 
 namespace crm::fake {
 
@@ -84,6 +87,9 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
   dialects_.push_back(std::make_unique<HubspotDialect>(data_, tokens_, config_.bearer));
   dialects_.push_back(std::make_unique<DynamicsDialect>(data_, tokens_, base_, config_.rest.max_page_size));
   dialects_.push_back(std::make_unique<SalesforceDialect>(data_, tokens_, config_.rest.max_page_size, base_, clock));
+  dialects_.push_back(std::make_unique<ZohoDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
+  dialects_.push_back(std::make_unique<OdooDialect>(data_, tokens_));
+  dialects_.push_back(std::make_unique<PipedriveDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
 }
 
 FakeServer::~FakeServer() = default;

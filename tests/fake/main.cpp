@@ -69,12 +69,18 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", threads, "server threads")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--port-file", port_file, "write the bound port to this file");
+  uint64_t shared_people = 0;
+  app.add_option("--shared-people", shared_people,
+                 "seeded persons 1..N are the same people in every fake given the same N "
+                 "(written differently per --seed): customers shared across CRMs")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  crm::fake::set_shared_people(shared_people);
   auto offset = crm::fake::parse_utc_offset(tz);
   if (!offset) {
     fmt::print(stderr, "crm-fake: --tz: expected Z or +hh:mm / -hh:mm, got '{}'\n", tz);
@@ -103,6 +109,8 @@ int main(int argc, char** argv) {
   opts.host = host;
   opts.port = port;
   opts.threads = threads;
+  // The control API takes hostile records too (a 10 MB name: tests/e2e/test_hostile.py).
+  opts.max_body_bytes = 32u << 20;
   crm::HttpServer server(opts, [&fake](const crm::ServerRequest& req) { return fake.handle(req); });
   if (auto st = server.start(); !st) {
     fmt::print(stderr, "crm-fake: {}\n", st.error().message);

@@ -17,45 +17,26 @@
 #include "connectors/dynamics/dynamics_request.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"
+#include "tests/unit/connector_test_support.h"
 
 using namespace crm;
 
 namespace {
 
-std::string testdata(const std::string& name) {
-  std::ifstream in(std::string(CRM_SOURCE_DIR) + "/connectors/dynamics/testdata/" + name);
-  REQUIRE_MESSAGE(in.good(), name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string testdata(const std::string& name) { return connector_test::testdata("dynamics", name); }
 
 const std::string kAuth =
     "    auth: { type: oauth2, grant: client_credentials, token_url: http://127.0.0.1:9/t/oauth2/v2.0/token,\n"
     "            client_id: app, client_secret: s3cret-value, scope: https://acme.crm4.dynamics.com/.default }\n";
 
 std::string yaml_with(const std::string& body) {
-  return "database: /tmp/x.db\n"
-         "sources:\n"
-         "  - name: dyn\n"                 // 3
-         "    type: dynamics\n"            // 4
-         "    base_url: https://acme.crm4.dynamics.com\n" +  // 5
-         body;                             // from line 6
+  return connector_test::one_source_yaml("dyn", "dynamics", "https://acme.crm4.dynamics.com", body);  // body from line 6
 }
 
-std::string errors_of(const std::string& yaml) {
-  auto loaded = load_config_text(yaml, "/etc/crm-index/d.yaml", [](const std::string&) { return std::optional<std::string>(); });
-  std::string all;
-  for (const auto& e : loaded.errors) all += e.format() + "\n";
-  return all;
-}
+std::string errors_of(const std::string& yaml) { return connector_test::config_errors(yaml, "/etc/crm-index/d.yaml"); }
 
 SourceConfig load_source(const std::string& yaml) {
-  auto loaded = load_config_text(yaml, "/tmp/dyn-test.yaml", [](const std::string&) { return std::optional<std::string>(); });
-  for (auto& e : loaded.errors) FAIL_CHECK(e.format());
-  REQUIRE(loaded.config);
-  REQUIRE(loaded.config->sources.size() == 1);
-  return loaded.config->sources[0];
+  return connector_test::load_one_source(yaml, "/tmp/dyn-test.yaml");
 }
 
 DynamicsOptions options_for(const std::string& body) {
@@ -236,17 +217,12 @@ namespace {
 struct DataverseStub {
   std::mutex mu;
   std::vector<std::string> requests;  // "path?query | prefer | odata-version | authorization"
-  std::unique_ptr<HttpServer> http;
+  connector_test::LoopbackServer server{[this](const ServerRequest& req) { return handle(req); }};
 
-  DataverseStub() {
-    http = std::make_unique<HttpServer>(HttpServerOptions{}, [this](const ServerRequest& req) { return handle(req); });
-    REQUIRE(http->start());
-  }
-  std::string base() { return fmt::format("http://127.0.0.1:{}", http->port()); }
+  std::string base() { return server.base(); }
 
   ServerResponse handle(const ServerRequest& req) {
-    std::string q;
-    for (auto& [k, v] : req.query) q += k + "=" + v + "&";
+    const std::string q = connector_test::query_text(req);
     {
       std::lock_guard lock(mu);
       requests.push_back(fmt::format("{}?{} | {} | {} | {}", req.path, q, req.header("prefer"),
@@ -272,23 +248,12 @@ TEST_CASE("dynamics connector: contacts then accounts, next links verbatim with 
   auto src = load_source(fmt::format("database: /tmp/x.db\nsources:\n  - name: dyn\n    type: dynamics\n"
                                      "    base_url: {}\n    page_size: 2\n    auth: {{ type: bearer, token: tok-123456789 }}\n",
                                      stub.base()));
-  FakeClock clock{from_ms(0)};
-  FakeSleeper sleeper;
-  HttpClient http(HttpClientOptions{}, src.auth, std::make_shared<RateLimiter>(1000.0, 1000.0, clock), sleeper, clock);
-  auto connector = find_connector_type("dynamics")->make(src, http);
+  connector_test::TestConnector connector("dynamics", src);
   Cursor cursor;
   cursor.mode = SyncMode::incremental;
   cursor.since = parse_iso8601("2025-11-20T09:00:00Z");
-  std::vector<Record> records;
-  int pages = 0;
-  for (; pages < 10; ++pages) {
-    auto page = connector->next_page(cursor);
-    REQUIRE_MESSAGE(page, page.error().message);
-    for (auto& r : page->records) records.push_back(r);
-    if (!page->next) break;
-    cursor.page_token = page->next;
-  }
-  CHECK(pages + 1 == 3);
+  auto [records, pages] = connector_test::walk_pages(*connector, cursor, 10);
+  CHECK(pages == 3);
   REQUIRE(records.size() == 5);
   CHECK(records[4].kind == RecordKind::company);
   REQUIRE(stub.requests.size() == 3);
@@ -308,10 +273,7 @@ TEST_CASE("dynamics connector: a refused request gives Dataverse's message") {
   auto src = load_source(fmt::format("database: /tmp/x.db\nsources:\n  - name: dyn\n    type: dynamics\n"
                                      "    base_url: {}/nowhere\n    auth: {{ type: bearer, token: tok-123456789 }}\n",
                                      stub.base()));
-  FakeClock clock{from_ms(0)};
-  FakeSleeper sleeper;
-  HttpClient http(HttpClientOptions{}, src.auth, std::make_shared<RateLimiter>(1000.0, 1000.0, clock), sleeper, clock);
-  auto page = find_connector_type("dynamics")->make(src, http)->next_page(Cursor{});
+  auto page = connector_test::TestConnector("dynamics", src)->next_page(Cursor{});
   REQUIRE_FALSE(page);
   CHECK(page.error().kind == ErrorKind::config);
   CHECK(page.error().message.find("source 'dyn': list contacts: HTTP 404: 0x80060888: Resource not found") != std::string::npos);

@@ -920,3 +920,29 @@ TEST_CASE("http client: unsupported schemes and unknown auth types are config er
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().kind == ErrorKind::config);
 }
+
+TEST_CASE("http client: the Authorization scheme word is configurable (Zoho-oauthtoken)") {
+  OAuthServer oauth;
+  Rig rig;
+  SUBCASE("a connector's default scheme applies to oauth2 tokens") {
+    auto client = rig.client(oauth2_client_credentials(oauth.server.url("/token")));
+    client->set_default_auth_scheme("Zoho-oauthtoken");
+    REQUIRE(client->get(oauth.server.url("/api")).ok());
+    CHECK(oauth.server.last("/api").header("authorization") == "Zoho-oauthtoken tok-1");
+    CHECK(oauth.server.last("/token").header("authorization").empty());
+  }
+  SUBCASE("auth.scheme wins over the connector's default, for bearer too") {
+    AuthConfig a = oauth2_client_credentials(oauth.server.url("/token"));
+    a.scheme = "Bearer";
+    auto client = rig.client(a);
+    client->set_default_auth_scheme("Zoho-oauthtoken");
+    REQUIRE(client->get(oauth.server.url("/api")).ok());
+    CHECK(oauth.server.last("/api").header("authorization") == "Bearer tok-1");
+    AuthConfig b;
+    b.type = "bearer";
+    b.token = Secret("pat-1");
+    b.scheme = "Token";
+    REQUIRE(rig.client(b)->get(oauth.server.url("/api")).ok());
+    CHECK(oauth.server.last("/api").header("authorization") == "Token pat-1");
+  }
+}

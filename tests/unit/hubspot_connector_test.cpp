@@ -21,18 +21,13 @@
 #include "connectors/hubspot/hubspot_options.h"
 #include "connectors/hubspot/hubspot_page_token.h"
 #include "connectors/hubspot/hubspot_requests.h"
+#include "tests/unit/connector_test_support.h"
 
 using namespace crm;
 
 namespace {
 
-std::string testdata(const std::string& name) {
-  std::ifstream in(std::string(CRM_SOURCE_DIR) + "/connectors/hubspot/testdata/" + name);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string testdata(const std::string& name) { return connector_test::testdata("hubspot", name); }
 
 const std::string kHead =
     "database: /tmp/x.db\n"
@@ -42,11 +37,8 @@ const std::string kHead =
     "    base_url: http://127.0.0.1:9\n";  // 5
 
 std::string errors_of(const std::string& rest) {
-  auto loaded = load_config_text(kHead + rest, "/etc/crm-index/t.yaml",
-                                 [](const std::string&) { return std::optional<std::string>("x"); });
-  std::string all;
-  for (const auto& e : loaded.errors) all += e.format() + "\n";
-  return all;
+  return connector_test::config_errors(kHead + rest, "/etc/crm-index/t.yaml",
+                                       [](const std::string&) { return std::optional<std::string>("x"); });
 }
 
 HubspotOptions options_for(const std::string& rest) {
@@ -250,13 +242,9 @@ struct SearchServer {
   std::mutex mu;
   std::vector<std::string> bodies;
   bool daily = false;
-  std::unique_ptr<HttpServer> http;
+  connector_test::LoopbackServer server{[this](const ServerRequest& req) { return handle(req); }};
 
-  SearchServer() {
-    http = std::make_unique<HttpServer>(HttpServerOptions{}, [this](const ServerRequest& req) { return handle(req); });
-    REQUIRE(http->start());
-  }
-  std::string base() { return fmt::format("http://127.0.0.1:{}", http->port()); }
+  std::string base() { return server.base(); }
 
   static int64_t ms_of(int id) { return id <= 250 ? kT0 : kT0 + (id - 250) * 1000; }
   static std::string contact(int id, bool archived) {

@@ -19,18 +19,13 @@
 #include "connectors/salesforce/salesforce_query_page.h"
 #include "connectors/salesforce/salesforce_soql.h"
 #include "http/http_client.h"
+#include "tests/unit/connector_test_support.h"
 
 using namespace crm;
 
 namespace {
 
-std::string testdata(const std::string& name) {
-  std::ifstream in(std::string(CRM_SOURCE_DIR) + "/connectors/salesforce/testdata/" + name);
-  REQUIRE(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string testdata(const std::string& name) { return connector_test::testdata("salesforce", name); }
 
 const SfObject& known(const std::string& name) {
   for (const auto& o : salesforce_known_objects())
@@ -40,18 +35,9 @@ const SfObject& known(const std::string& name) {
 }
 
 std::string errors_of(const std::string& source_lines) {
-  std::string yaml =
-      "database: /tmp/x.db\n"
-      "sources:\n"
-      "  - name: sf\n"                                  // 3
-      "    type: salesforce\n"                          // 4
-      "    base_url: https://acme.my.salesforce.com\n"  // 5
-      + source_lines;                                   // from line 6
-  auto loaded = load_config_text(yaml, "/etc/crm-index/sf.yaml",
-                                 [](const std::string&) { return std::optional<std::string>("x"); });
-  std::string all;
-  for (const auto& e : loaded.errors) all += e.format() + "\n";
-  return all;
+  return connector_test::config_errors(
+      connector_test::one_source_yaml("sf", "salesforce", "https://acme.my.salesforce.com", source_lines),  // from line 6
+      "/etc/crm-index/sf.yaml", [](const std::string&) { return std::optional<std::string>("x"); });
 }
 
 const std::string kAuth =
@@ -237,13 +223,9 @@ struct MiniSalesforce {
   std::vector<std::string> requests;  // "GET /path?q=…" with the batch header
   std::vector<bool> via_instance;     // whether a request came through instance_url
   bool lose_locator = false;
-  std::unique_ptr<HttpServer> http;
+  connector_test::LoopbackServer server{[this](const ServerRequest& req) { return handle(req); }};
 
-  MiniSalesforce() {
-    http = std::make_unique<HttpServer>(HttpServerOptions{}, [this](const ServerRequest& r) { return handle(r); });
-    REQUIRE(http->start());
-  }
-  std::string base() { return fmt::format("http://127.0.0.1:{}", http->port()); }
+  std::string base() { return server.base(); }
 
   static std::string row(const char* type, const char* id, const char* name, const char* ts) {
     return fmt::format(R"({{"attributes":{{"type":"{}"}},"Id":"{}","Name":"{}","IsDeleted":false,"MasterRecordId":null,"SystemModstamp":"{}"}})",

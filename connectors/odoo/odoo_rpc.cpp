@@ -1,0 +1,93 @@
+#include "connectors/odoo/odoo_rpc.h"
+
+#include <fmt/format.h>
+
+#include "connectors/error_body.h"
+#include "core/json_writer.h"
+
+namespace crm {
+namespace {
+
+// Bounded, printable: a CRM's text going into an error message and a log line.
+std::string clean(std::string_view s, size_t max = 300) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    unsigned char u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+  }
+  return out;
+}
+
+bool ends_with_name(std::string_view name, std::string_view last) {
+  return name == last || (name.ends_with(last) && name[name.size() - last.size() - 1] == '.');
+}
+
+}  // namespace
+
+OdooRpc::OdooRpc(std::string base_url, HttpClient& http) : http_(http) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  url_ = base_url + "/jsonrpc";
+}
+
+Result<std::string> OdooRpc::call(std::string_view what, std::string_view service, std::string_view method,
+                                  std::string_view args_json) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = url_;
+  req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  JsonWriter w(req.body);
+  w.begin_object().field("jsonrpc", "2.0").field("method", "call").field("id", static_cast<int64_t>(next_id_++));
+  w.key("params").begin_object().field("service", service).field("method", method);
+  w.key("args").raw(args_json);
+  w.end_object().end_object();
+  auto resp = http_.send(req);
+  if (!resp) {
+    Error e = resp.error();
+    e.message = fmt::format("{}: {}", what, e.message);
+    return e;
+  }
+  if (resp->status != 200) return error_from_response(what, *resp);
+  return std::move(resp->body);
+}
+
+Result<simdjson::dom::element> odoo_result(std::string_view what, const std::string& body,
+                                           simdjson::dom::parser& parser) {
+  simdjson::dom::element root;
+  if (auto err = parser.parse(body).get(root); err) {
+    // A cut or truncated answer starts like JSON; an HTML page means base_url is not the
+    // Odoo root (a login page, a proxy's landing page).
+    size_t first = body.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && body[first] == '{')
+      return Error::transient(fmt::format("{}: the answer is not valid JSON ({}; {} bytes)", what,
+                                          simdjson::error_message(err), body.size()));
+    return Error::config(fmt::format("{}: the answer is not JSON-RPC (is base_url the Odoo root?): {}", what,
+                                     clean(body, 120)));
+  }
+  simdjson::dom::element error;
+  if (!root["error"].get(error)) {
+    std::string_view name, message;
+    if (error.at_pointer("/data/name").get_string().get(name)) name = "Odoo Server Error";
+    if (error.at_pointer("/data/message").get_string().get(message) &&
+        error["message"].get_string().get(message))
+      message = "(no message)";
+    return odoo_fault_error(what, name, message);
+  }
+  simdjson::dom::element result;
+  if (root["result"].get(result))
+    return Error::transient(fmt::format("{}: the answer has neither result nor error", what));
+  return result;
+}
+
+Error odoo_fault_error(std::string_view what, std::string_view name, std::string_view message) {
+  std::string msg = fmt::format("{}: {}: {}", what, clean(name, 80), clean(message));
+  if (ends_with_name(name, "AccessDenied")) return Error::auth(std::move(msg));
+  if (ends_with_name(name, "AccessError") || ends_with_name(name, "ValueError") ||
+      ends_with_name(name, "ValidationError") || ends_with_name(name, "KeyError"))
+    return Error::config(std::move(msg));
+  if (ends_with_name(name, "OperationalError") && message.find("does not exist") != std::string_view::npos)
+    return Error::config(std::move(msg));  // database "acme" does not exist: a wrong db
+  return Error::transient(std::move(msg));
+}
+
+}  // namespace crm

@@ -1,0 +1,104 @@
+#include "connectors/pipedrive/pipedrive_options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "connectors/source_options.h"
+
+namespace crm {
+namespace {
+
+// A custom field key (40 hex digits) or a top-level field name: [A-Za-z0-9_].
+bool valid_field_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+PipedriveObject object_named(std::string_view name) {
+  if (name == "persons") return {PipedriveObjectKind::persons, "persons", RecordKind::person, "person"};
+  return {PipedriveObjectKind::organizations, "organizations", RecordKind::company, "organization"};
+}
+
+}  // namespace
+
+bool PipedriveOptions::reads(PipedriveObjectKind k) const {
+  return std::any_of(objects.begin(), objects.end(), [&](const PipedriveObject& o) { return o.which == k; });
+}
+
+const std::vector<std::string>& pipedrive_known_objects() {
+  static const std::vector<std::string> v = {"persons", "organizations"};
+  return v;
+}
+
+std::vector<std::string> pipedrive_own_keys() { return {"follow_org_renames"}; }
+
+PipedriveOptions parse_pipedrive_options(const SourceConfig& source, ConfigErrors* errors) {
+  PipedriveOptions o;
+  const YAML::Node& block = source.node;
+  const SourceOptions common(source, errors);
+
+  for (const auto& name : common.objects(pipedrive_known_objects(), "Pipedrive object"))
+    o.objects.push_back(object_named(name));
+
+  // Auth: the API token in the x-api-token header, or OAuth 2.0 (Authorization: Bearer).
+  // The ?api_token= query form works at Pipedrive but puts the token in every proxy and
+  // server log, so it is refused here (crm-apis.md, Pipedrive, Authentication).
+  const AuthConfig& auth = source.auth;
+  const YAML::Node auth_node = block["auth"];
+  if (auth.type.empty()) {
+    common.error(block,
+                 "type pipedrive needs auth: { type: api_key, in: header, name: x-api-token, value_file: ... } "
+                 "or type: oauth2");
+  } else if (auth.type == "api_key") {
+    std::string lower = auth.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (auth.in != "header" || lower != "x-api-token")
+      common.error(auth_node,
+                   "auth: Pipedrive's API token goes in the header x-api-token (in: header, name: x-api-token); "
+                   "the api_token query parameter would write the token into access logs");
+  } else if (auth.type != "oauth2" && auth.type != "bearer") {
+    common.error(auth_node["type"].IsDefined() ? auth_node["type"] : auth_node,
+                 fmt::format("auth.type '{}' does not work with Pipedrive: use api_key (x-api-token header) or oauth2",
+                             auth.type));
+  }
+  if (source.base_url.find("/api/v") != std::string::npos)
+    common.error(block["base_url"],
+                 "base_url: give the company domain (https://acme.pipedrive.com); the connector "
+                 "appends /api/v2/...");
+
+  for (const auto& [field, key] : source.fields) {
+    YAML::Node at = block["fields"][field];
+    if (field != "national_id") {
+      common.error(at.IsDefined() ? at : block["fields"],
+                   fmt::format("fields: '{}' cannot be mapped here (only national_id; name, emails, phones and the "
+                               "organization name are fixed)",
+                               field));
+      continue;
+    }
+    if (!valid_field_name(key)) {
+      common.error(at,
+                   fmt::format("fields.national_id: '{}' is not a Pipedrive field key (a custom field's 40-hex key)",
+                               common.written(at, key)));
+      continue;
+    }
+    o.national_id_field = key;
+  }
+  o.extra = common.extra_fields(valid_field_name, "a Pipedrive field key");
+
+  if (YAML::Node n = block["follow_org_renames"]; n.IsDefined()) {
+    try {
+      o.follow_org_renames = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      common.error(n, "follow_org_renames: expected true or false");
+    }
+  }
+
+  o.web_url = common.web_url(kPipedriveDefaultWebUrl, "{base_url}, {object}");
+  o.page_size = std::clamp(source.settings.page_size, 1, kPipedriveMaxPageSize);
+  return o;
+}
+
+}  // namespace crm
