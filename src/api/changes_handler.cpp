@@ -54,8 +54,24 @@ std::string changes_json(const ChangePage& page) {
     w.field("source", c.record.source);
     w.field("external_id", c.record.record.external_id);
     w.field("at", format_iso8601(c.at));
-    w.key("record");
+    w.key("record").raw("");  // raw(""): the record is appended straight to `body`
     append_record_json(body, c.record);
+    if (c.mark) {
+      const MarkInfo& m = *c.mark;
+      w.key("mark");
+      w.begin_object();
+      w.field("id", m.id);
+      w.field("op", m.op);
+      w.key("other");
+      w.begin_object();
+      w.field("source", m.other_source);
+      w.field("external_id", m.other_external_id);
+      w.end_object();
+      w.key("note").string_or_null(m.note);
+      w.key("by").string_or_null(m.by_user);
+      w.field("at", format_iso8601(m.at));
+      w.end_object();
+    }
     w.end_object();
   }
   body += "],\"last_seq\":";

@@ -42,6 +42,9 @@ ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_record(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
 ServerResponse handle_changes(ApiDeps& deps, const ServerRequest& req, const Finish& finish);
 ServerResponse handle_metrics(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_customer(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
+ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req);
 
 // The limits the handlers share.
 inline constexpr int kDefaultLimit = 100;

@@ -4,6 +4,7 @@
 #include "api/api_errors.h"
 #include "api/handlers.h"
 #include "api/keyset_token.h"
+#include "api/page_params.h"
 #include "api/query_params.h"
 #include "core/json_writer.h"
 #include "store/record_json.h"
@@ -57,17 +58,15 @@ Checked<RecordQuery> read_filters(const QueryParams& p) {
     if (!b) return b.error();
     q.include_deleted = *b;
   }
-  q.limit = kDefaultLimit;
-  if (auto v = p.get("limit")) {
-    auto n = parse_int_in("limit", *v, 1, kMaxLimit);
-    if (!n) return n.error();
-    q.limit = *n;
+  if (auto v = p.get("customer_id")) {
+    auto id = parse_customer_id(*v);
+    if (!id) return ApiError::bad_parameter("customer_id", "expected a customer id such as c_42");
+    q.customer_id = *id;
   }
-  if (auto v = p.get("after")) {
-    auto id = decode_keyset_token(*v);
-    if (!id) return ApiError::bad_parameter("after", "not a token from a previous page's \"next\"");
-    q.after_row_id = *id;
-  }
+  auto page = read_page_params(p, kDefaultLimit, kMaxLimit);
+  if (!page) return page.error();
+  q.limit = page->limit;
+  q.after_row_id = page->after;
   return q;
 }
 
@@ -75,7 +74,7 @@ Checked<RecordQuery> read_filters(const QueryParams& p) {
 
 ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req) {
   auto params = QueryParams::parse(
-      req.query, {"source", "q", "email", "updated_since", "include_deleted", "limit", "after"});
+      req.query, {"source", "q", "email", "updated_since", "include_deleted", "customer_id", "limit", "after"});
   if (!params) return error_response(params.error());
   auto filters = read_filters(*params);
   if (!filters) return error_response(filters.error());
@@ -90,8 +89,7 @@ ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req) {
     reader->discard();
     return error_response(ApiError::internal(rows.error().message));
   }
-  bool more = rows->size() > static_cast<size_t>(limit);
-  if (more) rows->resize(static_cast<size_t>(limit));
+  bool more = trim_to_limit(*rows, limit);
 
   std::string body;
   body.reserve(rows->size() * 512 + 64);

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <tuple>
 
 #include "cli/check_command.h"
 #include "cli/commands.h"
@@ -43,6 +44,28 @@ int run_cli(int argc, char** argv) {
   exp->add_option("--source,-s", export_args.source, "Only this source");
   exp->add_flag("--include-deleted", export_args.include_deleted, "Include tombstones");
 
+  MarkArgs link_args, unlink_args;
+  unlink_args.unlink = true;
+  for (auto [name, args, help] : {std::tuple{"link", &link_args, "Mark two records as one customer"},
+                                  std::tuple{"unlink", &unlink_args, "Mark two records as different customers"}}) {
+    auto* cmd = app.add_subcommand(name, help);
+    cmd->add_option("--config,-c", args->config, "Configuration file")->required();
+    cmd->add_option("a", args->a, "SOURCE:EXTERNAL_ID")->required();
+    cmd->add_option("b", args->b, "SOURCE:EXTERNAL_ID")->required();
+    cmd->add_option("--note", args->note, "Why (shown in the customer's reasons)");
+  }
+  std::string marks_config;
+  auto* marks = app.add_subcommand("marks", "List the manual link and unlink marks");
+  marks->add_option("--config,-c", marks_config, "Configuration file")->required();
+  std::string review_config;
+  int review_limit = 50;
+  auto* review = app.add_subcommand("review", "List suggested links waiting for a decision");
+  review->add_option("--config,-c", review_config, "Configuration file")->required();
+  review->add_option("--limit", review_limit, "How many")->check(CLI::Range(1, 1000))->capture_default_str();
+  std::string relink_config;
+  auto* relink = app.add_subcommand("relink", "Link every record again (after a change of linking rules)");
+  relink->add_option("--config,-c", relink_config, "Configuration file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,6 +81,11 @@ int run_cli(int argc, char** argv) {
   if (*sync) return run_sync(sync_args);
   if (*status) return run_status(status_config);
   if (*exp) return run_export(export_args);
+  if (app.got_subcommand("link")) return run_mark(link_args);
+  if (app.got_subcommand("unlink")) return run_mark(unlink_args);
+  if (*marks) return run_marks(marks_config);
+  if (*review) return run_review(review_config, review_limit);
+  if (*relink) return run_relink(relink_config);
   return 2;
 }
 

@@ -24,6 +24,17 @@ struct ExportArgs {
 };
 int run_export(const ExportArgs& args);
 
+struct MarkArgs {
+  std::string config;
+  std::string a, b;  // SOURCE:EXTERNAL_ID
+  std::string note;
+  bool unlink = false;
+};
+int run_mark(const MarkArgs& args);
+int run_marks(const std::string& config);
+int run_review(const std::string& config, int limit);
+int run_relink(const std::string& config);
+
 // Entry point of main(): parses argv and runs the subcommand.
 int run_cli(int argc, char** argv);
 

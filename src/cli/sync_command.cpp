@@ -11,6 +11,7 @@
 #include "cli/signal_watcher.h"
 #include "core/log.h"
 #include "daemon/instance_lock.h"
+#include "link/linker.h"
 #include "store/index_writer.h"
 #include "sync/source_context.h"
 #include "sync/sync_run.h"
@@ -113,7 +114,20 @@ int run_sync(const SyncArgs& args) {
                    c.deleted, c.skipped, s.seconds, s.error.c_str());
       exit_code = 1;
     }
+    if (c.truncated > 0)
+      std::fprintf(stdout, "%s: %ld record(s) stored cut to the index's limits (see the log)\n",
+                   source->name.c_str(), c.truncated);
     std::fflush(stdout);
+  }
+  Linker linker((*writer)->db(), *config);
+  auto linked = linker.catch_up(clock.now());
+  if (!linked) {
+    std::fprintf(stdout, "linking: failed: %s\n", linked.error().message.c_str());
+    exit_code = 1;
+  } else if (linked->dirty > 0 || linked->full) {
+    std::fprintf(stdout, "linking: %s dirty=%ld region=%ld customer_changes=%ld seconds=%.2f\n",
+                 linked->full ? "full" : "incremental", linked->dirty, linked->region,
+                 linked->customer_changes, linked->seconds);
   }
   return exit_code;
 }

@@ -36,6 +36,9 @@ struct AuthConfig {
   Secret client_secret;       // oauth2
   Secret refresh_token;       // oauth2, grant refresh_token
   std::string scope;          // oauth2, optional
+  // bearer, oauth2: the Authorization scheme word before the token; "" = the connector's
+  // default ("Bearer"; Zoho's is "Zoho-oauthtoken"). Optional.
+  std::string scheme;
 };
 
 // The per-source knobs of `defaults:`; every one may be overridden in a source block.
@@ -69,6 +72,7 @@ struct SourceConfig {
   AuthConfig auth;
   std::string web_url;  // template; empty: the type's default
   std::string phone_region;  // ISO 3166 alpha-2, e.g. DE
+  bool strip_email_tags = false;  // linking: a+tag@gmail.com is a@gmail.com
   std::map<std::string, std::string> fields;  // record field → CRM field / JSON pointer
   std::vector<std::string> extra_fields;
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
@@ -76,6 +80,21 @@ struct SourceConfig {
   SourceSettings settings;
   ConfigPosition position;  // of the source block
   YAML::Node node;  // the whole block, for the keys only its connector type knows
+};
+
+// `linking:` (design.md "Linking"): which identifiers join records into one customer,
+// and which weak evidence only suggests it.
+struct LinkingConfig {
+  bool national_id = true;  // the rules that link
+  bool email = true;
+  bool phone = true;
+  bool suggest_name_company = true;        // same name and company: a suggestion
+  bool suggest_name_phone_country = true;  // same name and phone country: a suggestion
+  // Mail providers that deliver a+tag@ to a@, for sources with strip_email_tags: true.
+  std::vector<std::string> plus_tag_domains = {"gmail.com",   "googlemail.com", "outlook.com",
+                                               "hotmail.com", "live.com",       "icloud.com",
+                                               "me.com",      "fastmail.com",   "proton.me",
+                                               "protonmail.com"};
 };
 
 struct ApiConfig {
@@ -89,6 +108,7 @@ struct Config {
   ApiConfig api;
   SourceSettings defaults;
   std::vector<SourceConfig> sources;
+  LinkingConfig linking;
 
   const SourceConfig* find_source(const std::string& name) const;
 };

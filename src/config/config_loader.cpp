@@ -104,10 +104,29 @@ void read_sources(const Field* field, Config& config, LoadContext& ctx) {
   }
 }
 
-// `linking:` is defined by a later issue; any mapping is accepted and ignored for now.
-void read_linking(const Field* field, LoadContext& ctx) {
-  if (field == nullptr || field->value.IsNull() || field->value.IsMap()) return;
-  ctx.errors.add(field->at(), "linking: expected a mapping, got " + describe_shape(field->value));
+void read_linking(const Field* field, LinkingConfig& linking, LoadContext& ctx) {
+  if (field == nullptr || field->value.IsNull()) return;
+  if (!field->value.IsMap()) {
+    ctx.errors.add(field->at(), "linking: expected a mapping of rules (email: true, ...), got " +
+                                    describe_shape(field->value));
+    return;
+  }
+  const Mapping m(field->value, "linking.", "linking", ctx);
+  m.reject_unknown({"national_id", "email", "phone", "suggest_name_company",
+                    "suggest_name_phone_country", "plus_tag_domains"});
+  for (auto [key, flag] : {std::pair{"national_id", &linking.national_id},
+                           std::pair{"email", &linking.email}, std::pair{"phone", &linking.phone},
+                           std::pair{"suggest_name_company", &linking.suggest_name_company},
+                           std::pair{"suggest_name_phone_country", &linking.suggest_name_phone_country}})
+    if (const Field* f = m.find(key)) *flag = read_bool(*f, ctx).value_or(*flag);
+  if (const Field* f = m.find("plus_tag_domains")) {
+    if (auto domains = read_string_list(*f, ctx)) {
+      for (auto& d : *domains)
+        for (char& c : d)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      linking.plus_tag_domains = std::move(*domains);
+    }
+  }
 }
 
 void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
@@ -128,7 +147,7 @@ void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
   read_api(m.find("api"), config.api, ctx);
   read_defaults(m.find("defaults"), config.defaults, ctx);
   read_sources(m.find("sources"), config, ctx);
-  read_linking(m.find("linking"), ctx);
+  read_linking(m.find("linking"), config.linking, ctx);
 }
 
 std::filesystem::path folder_of(const std::string& file) {

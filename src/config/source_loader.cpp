@@ -176,6 +176,8 @@ void read_optional_keys(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
     out.extra_fields = read_string_list(*f, ctx).value_or(std::vector<std::string>{});
   if (const Field* f = m.find("headers")) read_headers(*f, out, ctx);
   if (const Field* f = m.find("enabled")) out.enabled = read_bool(*f, ctx).value_or(true);
+  if (const Field* f = m.find("strip_email_tags"))
+    out.strip_email_tags = read_bool(*f, ctx).value_or(false);
 }
 
 }  // namespace
@@ -183,7 +185,7 @@ void read_optional_keys(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
 const std::vector<std::string>& common_source_keys() {
   static const std::vector<std::string> keys = {
       "name",         "type",   "base_url",     "objects", "auth",   "web_url",
-      "phone_region", "fields", "extra_fields", "headers", "enabled"};
+      "phone_region", "fields", "extra_fields", "headers", "enabled", "strip_email_tags"};
   return keys;
 }
 

@@ -152,6 +152,9 @@ class Daemon {
       log_error("msg=\"scheduler loop stalled; withholding the watchdog keep-alive\"");
       return false;
     }
+    // A relink of millions of records holds the writer for a while; it is busy, not
+    // stuck, as long as it makes progress (Linker::set_heartbeat).
+    if (now - scheduler_->link_heartbeat() < kWriterStallLimit) return true;
     std::unique_lock lock(writer_mutex_, std::defer_lock);
     if (!lock.try_lock_for(kWriterStallLimit)) {
       log_error("msg=\"writer stuck for {}s; withholding the watchdog keep-alive\"", kWriterStallLimit.count() / 1000);

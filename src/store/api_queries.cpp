@@ -5,62 +5,10 @@
 #include <algorithm>
 
 #include "store/database.h"
+#include "store/record_columns.h"
 
 namespace crm {
 namespace {
-
-// The columns read_record() expects, in order, after the row id.
-constexpr const char* kRecordColumns =
-    "s.name, r.crm_type, r.external_id, r.kind, r.name, r.given_name, r.family_name, "
-    "r.email, r.phone, r.company, r.national_id, r.remote_updated_ms, r.web_url, r.extra, "
-    "r.first_seen_ms, r.changed_ms, r.deleted_ms, r.merged_into";
-
-std::optional<TimePoint> opt_time(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return from_ms(c.getInt64());
-}
-
-void read_record(SQLite::Statement& q, int i, StoredRecord& sr) {
-  sr.source = q.getColumn(i++).getString();
-  sr.crm_type = q.getColumn(i++).getString();
-  Record& r = sr.record;
-  r.external_id = q.getColumn(i++).getString();
-  parse_record_kind(q.getColumn(i++).getString(), r.kind);
-  r.name = q.getColumn(i++).getString();
-  r.given_name = q.getColumn(i++).getString();
-  r.family_name = q.getColumn(i++).getString();
-  r.email = q.getColumn(i++).getString();
-  r.phone = q.getColumn(i++).getString();
-  r.company = q.getColumn(i++).getString();
-  r.national_id = q.getColumn(i++).getString();
-  r.remote_updated_at = from_ms(q.getColumn(i++).getInt64());
-  r.web_url = q.getColumn(i++).getString();
-  r.extra = q.getColumn(i++).getString();
-  sr.first_seen = from_ms(q.getColumn(i++).getInt64());
-  sr.changed_at = from_ms(q.getColumn(i++).getInt64());
-  sr.deleted_at = opt_time(q.getColumn(i++));
-  r.deleted = sr.deleted_at.has_value();
-  r.merged_into = q.getColumn(i++).getString();
-}
-
-// Resets a cached statement when a query ends, however it ends: a statement left
-// mid-step would hold its read snapshot open and keep the WAL from being checkpointed.
-class ResetOnExit {
- public:
-  explicit ResetOnExit(SQLite::Statement& s) : s_(s) {}
-  ~ResetOnExit() {
-    try {
-      s_.reset();
-      s_.clearBindings();
-    } catch (...) {
-    }
-  }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- private:
-  SQLite::Statement& s_;
-};
 
 // A byte the unicode61 tokenizer may keep in a token: an ASCII letter or digit, or part
 // of a non-ASCII character (most of which are letters).
@@ -197,6 +145,9 @@ Result<std::vector<RecordRow>> ApiQueries::records(const RecordQuery& rq) {
     sql += rq.include_deleted ? " AND +r.source_id = (SELECT id FROM sources WHERE name = :source)"
                               : " AND r.source_id = (SELECT id FROM sources WHERE name = :source)";
   if (!rq.email.empty()) sql += " AND r.email = :email COLLATE NOCASE";
+  if (rq.customer_id)
+    sql += " AND r.id IN (SELECT record_id FROM record_customer WHERE customer_id = :cid "
+           "UNION ALL SELECT :cid WHERE NOT EXISTS (SELECT 1 FROM record_customer WHERE record_id = :cid))";
   if (rq.updated_since) sql += " AND r.changed_ms >= :since";
   if (!rq.include_deleted) sql += " AND r.deleted_ms IS NULL";
   sql += match.empty() ? " ORDER BY r.id LIMIT :limit" : " ORDER BY f.rowid LIMIT :limit";
@@ -208,6 +159,7 @@ Result<std::vector<RecordRow>> ApiQueries::records(const RecordQuery& rq) {
     q.bind(":after", rq.after_row_id);
     if (!rq.source.empty()) q.bind(":source", rq.source);
     if (!rq.email.empty()) q.bind(":email", rq.email);
+    if (rq.customer_id) q.bind(":cid", *rq.customer_id);
     if (rq.updated_since) q.bind(":since", static_cast<int64_t>(to_ms(*rq.updated_since)));
     q.bind(":limit", rq.limit);
     std::vector<RecordRow> out;
@@ -255,8 +207,12 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
     // Bounded by last_seq, read first: the answer never holds a change beyond the
     // last_seq it reports, even when a commit lands between the two statements.
     auto& q = statement(fmt::format(
-        "SELECT c.seq, c.op, c.at_ms, {} FROM changes c "
+        "SELECT c.seq, c.op, c.at_ms, {}, m.id, m.op, m.note, m.by_user, m.at_ms, os.name, o.external_id "
+        "FROM changes c "
         "CROSS JOIN records r ON r.id = c.record_id CROSS JOIN sources s ON s.id = r.source_id "
+        "LEFT JOIN link_marks m ON m.id = c.mark_id "
+        "LEFT JOIN records o ON o.id = (CASE WHEN m.a = r.id THEN m.b ELSE m.a END) "
+        "LEFT JOIN sources os ON os.id = o.source_id "
         "WHERE c.seq > ?1 AND c.seq <= ?2 ORDER BY c.seq LIMIT ?3",
         kRecordColumns));
     ResetOnExit reset(q);
@@ -269,6 +225,18 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
       row.op = q.getColumn(1).getString();
       row.at = from_ms(q.getColumn(2).getInt64());
       read_record(q, 3, row.record);
+      constexpr int kMark = 3 + 19;  // after the record's columns
+      if (!q.getColumn(kMark).isNull()) {
+        MarkInfo m;
+        m.id = q.getColumn(kMark).getInt64();
+        m.op = q.getColumn(kMark + 1).getString();
+        m.note = q.getColumn(kMark + 2).getString();
+        m.by_user = q.getColumn(kMark + 3).getString();
+        m.at = from_ms(q.getColumn(kMark + 4).getInt64());
+        m.other_source = q.getColumn(kMark + 5).getString();
+        m.other_external_id = q.getColumn(kMark + 6).getString();
+        row.mark = std::move(m);
+      }
       page.items.push_back(std::move(row));
     }
     return page;

@@ -25,8 +25,8 @@
 
 namespace crm {
 
-// The schema version the API needs (sql/0002_search.sql: records_fts and the indexes).
-inline constexpr int kApiSchemaVersion = 2;
+// The schema version the API needs (sql/0003_link.sql: customers).
+inline constexpr int kApiSchemaVersion = 3;
 
 struct RecordQuery {
   std::string source;        // "" = every source
@@ -34,6 +34,7 @@ struct RecordQuery {
   std::string email;         // "" = any; else ASCII-case-insensitive exact match
   std::optional<TimePoint> updated_since;  // changed_at >= this
   bool include_deleted = false;
+  std::optional<int64_t> customer_id;  // only this customer's records
   int64_t after_row_id = 0;  // keyset: only rows with a higher id
   int limit = 100;
 };
@@ -43,11 +44,48 @@ struct RecordRow {
   StoredRecord record;
 };
 
+struct CustomerQuery {
+  std::string text;         // search words: customers with a matching live record
+  std::string source;       // customers with a live record in this source
+  int min_members = 1;
+  int64_t after_id = 0;     // keyset: customer ids above this
+  int limit = 100;
+};
+
+struct LinkReason {
+  std::string rule;   // national_id | email | phone | merged | manual
+  std::string value;
+  int64_t a = 0, b = 0;  // row ids of the two members it joined
+};
+
+struct CustomerRow {
+  int64_t id = 0;
+  std::vector<RecordRow> members;  // oldest first
+  std::vector<LinkReason> reasons;
+};
+
+struct SuggestionRow {
+  RecordRow a, b;
+  std::string rule, value;
+  TimePoint created{};
+};
+
+// A manual mark as the change feed shows it.
+struct MarkInfo {
+  int64_t id = 0;
+  std::string op;  // link | unlink
+  std::string note, by_user;
+  TimePoint at{};
+  std::string other_source, other_external_id;  // the pair's second record
+};
+
+
 struct ChangeRow {
   int64_t seq = 0;
-  std::string op;  // create | update | delete
+  std::string op;  // create | update | delete | link | unlink
   TimePoint at{};
   StoredRecord record;  // the record as it is now
+  std::optional<MarkInfo> mark;  // op link / unlink
 };
 
 struct ChangePage {
@@ -81,11 +119,19 @@ class ApiQueries {
   // Up to `limit` changes with a seq above `after_seq`, in seq order, and the feed's last seq.
   Result<ChangePage> changes(int64_t after_seq, int limit);
 
+  // Customers in id order (customer_queries.cpp), with members and reasons.
+  Result<std::vector<CustomerRow>> customers(const CustomerQuery& q);
+  Result<std::optional<CustomerRow>> customer(int64_t id);
+  // Open suggestions in (a, b) order after the pair given: none whose records are now in
+  // one customer, have a mark, or are deleted.
+  Result<std::vector<SuggestionRow>> suggestions(int64_t after_a, int64_t after_b, int limit);
+
  private:
   explicit ApiQueries(std::unique_ptr<SQLite::Database> db);
   // A prepared statement for this SQL text, kept for the connection's lifetime (the
   // record list builds its SQL from the filters given: a handful of shapes).
   SQLite::Statement& statement(const std::string& sql);
+  Status load_members(CustomerRow& c);
 
   std::unique_ptr<SQLite::Database> db_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;

@@ -4,16 +4,9 @@
 #include <fmt/format.h>
 
 #include "store/database.h"
+#include "store/record_columns.h"
 
 namespace crm {
-namespace {
-
-std::optional<TimePoint> opt_time(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return from_ms(c.getInt64());
-}
-
-}  // namespace
 
 std::optional<RunRow> read_run_columns(SQLite::Statement& q, int first) {
   if (q.getColumn(first).isNull()) return std::nullopt;
@@ -68,37 +61,16 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
 Status IndexReader::for_each_record(const RecordFilter& filter,
                                     const std::function<bool(const StoredRecord&)>& fn) {
   try {
-    SQLite::Statement q(*db_,
-        "SELECT s.name, r.crm_type, r.external_id, r.kind, r.name, r.given_name, r.family_name, "
-        " r.email, r.phone, r.company, r.national_id, r.remote_updated_ms, r.web_url, r.extra, "
-        " r.first_seen_ms, r.changed_ms, r.deleted_ms, r.merged_into "
-        "FROM records r JOIN sources s ON s.id = r.source_id "
+    SQLite::Statement q(*db_, fmt::format(
+        "SELECT {} FROM records r JOIN sources s ON s.id = r.source_id "
         "WHERE (?1 = '' OR s.name = ?1) AND (?2 OR r.deleted_ms IS NULL) "
-        "ORDER BY s.name, r.external_id");
+        "ORDER BY s.name, r.external_id",
+        kRecordColumns));
     q.bind(1, filter.source);
     q.bind(2, filter.include_deleted ? 1 : 0);
     StoredRecord sr;
     while (q.executeStep()) {
-      sr.source = q.getColumn(0).getString();
-      sr.crm_type = q.getColumn(1).getString();
-      Record& r = sr.record;
-      r.external_id = q.getColumn(2).getString();
-      parse_record_kind(q.getColumn(3).getString(), r.kind);
-      r.name = q.getColumn(4).getString();
-      r.given_name = q.getColumn(5).getString();
-      r.family_name = q.getColumn(6).getString();
-      r.email = q.getColumn(7).getString();
-      r.phone = q.getColumn(8).getString();
-      r.company = q.getColumn(9).getString();
-      r.national_id = q.getColumn(10).getString();
-      r.remote_updated_at = from_ms(q.getColumn(11).getInt64());
-      r.web_url = q.getColumn(12).getString();
-      r.extra = q.getColumn(13).getString();
-      sr.first_seen = from_ms(q.getColumn(14).getInt64());
-      sr.changed_at = from_ms(q.getColumn(15).getInt64());
-      sr.deleted_at = opt_time(q.getColumn(16));
-      r.deleted = sr.deleted_at.has_value();
-      r.merged_into = q.getColumn(17).getString();
+      read_record(q, 0, sr);
       if (!fn(sr)) break;
     }
     return {};

@@ -51,6 +51,7 @@ struct StoredRecord {
   TimePoint first_seen{};
   TimePoint changed_at{};
   std::optional<TimePoint> deleted_at;
+  std::optional<int64_t> customer_id;  // none for a deleted record outside any customer
 };
 
 struct RecordFilter {

@@ -52,6 +52,7 @@ struct RecordWrite {
 
 struct RunCounts {
   long pages = 0, fetched = 0, created = 0, updated = 0, unchanged = 0, deleted = 0, skipped = 0;
+  long truncated = 0;  // stored cut to the index's limits (sync/record_limits.h); not in `runs`
 };
 
 enum class RunStatus { running, ok, failed };
@@ -98,6 +99,7 @@ class IndexWriter {
   SQLite::Database& db() { return *db_; }
   // Told the feed's last seq after every commit that appended change rows (and once now).
   void set_notifier(ChangeNotifier* notifier);
+  ChangeNotifier* notifier() const { return notifier_; }
 
  private:
   explicit IndexWriter(std::unique_ptr<SQLite::Database> db);

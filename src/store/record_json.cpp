@@ -2,7 +2,23 @@
 
 #include "core/json_writer.h"
 
+#include <cstdint>
+
 namespace crm {
+
+std::string format_customer_id(int64_t id) { return "c_" + std::to_string(id); }
+
+std::optional<int64_t> parse_customer_id(std::string_view text) {
+  if (text.size() < 3 || text.size() > 21 || text.substr(0, 2) != "c_") return std::nullopt;
+  int64_t v = 0;
+  for (char c : text.substr(2)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (v > (INT64_MAX - (c - '0')) / 10) return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v <= 0 || text[2] == '0') return std::nullopt;
+  return v;
+}
 
 void append_record_json(std::string& out, const StoredRecord& sr) {
   const Record& r = sr.record;
@@ -29,6 +45,8 @@ void append_record_json(std::string& out, const StoredRecord& sr) {
   w.key("deleted_at");
   if (sr.deleted_at) w.value(format_iso8601(*sr.deleted_at)); else w.null();
   w.key("merged_into").string_or_null(r.merged_into);
+  w.key("customer_id");
+  if (sr.customer_id) w.value(format_customer_id(*sr.customer_id)); else w.null();
   w.end_object();
 }
 

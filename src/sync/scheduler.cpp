@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/log.h"
+#include "link/linker.h"
 #include "sync/sync_run.h"
 
 namespace crm {
@@ -77,6 +78,7 @@ void Scheduler::apply_config(const Config& config) {
   std::vector<std::shared_ptr<Slot>> added;
   {
     std::lock_guard lock(mu_);
+    config_ = std::make_shared<const Config>(config);
     for (auto& [name, slot] : slots_) slot->removed = true;
     size_t index = 0, enabled = 0;
     for (const auto& s : config.sources) enabled += s.enabled ? 1 : 0;
@@ -189,6 +191,7 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   metrics_.counter_add("crm_index_records_updated_total", {{"source", name}}, static_cast<double>(s.counts.updated));
   metrics_.counter_add("crm_index_records_deleted_total", {{"source", name}}, static_cast<double>(s.counts.deleted));
   metrics_.counter_add("crm_index_records_skipped_total", {{"source", name}}, static_cast<double>(s.counts.skipped));
+  metrics_.counter_add("crm_index_records_truncated_total", {{"source", name}}, static_cast<double>(s.counts.truncated));
   metrics_.gauge_set("crm_index_last_run_duration_seconds", {{"source", name}}, s.seconds);
   metrics_.histogram_observe("crm_index_run_duration_seconds", {{"source", name}}, s.seconds);
   metrics_.gauge_set("crm_index_source_up", {{"source", name}}, s.status == RunStatus::ok ? 1 : 0);
@@ -199,8 +202,21 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   }
   finish(slot, s.status == RunStatus::ok, clock_.now());
 
-  // Keep the WAL from growing without bound under steady reads.
+  std::shared_ptr<const Config> config_now;
+  {
+    std::lock_guard lock(mu_);
+    config_now = config_;
+  }
   std::lock_guard lock(writer_mutex_);
+  // Link what the run changed (also after a failed run: its pages are in the index);
+  // cheap when nothing changed, and it catches up after a crash or a change of rules.
+  if (config_now) {
+    Linker linker(writer_.db(), *config_now, writer_.notifier());
+    linker.set_heartbeat(&link_beat_ms_);
+    if (auto linked = linker.catch_up(clock_.now()); !linked)
+      log_error("msg=\"{}\"", linked.error().message);
+  }
+  // Keep the WAL from growing without bound under steady reads.
   TimePoint now = clock_.now();
   if (now - last_checkpoint_ >= options_.wal_checkpoint_every) {
     last_checkpoint_ = now;

@@ -52,6 +52,8 @@ class Scheduler final : public SchedulerView {
   // For the watchdog: when the scheduling loop last went round, and since when the
   // writer has been busy in one call (nullopt when idle).
   TimePoint loop_heartbeat() const;
+  // When a relink holding the writer last made progress (epoch when none has run).
+  TimePoint link_heartbeat() const { return from_ms(link_beat_ms_.load()); }
 
  private:
   struct Slot;
@@ -78,6 +80,8 @@ class Scheduler final : public SchedulerView {
   std::deque<std::shared_ptr<Slot>> queue_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
+  std::shared_ptr<const Config> config_;  // what the linker runs under; guarded by mu_
+  std::atomic<int64_t> link_beat_ms_{0};
   std::atomic<bool> reload_ok_{true};
   std::atomic<int64_t> heartbeat_ms_{0};
   std::mt19937_64 rng_{std::random_device{}()};

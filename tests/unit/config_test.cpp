@@ -272,6 +272,9 @@ TEST_CASE("error kinds: message and position") {
        "unknown key 'defaults.page_sise' (did you mean 'page_size'?)", 3},
       {"defaults bad value", "database: x\ndefaults:\n  interval: often\n",
        "defaults.interval: 'often' is not a duration", 3},
+      {"linking rule must be a boolean", "database: x\nlinking:\n  email: maybe\n", "linking.email",
+       3},
+      {"linking: unknown key", "database: x\nlinking:\n  emial: true\n", "emial", 3},
       {"linking must be a mapping", "database: x\nlinking: [a]\n", "linking: expected a mapping",
        2},
   });
@@ -439,10 +442,17 @@ TEST_CASE("api, zero sources, linking") {
   const Config& config =
       require_config(load("database: ./data/../index.db\n"
                           "api: { listen: '[::1]:9000' }\n"
-                          "linking: { anything: [goes, here] }\n"));
+                          "linking: { phone: false, suggest_name_company: false, "
+                          "plus_tag_domains: [Example.COM] }\n"));
   CHECK(config.database == "/etc/crm-index/index.db");
   CHECK(config.api.listen == "[::1]:9000");
   CHECK(config.sources.empty());
+  CHECK(config.linking.email);
+  CHECK(config.linking.national_id);
+  CHECK_FALSE(config.linking.phone);
+  CHECK_FALSE(config.linking.suggest_name_company);
+  CHECK(config.linking.suggest_name_phone_country);
+  CHECK(config.linking.plus_tag_domains == std::vector<std::string>{"example.com"});
   CHECK(require_config(load("database: ':memory:'\nsources:\n")).database == ":memory:");
 }
 
@@ -737,4 +747,18 @@ TEST_CASE("run_check") {
     CHECK(run_check((dir.path() / "nope.yaml").string(), out, err) == 2);
     CHECK(err.str().find("No such file or directory") != std::string::npos);
   }
+}
+
+TEST_CASE("auth.scheme: an optional Authorization scheme word for bearer and oauth2") {
+  const Config ok = require_config(load(with_source_keys(
+      "auth: { type: oauth2, grant: client_credentials, token_url: 'http://t', client_id: i,\n"
+      "        client_secret: s, scheme: Zoho-oauthtoken }")));
+  CHECK(ok.sources.at(0).auth.scheme == "Zoho-oauthtoken");
+  CHECK(require_config(load(with_source_keys("auth: { type: bearer, token: t }"))).sources.at(0).auth.scheme.empty());
+  check_error_cases({
+      {"scheme with a space", with_source_keys("auth: { type: bearer, token: t, scheme: 'Zoho oauth' }"),
+       "auth.scheme: 'Zoho oauth' is not a valid authorization scheme", kFirstExtraLine},
+      {"scheme on basic auth", with_source_keys("auth: { type: basic, username: u, password: p, scheme: X }"),
+       "auth.scheme: not used by auth type 'basic'", kFirstExtraLine},
+  });
 }

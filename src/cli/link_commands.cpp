@@ -1,0 +1,116 @@
+// `crm-index link | unlink | marks | review | relink`: manual marks and the review queue
+// of design.md "Linking". They write through SQLite next to a running daemon (SQLite
+// serialises the writers); the daemon's API sees the result at once.
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "cli/config_loading.h"
+#include "core/time.h"
+#include "link/linker.h"
+#include "store/api_queries.h"
+#include "store/database.h"
+
+namespace crm {
+namespace {
+
+// Who made a mark: the person behind sudo, else the account running the command.
+std::string os_user() {
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) return sudo;
+  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) return pw->pw_name;
+  return fmt::format("uid {}", getuid());
+}
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "crm-index: %s\n", e.message.c_str());
+  return e.kind == ErrorKind::config || e.kind == ErrorKind::not_found ? 2 : 1;
+}
+
+}  // namespace
+
+int run_mark(const MarkArgs& args) {
+  auto config = load_config_or_report(args.config);
+  if (!config) return 2;
+  auto a = parse_record_ref(args.a);
+  if (!a) return fail(a.error());
+  auto b = parse_record_ref(args.b);
+  if (!b) return fail(b.error());
+  auto db = open_database(config->database, OpenMode::read_write);
+  if (!db) return fail(db.error());
+  Linker linker(**db, *config);
+  SystemClock clock;
+  MarkRequest req{*a, *b, args.unlink ? MarkOp::unlink : MarkOp::link, args.note, os_user()};
+  auto id = linker.add_mark(req, clock.now());
+  if (!id) return fail(id.error());
+  std::printf("mark #%lld: %s %s:%s %s:%s\n", static_cast<long long>(*id), args.unlink ? "unlink" : "link",
+              a->source.c_str(), a->external_id.c_str(), b->source.c_str(), b->external_id.c_str());
+  return 0;
+}
+
+int run_marks(const std::string& config_path) {
+  auto config = load_config_or_report(config_path);
+  if (!config) return 2;
+  auto db = open_database(config->database, OpenMode::read_only);
+  if (!db) return fail(db.error());
+  try {
+    SQLite::Statement q(**db,
+                        "SELECT m.id, m.op, sa.name || ':' || ra.external_id, sb.name || ':' || rb.external_id, "
+                        "m.at_ms, m.by_user, m.note FROM link_marks m "
+                        "JOIN records ra ON ra.id = m.a JOIN sources sa ON sa.id = ra.source_id "
+                        "JOIN records rb ON rb.id = m.b JOIN sources sb ON sb.id = rb.source_id ORDER BY m.id");
+    std::string out = fmt::format("{:<6} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", "MARK", "OP", "RECORD",
+                                  "RECORD", "AT", "BY", "NOTE");
+    while (q.executeStep())
+      out += fmt::format("#{:<5} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", q.getColumn(0).getInt64(),
+                         q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getString(),
+                         format_iso8601_seconds(from_ms(q.getColumn(4).getInt64())), q.getColumn(5).getString(),
+                         q.getColumn(6).getString());
+    std::fputs(out.c_str(), stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(Error::internal(e.what()));
+  }
+}
+
+int run_review(const std::string& config_path, int limit) {
+  auto config = load_config_or_report(config_path);
+  if (!config) return 2;
+  auto queries = ApiQueries::open(config->database);
+  if (!queries) return fail(queries.error());
+  auto rows = (*queries)->suggestions(0, 0, limit);
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) {
+    std::printf("no suggestions waiting\n");
+    return 0;
+  }
+  for (const auto& s : *rows) {
+    auto ref = [](const RecordRow& r) { return r.record.source + ":" + r.record.record.external_id; };
+    std::printf("%s (%s)  ~  %s (%s)\n    %s: %s\n    accept: crm-index link -c %s %s %s\n    reject: crm-index unlink -c %s %s %s\n",
+                ref(s.a).c_str(), s.a.record.record.name.c_str(), ref(s.b).c_str(), s.b.record.record.name.c_str(),
+                s.rule.c_str(), s.value.c_str(), config_path.c_str(), ref(s.a).c_str(), ref(s.b).c_str(),
+                config_path.c_str(), ref(s.a).c_str(), ref(s.b).c_str());
+  }
+  return 0;
+}
+
+int run_relink(const std::string& config_path) {
+  auto config = load_config_or_report(config_path);
+  if (!config) return 2;
+  auto db = open_database(config->database, OpenMode::read_write);
+  if (!db) return fail(db.error());
+  Linker linker(**db, *config);
+  SystemClock clock;
+  auto stats = linker.relink_all(clock.now());
+  if (!stats) return fail(stats.error());
+  std::printf("relinked: customers=%ld customer_changes=%ld seconds=%.2f\n", stats->customers,
+              stats->customer_changes, stats->seconds);
+  return 0;
+}
+
+}  // namespace crm
