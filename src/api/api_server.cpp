@@ -19,6 +19,7 @@
 #include "api/query_params.h"
 #include "api/reader_pool.h"
 #include "api/router.h"
+#include "api/web_handler.h"
 
 namespace crm {
 namespace {
@@ -74,7 +75,9 @@ struct ApiServer::Impl {
                      inm = std::string(req.header("if-none-match"))](ServerResponse r) {
       return finalize(std::move(r), pattern, started, inm);
     };
-    if (route.route != Route::healthz && !options.token.empty() &&
+    // The page's files are public: they hold no data, and the page asks for the token
+    // before it calls /v1 (web_handler.h).
+    if (route.route != Route::healthz && route.route != Route::web && !options.token.empty() &&
         !bearer_token_matches(req.header("authorization"), options.token)) {
       auto r = error_response({401, "unauthorized", "this API needs \"Authorization: Bearer <token>\""});
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crm-index\"");
@@ -107,6 +110,10 @@ struct ApiServer::Impl {
       case Route::sources: return handle_sources(deps, req);
       case Route::records: return handle_records(deps, req);
       case Route::record: return handle_record(deps, req, route);
+      case Route::customers: return handle_customers(deps, req);
+      case Route::customer: return handle_customer(deps, req, route);
+      case Route::suggestions: return handle_suggestions(deps, req);
+      case Route::web: return handle_web(req, route);
       case Route::changes:
       case Route::unknown: break;
     }

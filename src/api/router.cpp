@@ -6,13 +6,15 @@
 namespace crm {
 
 RouteMatch match_route(std::string_view path) {
-  static constexpr std::array<std::pair<std::string_view, Route>, 6> kExact = {{
+  static constexpr std::array<std::pair<std::string_view, Route>, 8> kExact = {{
       {"/healthz", Route::healthz},
       {"/readyz", Route::readyz},
       {"/metrics", Route::metrics},
       {"/v1/sources", Route::sources},
       {"/v1/records", Route::records},
       {"/v1/changes", Route::changes},
+      {"/v1/customers", Route::customers},
+      {"/v1/suggestions", Route::suggestions},
   }};
   RouteMatch m;
   for (const auto& [pattern, route] : kExact) {
@@ -21,6 +23,26 @@ RouteMatch match_route(std::string_view path) {
       m.pattern = pattern;
       return m;
     }
+  }
+  // The built-in page: "/" and one-segment file names ("/app.js"); web_handler.cpp
+  // answers 404 for a name it does not embed.
+  if (path == "/") {
+    m.route = Route::web;
+    m.pattern = "/";
+    return m;
+  }
+  if (path.size() > 1 && path.find('/', 1) == std::string_view::npos && path.find('.') != std::string_view::npos) {
+    m.route = Route::web;
+    m.pattern = "/{file}";
+    return m;
+  }
+  constexpr std::string_view kCustomerPrefix = "/v1/customers/";
+  if (path.starts_with(kCustomerPrefix) && path.size() > kCustomerPrefix.size() &&
+      path.substr(kCustomerPrefix.size()).find('/') == std::string_view::npos) {
+    m.route = Route::customer;
+    m.pattern = "/v1/customers/{id}";
+    m.customer_id = path.substr(kCustomerPrefix.size());
+    return m;
   }
   constexpr std::string_view kRecordPrefix = "/v1/records/";
   if (path.starts_with(kRecordPrefix)) {

@@ -11,13 +11,16 @@
 
 namespace crm {
 
-enum class Route { healthz, readyz, metrics, sources, records, record, changes, unknown };
+enum class Route { healthz, readyz, metrics, sources, records, record, changes, customers, customer, suggestions,
+                   web,  // the built-in page: / and its files (web_handler.h)
+                   unknown };
 
 struct RouteMatch {
   Route route = Route::unknown;
   std::string_view pattern = "unmatched";  // e.g. "/v1/records/{source}/{external_id}"
   std::string source;                      // Route::record
   std::string external_id;                 // Route::record
+  std::string customer_id;                 // Route::customer, as written ("c_12")
 };
 
 RouteMatch match_route(std::string_view path);

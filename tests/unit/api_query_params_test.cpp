@@ -130,7 +130,10 @@ TEST_CASE("routes: exact paths, the record route takes slashes into the external
       {"/v1/records//x", Route::unknown, "unmatched", "", ""},
       {"/v1/records/sf", Route::unknown, "unmatched", "", ""},
       {"/v1/sources/", Route::unknown, "unmatched", "", ""},
-      {"/", Route::unknown, "unmatched", "", ""},
+      {"/", Route::web, "/", "", ""},  // the built-in page and its files
+      {"/app.js", Route::web, "/{file}", "", ""},
+      {"/web/app.js", Route::unknown, "unmatched", "", ""},
+      {"/nothing", Route::unknown, "unmatched", "", ""},
       {"/V1/SOURCES", Route::unknown, "unmatched", "", ""},
   };
   for (const auto& c : cases) {

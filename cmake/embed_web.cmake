@@ -1,0 +1,32 @@
+# Writes a C++ file holding the web page's files (web/*) as strings, with their content
+# type and a strong ETag (a SHA-256 prefix of the file), so that the daemon serves the
+# page from its own binary: no files to install, no CDN, no build step at run time.
+# Called by CMakeLists.txt with -DOUT=<generated .cpp> -DFILES=<web files>.
+set(body "// Generated from web/* by cmake/embed_web.cmake. Do not edit.\n#include \"api/web_handler.h\"\nnamespace crm {\nstd::span<const WebAsset> web_assets() {\n  static const WebAsset all[] = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  get_filename_component(ext ${f} LAST_EXT)
+  if(ext STREQUAL ".html")
+    set(type "text/html; charset=utf-8")
+  elseif(ext STREQUAL ".css")
+    set(type "text/css; charset=utf-8")
+  elseif(ext STREQUAL ".js")
+    set(type "text/javascript; charset=utf-8")
+  elseif(ext STREQUAL ".svg")
+    set(type "image/svg+xml")
+  else()
+    message(FATAL_ERROR "embed_web: no content type for ${name}")
+  endif()
+  file(READ ${f} text)
+  # The raw string's delimiter must not occur in the file, or the C++ would end early.
+  string(FIND "${text}" ")crmweb\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "embed_web: ${name} contains the raw-string delimiter )crmweb\"")
+  endif()
+  file(SHA256 ${f} digest)
+  string(SUBSTRING ${digest} 0 20 tag)
+  set(body "${body}    {\"/${name}\", \"${type}\", \"\\\"${tag}\\\"\", R\"crmweb(${text})crmweb\"},\n")
+endforeach()
+set(body "${body}  };\n  return all;\n}\n}  // namespace crm\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
