@@ -265,6 +265,8 @@ void declare_crm_metrics(Metrics& m) {
             "Records turned into tombstones (deleted in the CRM or missing from a full pass).");
   m.declare("crm_index_records_skipped_total", T::counter,
             "Records that could not be mapped (missing id, bad timestamp) and were skipped.");
+  m.declare("crm_index_records_truncated_total", T::counter,
+            "Records stored cut to the index's limits (over-long fields, NUL bytes).");
   m.declare("crm_index_http_requests_total", T::counter,
             "Requests served by the API, by route and HTTP status.");
 

@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "sync/record_hash.h"
+#include "sync/record_limits.h"
 
 namespace crm {
 namespace {
@@ -60,6 +61,27 @@ SyncRun::SyncRun(const SourceConfig& source, std::string crm_type, Connector& co
                  IndexWriter& writer, const Clock& clock, std::timed_mutex* writer_mutex)
     : source_(source), crm_type_(std::move(crm_type)), connector_(connector), writer_(writer),
       clock_(clock), writer_mutex_(writer_mutex) {}
+
+void SyncRun::enforce_limits(std::vector<Record>& records, RunCounts& counts, int64_t run_id) {
+  size_t kept = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    Record& r = records[i];
+    RecordLimitResult res = apply_record_limits(r);
+    if (res.rejected) {
+      ++counts.skipped;
+      log_warn("source={} run={} msg=\"record skipped: {}\"", source_.name, run_id, res.reason);
+      continue;
+    }
+    if (res.truncated) {
+      ++counts.truncated;
+      log_warn("source={} run={} external_id={} msg=\"record cut to the index's limits: {}\"", source_.name,
+               run_id, r.external_id, res.reason);
+    }
+    if (kept != i) records[kept] = std::move(r);
+    ++kept;
+  }
+  records.resize(kept);
+}
 
 RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
                         const std::atomic<bool>* stop) {
@@ -137,6 +159,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
     counts.skipped += page->skipped;
     for (const auto& reason : page->skip_reasons)
       log_warn("source={} run={} msg=\"record skipped: {}\"", source_.name, summary.run_id, reason);
+    enforce_limits(page->records, counts, summary.run_id);
     if (page->high_water && (!high_water || *page->high_water > *high_water))
       high_water = page->high_water;
 

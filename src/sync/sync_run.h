@@ -51,6 +51,9 @@ class SyncRun {
                  const std::atomic<bool>* stop = nullptr);
 
  private:
+  // Cuts or drops records that break the index's limits, counting and logging each.
+  void enforce_limits(std::vector<Record>& records, RunCounts& counts, int64_t run_id);
+
   const SourceConfig& source_;
   std::string crm_type_;
   Connector& connector_;

@@ -534,6 +534,11 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   api.server->stop();
   db.exec("DROP TABLE records_fts");
   db.exec("DROP INDEX records_by_source_live");
+  for (const char* t : {"link_keys", "record_customer", "customers", "link_reasons", "link_marks",
+                        "suggestions", "link_state"})
+    db.exec(std::string("DROP TABLE ") + t);
+  db.exec("DROP INDEX records_merged");
+  db.exec("ALTER TABLE changes DROP COLUMN mark_id");
   db.exec("PRAGMA user_version = 1");
   api.index.writer.reset();
   {
@@ -637,8 +642,27 @@ TEST_CASE("api: every client mistake is a 4xx JSON error") {
       {"GET", "/v1/sources?limit=5", 400, "unknown_parameter", "this route takes none"},
       {"GET", "/healthz?x=1", 400, "unknown_parameter", "x"},
       {"GET", "/v1/nothing", 404, "not_found", "/v1/nothing"},
-      {"GET", "/", 404, "not_found", ""},
-      {"GET", "/v1/customers", 404, "not_found", ""},
+      {"GET", "/nothing", 404, "not_found", ""},  // "/" is the web page (web_handler_test.cpp)
+      {"GET", "/v1/widgets", 404, "not_found", ""},
+      {"GET", "/v1/customers/42", 400, "invalid_path", "c_42"},
+      {"GET", "/v1/customers/c_99999", 404, "not_found", "no customer c_99999"},
+      {"GET", "/v1/customers?min_members=0", 400, "invalid_parameter", "min_members"},
+      {"GET", "/v1/records?customer_id=x", 400, "invalid_parameter", "customer_id"},
+      {"GET", "/v1/suggestions?after=zzz", 400, "invalid_parameter", "after"},
+      // Hostile input (issue #6): overflow, negatives, SQL, traversal, forged tokens.
+      {"GET", "/v1/records?limit=99999999999999999999", 400, "invalid_parameter", "limit"},
+      {"GET", "/v1/records?limit=-5", 400, "invalid_parameter", "limit"},
+      {"GET", "/v1/records?limit=1e3", 400, "invalid_parameter", "limit"},
+      {"GET", "/v1/records?after=%27%20OR%201%3D1--", 400, "invalid_parameter", "after"},
+      {"GET", "/v1/records?after=djE6MS4wMDAw", 400, "invalid_parameter", "after"},
+      {"GET", "/v1/records?customer_id=c_1%3BDROP%20TABLE%20records", 400, "invalid_parameter", "customer_id"},
+      {"GET", "/v1/records?customer_id=c_99999999999999999999", 400, "invalid_parameter", "customer_id"},
+      {"GET", "/v1/customers?limit=-1", 400, "invalid_parameter", "limit"},
+      {"GET", "/v1/customers?q=" + std::string(300, 'x'), 400, "invalid_parameter", "q"},
+      {"GET", "/v1/changes?after=99999999999999999999999", 400, "invalid_parameter", "after"},
+      {"GET", "/v1/records/..%2F..%2Fetc/passwd", 404, "not_found", ""},
+      {"GET", "/v1/customers/c_1%2F..", 404, "not_found", ""},
+      {"GET", "/v1/records?updated_since=2026-13-45T99:99:99Z", 400, "invalid_parameter", "updated_since"},
       {"POST", "/v1/records", 405, "method_not_allowed", "GET or HEAD"},
       {"PUT", "/v1/records/crm-a/1", 405, "method_not_allowed", ""},
       {"DELETE", "/v1/records/crm-a/1", 405, "method_not_allowed", ""},
@@ -657,6 +681,25 @@ TEST_CASE("api: every client mistake is a 4xx JSON error") {
     CHECK(str(j.root["error"]["message"]).find(c.message_has) != std::string::npos);
     if (c.status == 405) CHECK(r.header("Allow") == "GET, HEAD");
   }
+}
+
+TEST_CASE("api: SQL and FTS syntax in parameters is plain text, never a 5xx") {
+  Api api;
+  // '; DROP TABLE records;--   " OR 1=1 --   zoe* NEAR(   a) OR (b   -- --   %   _
+  for (const char* q : {"%27%3B%20DROP%20TABLE%20records%3B--", "%22%20OR%201%3D1%20--", "zoe*%20NEAR(",
+                        "a)%20OR%20(b", "--%20--", "%25", "_", "%5C%27"}) {
+    CAPTURE(q);
+    for (const char* route : {"/v1/records?q=", "/v1/customers?q=", "/v1/records?email=", "/v1/records?source="}) {
+      auto r = get(api.port, std::string(route) + q);
+      CAPTURE(r.body);
+      CHECK(r.status == 200);
+      Json j(r.body);
+      CHECK(j.root["items"].is_array());
+    }
+  }
+  auto all = get(api.port, "/v1/records?limit=1000");
+  CHECK(all.status == 200);
+  CHECK(Json(all.body).root["items"].get_array().size() > 0);  // the table is still there
 }
 
 TEST_CASE("api: bearer token on every route but /healthz") {
