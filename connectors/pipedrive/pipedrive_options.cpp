@@ -59,6 +59,10 @@ PipedriveOptions parse_pipedrive_options(const SourceConfig& source, ConfigError
       common.error(auth_node,
                    "auth: Pipedrive's API token goes in the header x-api-token (in: header, name: x-api-token); "
                    "the api_token query parameter would write the token into access logs");
+  } else if (auth.type == "oauth2" && auth.client_auth != "basic") {
+    common.error(auth_node,
+                 "auth: Pipedrive's token endpoint takes the client id and secret as HTTP Basic "
+                 "credentials: add client_auth: basic");
   } else if (auth.type != "oauth2" && auth.type != "bearer") {
     common.error(auth_node["type"].IsDefined() ? auth_node["type"] : auth_node,
                  fmt::format("auth.type '{}' does not work with Pipedrive: use api_key (x-api-token header) or oauth2",

@@ -21,7 +21,7 @@ const std::vector<AuthType>& auth_types() {
       {"bearer", {"token", "scheme"}},
       {"api_key", {"in", "name", "value"}},
       {"basic", {"username", "password"}},
-      {"oauth2", {"token_url", "grant", "client_id", "client_secret", "refresh_token", "scope", "scheme"}},
+      {"oauth2", {"token_url", "grant", "client_id", "client_secret", "refresh_token", "scope", "scheme", "client_auth"}},
       {"odoo", {"username", "password"}},
   };
   return types;
@@ -163,6 +163,8 @@ void read_oauth2(const Mapping& auth, const AuthType& type, AuthConfig& out, Loa
         ctx.errors.add(f->key, f->path + ": only used with grant refresh_token");
   }
   if (const Field* f = auth.find("scope")) out.scope = read_string(*f, ctx).value_or("");
+  if (const Field* f = auth.find("client_auth"))
+    out.client_auth = read_choice(*f, {"body", "basic"}, ctx).value_or("body");
 }
 
 // `scheme`: the word before the token in Authorization (an RFC 9110 token, e.g.

@@ -36,6 +36,9 @@ struct AuthConfig {
   Secret client_secret;       // oauth2
   Secret refresh_token;       // oauth2, grant refresh_token
   std::string scope;          // oauth2, optional
+  // oauth2: how the client authenticates to the token endpoint (RFC 6749 §2.3.1):
+  // "body" (client_id and client_secret in the form) or "basic" (HTTP Basic; Pipedrive).
+  std::string client_auth = "body";
   // bearer, oauth2: the Authorization scheme word before the token; "" = the connector's
   // default ("Bearer"; Zoho's is "Zoho-oauthtoken"). Optional.
   std::string scheme;

@@ -499,6 +499,7 @@ Status HttpClient::Impl::fetch_token() {
       auth.token_url,
       {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
       std::move(*form)};
+  if (auth.client_auth == "basic") request.headers.emplace_back("Authorization", client_basic_credentials(auth));
   // The token endpoint is another service: no source headers, no credentials but the form's.
   auto prepared = prepare(request, /*with_auth=*/false, /*with_defaults=*/false);
   if (!prepared) return prepared.error();

@@ -10,6 +10,28 @@
 #include "http/http_client.h"
 
 namespace crm {
+
+std::string client_basic_credentials(const AuthConfig& auth) {
+  // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
+  std::string pair = url_encode(auth.client_id) + ":" + url_encode(auth.client_secret.reveal());
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "Basic ";
+  size_t i = 0;
+  for (; i + 2 < pair.size(); i += 3) {
+    uint32_t v = (static_cast<unsigned char>(pair[i]) << 16) | (static_cast<unsigned char>(pair[i + 1]) << 8) |
+                 static_cast<unsigned char>(pair[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
+  }
+  if (i < pair.size()) {
+    uint32_t v = static_cast<unsigned char>(pair[i]) << 16;
+    if (i + 1 < pair.size()) v |= static_cast<unsigned char>(pair[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < pair.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
 namespace {
 
 void add_field(std::string& form, std::string_view name, std::string_view value) {
@@ -65,8 +87,10 @@ Result<std::string> token_request_body(const AuthConfig& auth, const std::string
         fmt::format("oauth2: unknown grant '{}' (client_credentials | refresh_token)", grant));
   }
   // Client authentication in the body (RFC 6749 §2.3.1): every vendor here accepts it.
-  if (!auth.client_id.empty()) add_field(form, "client_id", auth.client_id);
-  if (!auth.client_secret.empty()) add_field(form, "client_secret", auth.client_secret.reveal());
+  if (auth.client_auth != "basic") {  // with basic they go in the Authorization header
+    if (!auth.client_id.empty()) add_field(form, "client_id", auth.client_id);
+    if (!auth.client_secret.empty()) add_field(form, "client_secret", auth.client_secret.reveal());
+  }
   if (!auth.scope.empty()) add_field(form, "scope", auth.scope);
   return form;
 }

@@ -28,6 +28,9 @@ struct TokenResponse {
 // Error::config for an unknown grant or a missing refresh token.
 Result<std::string> token_request_body(const AuthConfig& auth, const std::string& refresh_token);
 
+// "Basic <base64(urlencode(client_id):urlencode(client_secret))>", for client_auth: basic.
+std::string client_basic_credentials(const AuthConfig& auth);
+
 // Parses a 2xx token response. Error::auth when it carries no access_token (Zoho answers
 // some failures with HTTP 200 and {"error": ...}); the message never quotes the body.
 Result<TokenResponse> parse_token_response(std::string_view body);

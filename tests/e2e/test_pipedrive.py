@@ -224,6 +224,22 @@ class PipedriveSyncTest(FakeSourceTestCase):
         s, _ = self.sync()
         self.assertEqual(s["created"], N)
 
+    def test_oauth2_refresh_token_with_basic_client_authentication(self):
+        auth = ("{ type: oauth2, grant: refresh_token, token_url: " + self.fake.url + "/oauth/token, "
+                "client_id: pd-client-id-e2e, client_secret: pd-client-secret-1, "
+                "refresh_token: pd-refresh-token-1, client_auth: basic }")
+        self.ws.write_config(f"  - name: pd\n    type: pipedrive\n    base_url: {self.fake.url}\n    auth: {auth}\n")
+        s, _ = self.sync()
+        self.assertEqual(s["status"], "ok")
+        self.assertEqual(s["created"], N)
+        # Without client_auth: basic, check says what Pipedrive needs.
+        self.ws.write_config(f"  - name: pd\n    type: pipedrive\n    base_url: {self.fake.url}\n"
+                             f"    auth: {auth.replace(', client_auth: basic', '')}\n")
+        r = self.ws.run("check", "--config", self.ws.config)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("add client_auth: basic", r.stderr)
+        self.assertNotIn("pd-client-secret-1", r.stdout + r.stderr)
+
     def test_check_reports_unknown_object_and_query_token_with_their_lines(self):
         self.ws.write_config(pipedrive_source("pd", self.fake, self.token, extra="    objects: [persons, deals]\n"))
         r = self.ws.run("check", "--config", self.ws.config)

@@ -858,6 +858,32 @@ TEST_CASE(
   CHECK(client->last_token_response().empty());
 }
 
+TEST_CASE("http client: client_auth basic sends the client credentials as HTTP Basic, not in the form") {
+  TestServer server([&](const ServerRequest& r) {
+    if (r.path == "/oauth/token") return ServerResponse::json(200, R"({"access_token":"pd-at","expires_in":3599})");
+    return text(200, "ok");
+  });
+  Rig rig;
+  AuthConfig a;
+  a.type = "oauth2";
+  a.grant = "refresh_token";
+  a.token_url = server.url("/oauth/token");
+  a.client_id = "id:with/colon";
+  a.client_secret = Secret("s3cret");
+  a.refresh_token = Secret("rt");
+  a.client_auth = "basic";
+  auto client = rig.client(a);
+  REQUIRE(client->get(server.url("/api/v2/persons"))->status == 200);
+  const auto& token = server.last("/oauth/token");
+  // base64("id%3Awith%2Fcolon:s3cret"): RFC 6749 2.3.1 form-encodes both first.
+  CHECK(token.header("authorization") == "Basic aWQlM0F3aXRoJTJGY29sb246czNjcmV0");
+  auto form = parse_form(token.body);
+  CHECK(form_value(form, "client_id") == "<absent>");
+  CHECK(form_value(form, "client_secret") == "<absent>");
+  CHECK(form_value(form, "refresh_token") == "rt");
+  CHECK(server.last("/api/v2/persons").header("authorization") == "Bearer pd-at");
+}
+
 TEST_CASE("http client: a token endpoint that echoes a secret has it scrubbed") {
   const std::string secret = "s3cret-CLIENT-value";
   TestServer server([&](const ServerRequest& r) {
