@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "fake/form_body.h"
 #include "core/text_codec.h"
 #include "fake/rest_dialect.h"
 
@@ -65,31 +66,7 @@ ServerResponse validation_error(std::string_view message) {
   return ServerResponse::json(400, error_body(message, "VALIDATION_ERROR"));
 }
 
-std::string url_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() &&
-             std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else out += s[i];
-  }
-  return out;
-}
 
-std::string form_value(std::string_view body, std::string_view name) {
-  size_t start = 0;
-  while (start <= body.size()) {
-    size_t amp = body.find('&', start);
-    std::string_view pair = body.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
-    size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && url_decode(pair.substr(0, eq)) == name) return url_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    start = amp + 1;
-  }
-  return {};
-}
 
 bool bearer_token(std::string_view header, std::string_view& token) {
   constexpr std::string_view kScheme = "bearer ";
@@ -363,10 +340,11 @@ ServerResponse HubspotDialect::token_endpoint(const ServerRequest& req) const {
     w.begin_object().field("status", status).field("message", message).field("correlationId", correlation_id()).end_object();
     return ServerResponse::json(400, std::move(out));
   };
-  std::string grant = form_value(req.body, "grant_type");
-  std::string refresh = form_value(req.body, "refresh_token");
+  std::string grant = form_field(req.body, "grant_type").value_or("");
+  std::string refresh = form_field(req.body, "refresh_token").value_or("");
   if (grant != "refresh_token") return fail("BAD_GRANT_TYPE", "grant_type must be refresh_token");
-  if (form_value(req.body, "client_id").empty() || form_value(req.body, "client_secret").empty())
+  if (form_field(req.body, "client_id").value_or("").empty() ||
+      form_field(req.body, "client_secret").value_or("").empty())
     return fail("BAD_CLIENT_ID", "missing or unknown client_id or client_secret");
   if (refresh.empty()) return fail("BAD_REFRESH_TOKEN", "missing or invalid refresh token");
   std::string access = tokens_.issue(std::chrono::seconds(kTokenTtlSeconds));

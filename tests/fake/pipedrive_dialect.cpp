@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "core/json_writer.h"
+#include "fake/form_body.h"
 #include "core/text_codec.h"
 #include "fake/rest_dialect.h"
 
@@ -66,30 +67,6 @@ std::optional<std::string> basic_credentials(std::string_view header) {
   return unbase64url(b64);
 }
 
-std::string form_value(std::string_view body, std::string_view name) {
-  while (!body.empty()) {
-    size_t amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
-      std::string out;
-      std::string_view v = pair.substr(eq + 1);
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '+') out += ' ';
-        else if (v[i] == '%' && i + 2 < v.size()) {
-          int x = 0;
-          std::from_chars(v.data() + i + 1, v.data() + i + 3, x, 16);
-          out += static_cast<char>(x);
-          i += 2;
-        } else out += v[i];
-      }
-      return out;
-    }
-    if (amp == std::string_view::npos) break;
-    body.remove_prefix(amp + 1);
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -207,9 +184,9 @@ ServerResponse PipedriveDialect::token(const ServerRequest& req) const {
   auto creds = basic_credentials(req.header("authorization"));
   if (!creds || *creds != fmt::format("{}:{}", kPipedriveClientId, kPipedriveClientSecret))
     return oauth_error(401, "invalid_client", "Invalid client credentials");
-  if (form_value(req.body, "grant_type") != "refresh_token")
+  if (form_field(req.body, "grant_type").value_or("") != "refresh_token")
     return oauth_error(400, "unsupported_grant_type", "Grant type not supported");
-  if (form_value(req.body, "refresh_token") != kPipedriveRefreshToken)
+  if (form_field(req.body, "refresh_token").value_or("") != kPipedriveRefreshToken)
     return oauth_error(400, "invalid_grant", "Invalid refresh token");
   std::string token = tokens_.issue(std::chrono::seconds(3599));
   if (token.empty()) return oauth_error(400, "invalid_grant", "Invalid refresh token");

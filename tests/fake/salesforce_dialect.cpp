@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "core/json_writer.h"
+#include "fake/form_body.h"
 #include "core/text_codec.h"
 
 namespace crm::fake {
@@ -24,31 +25,7 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::string form_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-             std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else out += s[i];
-  }
-  return out;
-}
 
-std::optional<std::string> form_value(std::string_view body, std::string_view name) {
-  while (!body.empty()) {
-    size_t amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (form_decode(pair.substr(0, eq)) == name)
-      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    body.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
 
 // "v62.0" → true for versions 20.0 … 66.0.
 bool valid_version(std::string_view v) {
@@ -478,9 +455,9 @@ ServerResponse SalesforceDialect::token(const ServerRequest& req) const {
   };
   if (req.header("content-type").find("application/x-www-form-urlencoded") == std::string_view::npos)
     return oauth_error(400, "invalid_request", "must use application/x-www-form-urlencoded");
-  auto grant = form_value(req.body, "grant_type");
-  auto client_id = form_value(req.body, "client_id");
-  auto secret = form_value(req.body, "client_secret");
+  auto grant = form_field(req.body, "grant_type");
+  auto client_id = form_field(req.body, "client_id");
+  auto secret = form_field(req.body, "client_secret");
   if (!grant || (*grant != "refresh_token" && *grant != "client_credentials"))
     return oauth_error(400, "unsupported_grant_type", "grant type not supported");
   // Salesforce's wording for each refusal (RFC 6749 §5.2 codes, HTTP 400).
@@ -491,7 +468,7 @@ ServerResponse SalesforceDialect::token(const ServerRequest& req) const {
   if (secret && !secret->empty() && *secret != kSalesforceClientSecret)
     return oauth_error(400, "invalid_client", "invalid client credentials");
   if (*grant == "refresh_token") {
-    auto refresh = form_value(req.body, "refresh_token");
+    auto refresh = form_field(req.body, "refresh_token");
     if (!refresh || *refresh != kSalesforceRefreshToken)
       return oauth_error(400, "invalid_grant", "expired access/refresh token");
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "fake/form_body.h"
 #include "core/text_codec.h"
 
 namespace crm::fake {
@@ -52,41 +53,11 @@ std::string org_time(int64_t ms) {
   return iso + fmt::format("+{:02}:{:02}", kOrgOffsetMinutes / 60, kOrgOffsetMinutes % 60);
 }
 
-std::string form_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 // A parameter of the token request: Zoho reads the query string and the form body alike.
 std::optional<std::string> token_param(const ServerRequest& req, std::string_view name) {
   if (auto q = req.param(name)) return std::string(*q);
-  std::string_view body = req.body;
-  while (!body.empty()) {
-    size_t amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (form_decode(pair.substr(0, eq)) == name)
-      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    body.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
+  return form_field(req.body, name);
 }
 
 // /crm/{version}/{module}[/deleted] split up; nullopt when the path is not the API's.

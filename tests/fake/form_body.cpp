@@ -1,0 +1,40 @@
+#include "fake/form_body.h"
+
+#include <charconv>
+
+namespace crm::fake {
+namespace {
+
+std::string form_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    int v = 0;
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr == s.data() + i + 3) {
+      out += static_cast<char>(v);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> form_field(std::string_view body, std::string_view name) {
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (form_decode(pair.substr(0, eq)) == name)
+      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    body.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace crm::fake
