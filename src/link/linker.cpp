@@ -207,7 +207,7 @@ std::string suggestion_rule(LinkRule rule) {
 // and new customers) and appends an `update` event for every live record whose
 // customer id, as the API shows it, changed. The caller has deleted the region's old
 // rows; `old_customer` holds them.
-long write_customers(SQLite::Database& db, LinkSql& sql, const ClusterResult& result,
+long write_customers(LinkSql& sql, const ClusterResult& result,
                      const std::vector<int64_t>& region,
                      const std::unordered_map<int64_t, int64_t>& old_customer,
                      const std::unordered_map<int64_t, std::pair<int64_t, bool>>& source_live,
@@ -219,7 +219,6 @@ long write_customers(SQLite::Database& db, LinkSql& sql, const ClusterResult& re
     auto it = source_live.find(id);
     if (it != source_live.end()) s.second.insert(it->second.first);
   }
-  (void)db;
   for (auto [id, cid] : result.customer_of) {
     const auto& s = size[cid];
     if (s.first < 2) continue;
@@ -568,7 +567,7 @@ void Linker::relink_dirty(const std::vector<int64_t>& dirty, TimePoint now, Link
       del_reasons.exec();
     }
   }
-  stats.customer_changes += write_customers(db_, sql, result, region_ids, old_customer, source_live, now_ms);
+  stats.customer_changes += write_customers(sql, result, region_ids, old_customer, source_live, now_ms);
 
   // 5. Suggestions of the dirty records, from weak keys and from identifiers that a
   //    CRM shares between several of its records.
@@ -763,7 +762,7 @@ void Linker::relink_everything(TimePoint now, LinkStats& stats) {
   for (const auto& [id, cid] : old_customer)
     if (!members.count(id)) region.push_back(id);
   stats.region = static_cast<long>(region.size());
-  stats.customer_changes += write_customers(db_, sql, result, region, old_customer, source_live, now_ms);
+  stats.customer_changes += write_customers(sql, result, region, old_customer, source_live, now_ms);
   stats.customers = db_.execAndGet("SELECT count(*) FROM customers").getInt64();
   phase("clusters");
 }

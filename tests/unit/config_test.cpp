@@ -312,6 +312,10 @@ TEST_CASE("auth errors") {
        with_source_keys("auth: { type: oauth2, grant: password, token_url: 'http://t', client_id: "
                         "i, client_secret: s }"),
        "auth.grant: 'password' is not one of client_credentials, refresh_token", kFirstExtraLine},
+      {"oauth2 client_auth",
+       with_source_keys("auth: { type: oauth2, grant: client_credentials, token_url: 'http://t', "
+                        "client_id: i, client_secret: s, client_auth: digest }"),
+       "auth.client_auth: 'digest' is not one of body, basic", kFirstExtraLine},
       {"oauth2 refresh_token grant needs a refresh token",
        with_source_keys("auth: { type: oauth2, grant: refresh_token, token_url: 'http://t', "
                         "client_id: i, client_secret: s }"),
