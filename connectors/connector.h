@@ -50,6 +50,12 @@ class Connector {
 
   virtual Result<Page> next_page(const Cursor& cursor) = 0;
 
+  // Paging by position (page numbers, offsets) over a list that others edit: a record
+  // edited, created or deleted during a pass moves the rest across page boundaries, so a
+  // full pass can miss a live record. The engine then deletes only what two completed
+  // full passes in a row did not see.
+  virtual bool listing_may_shift() const { return false; }
+
   // Where the CRM has a deleted-records endpoint: deletions at or after `since`.
   virtual bool has_deleted_since() const { return false; }
   virtual Result<std::vector<Deletion>> deleted_since(TimePoint /*since*/) {

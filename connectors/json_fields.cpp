@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace crm {
 
 std::optional<TimestampSpec> parse_timestamp_spec(std::string_view text) {
@@ -46,6 +48,8 @@ std::optional<TimePoint> parse_timestamp(simdjson::dom::element e, const Timesta
   std::string text;
   if (e.is_double() && spec.format == TimestampFormat::unix_seconds) {
     double v = e.get_double().value_unsafe();
+    // As parse_unix_seconds: beyond year 300000 it is not seconds (and would overflow int64).
+    if (std::fabs(v) > 1e13) return std::nullopt;
     return TimePoint{Millis{static_cast<int64_t>(v * 1000.0)}};
   }
   if (!scalar_text(e, text) || text.empty()) return std::nullopt;

@@ -2,27 +2,23 @@
 
 #include <cctype>
 
+#include "core/text_codec.h"
+
 namespace crm {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool rel_has_next(std::string_view params) {
   // params: ; rel="next last"; title="x"
   size_t pos = 0;
   while (pos < params.size()) {
     size_t semi = params.find(';', pos);
-    std::string_view p = trim(params.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
+    std::string_view p = trim_ascii_space(params.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
     pos = semi == std::string_view::npos ? params.size() : semi + 1;
     size_t eq = p.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view name = trim(p.substr(0, eq));
+    std::string_view name = trim_ascii_space(p.substr(0, eq));
     if (name.size() != 3 || std::tolower(name[0]) != 'r' || std::tolower(name[1]) != 'e' || std::tolower(name[2]) != 'l') continue;
-    std::string_view v = trim(p.substr(eq + 1));
+    std::string_view v = trim_ascii_space(p.substr(eq + 1));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     size_t i = 0;
     while (i < v.size()) {

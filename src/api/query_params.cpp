@@ -12,7 +12,7 @@ namespace {
 // come back as a 30 kB error.
 constexpr size_t kQuoteMax = 64;
 
-std::string quoted(std::string_view s) {
+std::string quoted_cut(std::string_view s) {
   if (s.size() <= kQuoteMax) return std::string(s);
   return fmt::format("{}…", s.substr(0, kQuoteMax));
 }
@@ -49,7 +49,7 @@ Checked<QueryParams> QueryParams::parse(const Pairs& query, std::vector<std::str
     if (!valid_text(name))
       return ApiError{400, "invalid_parameter", "a query parameter name is not valid UTF-8"};
     if (std::find(accepted.begin(), accepted.end(), name) == accepted.end())
-      return ApiError::unknown_parameter(quoted(name), accepted);
+      return ApiError::unknown_parameter(quoted_cut(name), accepted);
     if (out.get(name)) return ApiError::bad_parameter(name, "given more than once");
     if (!valid_text(value)) return ApiError::bad_parameter(name, "not valid UTF-8 (or holds a NUL byte)");
     out.values_.emplace_back(name, value);

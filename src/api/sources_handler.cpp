@@ -28,7 +28,8 @@ void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
   }
   const RunRow& r = *run;
   w.begin_object();
-  w.field("id", r.id);
+  w.key("id");
+  if (r.id != 0) w.value(r.id); else w.null();  // 0: the run failed before it had a row
   w.field("mode", r.mode);
   w.field("started_at", format_iso8601(r.started));
   time_or_null(w, "finished_at", r.finished);
@@ -41,6 +42,20 @@ void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
   w.field("deleted", static_cast<int64_t>(r.counts.deleted));
   w.field("skipped", static_cast<int64_t>(r.counts.skipped));
   w.end_object();
+}
+
+// The last run as the scheduler saw it when the index could not store its end (disk
+// full, read-only file): failed, with its error, and the counts the index has of it.
+std::optional<RunRow> run_as_seen(const UnrecordedRun& seen, const std::optional<RunRow>& stored) {
+  RunRow r;
+  if (stored && stored->id == seen.id) r = *stored;
+  r.id = seen.id;
+  r.mode = seen.mode;
+  r.started = seen.started;
+  r.finished = seen.finished;
+  r.status = "failed";
+  r.error = seen.error;
+  return r;
 }
 
 void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* ix) {
@@ -61,7 +76,7 @@ void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* i
   w.field("consecutive_failures", static_cast<int64_t>(rt ? rt->consecutive_failures : 0));
   w.field("stale", rt ? rt->stale : false);
   time_or_null(w, "last_success_at", rt && rt->last_success ? rt->last_success : idx.last_success);
-  write_last_run(w, idx.last_run);
+  write_last_run(w, rt && rt->unrecorded_run ? run_as_seen(*rt->unrecorded_run, idx.last_run) : idx.last_run);
   w.end_object();
 }
 

@@ -1,6 +1,6 @@
-// Small text helpers shared by the API's page tokens, the fake CRM's cursors and the
-// connectors' URL templates: unpadded base64url (RFC 4648 §5), strict whole-string
-// integer parsing, replace_all. Pure.
+// Small text helpers shared by the API's page tokens, the fake CRM's cursors, the
+// connectors' URL templates and header parsing: unpadded base64url (RFC 4648 §5), strict
+// whole-string integer parsing, replace_all, trimming. Pure.
 #pragma once
 
 #include <cstdint>
@@ -18,5 +18,8 @@ std::optional<uint64_t> parse_uint(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
 // Replaces every occurrence of `from` (non-empty) in s; for URL templates such as {id}.
 void replace_all(std::string& s, std::string_view from, std::string_view to);
+// s without leading and trailing ASCII white space (space, \t, \n, \r, \f, \v); never
+// locale-dependent.
+std::string_view trim_ascii_space(std::string_view s);
 
 }  // namespace crm

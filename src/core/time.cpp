@@ -7,6 +7,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/text_codec.h"
+
 namespace crm {
 namespace {
 
@@ -33,16 +35,10 @@ std::optional<TimePoint> make_utc(int y, int mo, int d, int h, int mi, int sec, 
   return time_point_cast<milliseconds>(t - minutes{offset_minutes});
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
-  s = trim(s);
+  s = trim_ascii_space(s);
   int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
       s[7] != '-' || !digits(s, 8, 2, d))
@@ -94,7 +90,7 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
 }
 
 std::optional<TimePoint> parse_unix_seconds(std::string_view s) {
-  s = trim(s);
+  s = trim_ascii_space(s);
   if (s.empty()) return std::nullopt;
   double v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -104,7 +100,7 @@ std::optional<TimePoint> parse_unix_seconds(std::string_view s) {
 }
 
 std::optional<TimePoint> parse_unix_millis(std::string_view s) {
-  s = trim(s);
+  s = trim_ascii_space(s);
   int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
@@ -112,7 +108,7 @@ std::optional<TimePoint> parse_unix_millis(std::string_view s) {
 }
 
 std::optional<TimePoint> parse_with_pattern(std::string_view s, const std::string& pattern) {
-  std::string input(trim(s));
+  std::string input(trim_ascii_space(s));
   std::tm tm{};
   tm.tm_mday = 1;
   tm.tm_gmtoff = 0;

@@ -11,6 +11,16 @@
 
 namespace crm {
 
+// A run whose end the index could not store (disk full, read-only file): the index's
+// row for it, if it got one, still says "running".
+struct UnrecordedRun {
+  int64_t id = 0;  // 0: the run failed before it had a row
+  std::string mode;
+  TimePoint started{};
+  TimePoint finished{};
+  std::string error;
+};
+
 struct SourceRuntime {
   std::string name;
   std::string type;
@@ -25,6 +35,7 @@ struct SourceRuntime {
   std::string last_error;                 // of the last run, "" when it succeeded
   double last_duration_s = 0;
   bool stale = false;                     // no success within stale_after
+  std::optional<UnrecordedRun> unrecorded_run;  // shown by /v1/sources instead of the index's row
 };
 
 class SchedulerView {

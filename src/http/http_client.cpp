@@ -11,6 +11,7 @@
 
 #include "http/oauth2_token.h"
 #include "http/retry_policy.h"
+#include "core/text_codec.h"
 
 namespace crm {
 namespace {
@@ -37,14 +38,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return lower_char(x) == lower_char(y);
          });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
 }
 
 // The URL as it may appear in an error: scheme, host, port and path. The query string
@@ -145,12 +138,12 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
     if (!headers->empty()) {  // obsolete line folding: continues the previous value
       headers->back().second += ' ';
-      headers->back().second += trim(line);
+      headers->back().second += trim_ascii_space(line);
     }
   } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
-    std::string name(trim(line.substr(0, colon)));
+    std::string name(trim_ascii_space(line.substr(0, colon)));
     std::transform(name.begin(), name.end(), name.begin(), lower_char);
-    headers->emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
+    headers->emplace_back(std::move(name), std::string(trim_ascii_space(line.substr(colon + 1))));
   }
   return size * n;
 }

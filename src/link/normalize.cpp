@@ -8,16 +8,12 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/text_codec.h"
+
 namespace crm {
 namespace {
 
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -53,7 +49,7 @@ std::string_view fold_letter(utf8proc_int32_t cp) {
 }  // namespace
 
 std::optional<std::string> normalize_email(std::string_view email, const EmailOptions& options) {
-  std::string_view t = trim(email);
+  std::string_view t = trim_ascii_space(email);
   auto at = t.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= t.size()) return std::nullopt;
   for (char c : t)
@@ -156,7 +152,7 @@ std::optional<PhoneNumber> quick_parse(std::string_view t, std::string_view regi
 }  // namespace
 
 std::optional<NormalizedPhone> normalize_phone(std::string_view phone, std::string_view region) {
-  std::string_view t = trim(phone);
+  std::string_view t = trim_ascii_space(phone);
   if (t.empty() || t.size() > 64) return std::nullopt;
   const PhoneNumberUtil& util = phone_util();
   std::optional<PhoneNumber> number = quick_parse(t, region);
@@ -174,7 +170,7 @@ std::optional<NormalizedPhone> normalize_phone(std::string_view phone, std::stri
 
 // The full parser alone (tests compare it with normalize_phone).
 std::optional<NormalizedPhone> normalize_phone_slow(std::string_view phone, std::string_view region) {
-  std::string_view t = trim(phone);
+  std::string_view t = trim_ascii_space(phone);
   if (t.empty() || t.size() > 64) return std::nullopt;
   const PhoneNumberUtil& util = phone_util();
   PhoneNumber number;
@@ -188,7 +184,7 @@ std::optional<NormalizedPhone> normalize_phone_slow(std::string_view phone, std:
 }
 
 std::string normalize_name(std::string_view name) {
-  std::string_view t = trim(name);
+  std::string_view t = trim_ascii_space(name);
   if (t.empty()) return {};
   // NFKD + case fold, then marks dropped only after Latin, Greek and Cyrillic letters
   // ("é" is an accented "e"; in "プ" the mark makes another letter), then NFC again.

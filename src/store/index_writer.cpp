@@ -2,11 +2,52 @@
 
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/json_writer.h"
+#include "core/log.h"
 #include "store/database.h"
 
 namespace crm {
+namespace {
+
+// Whether the folder holding `path` takes no writes: a read-only mount (statvfs), or a
+// file system that turned read-only by itself (ext4 errors=remount-ro shows only when a
+// file is created: an unnamed O_TMPFILE, gone at close).
+bool read_only_folder(const std::string& path, const struct statvfs& fs) {
+  if (fs.f_flag & ST_RDONLY) return true;
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  return fd < 0 && errno == EROFS;
+}
+
+// SQLite says "disk I/O error" for a file system that went read-only, and "database or
+// disk is full" also when the disk is not; the file system's state says which, e.g.
+// "disk I/O error (Read-only file system)". (sqlite3_system_errno does not help: errno
+// has moved on by the time the error surfaces.) Other errors: SQLite's message.
+std::string describe(SQLite::Database& db, const std::exception& e) {
+  const auto* sqlite_error = dynamic_cast<const SQLite::Exception*>(&e);
+  if (sqlite_error == nullptr) return e.what();
+  const int code = sqlite_error->getErrorCode() & 0xff;  // the primary code of an extended one
+  if (code != SQLITE_IOERR && code != SQLITE_FULL && code != SQLITE_CANTOPEN && code != SQLITE_READONLY)
+    return e.what();
+  const std::string path = db.getFilename();
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0) return e.what();
+  if (read_only_folder(path, fs)) return fmt::format("{} ({})", e.what(), std::strerror(EROFS));
+  if (fs.f_bavail == 0) return fmt::format("{} ({})", e.what(), std::strerror(ENOSPC));
+  return e.what();
+}
+
+}  // namespace
 
 const char* to_string(ChangeOp op) {
   switch (op) {
@@ -70,7 +111,11 @@ struct IndexWriter::Statements {
         fts_index(db,
                   "INSERT INTO records_fts (rowid, name, email, company) "
                   "SELECT id, name, email, company FROM records "
-                  "WHERE id IN (SELECT value FROM json_each(?1))") {}
+                  "WHERE id IN (SELECT value FROM json_each(?1))"),
+        index_source(db,
+                     "INSERT INTO records_fts (rowid, name, email, company) "
+                     "SELECT id, name, email, company FROM records WHERE source_id = ?1"),
+        unpend_source(db, "DELETE FROM search_pending WHERE source_id = ?1") {}
 
   SQLite::Statement lookup, insert, update, change, cursor, run_counts, tombstone, find_live;
 
@@ -98,7 +143,18 @@ struct IndexWriter::Statements {
     fts_written.clear();
   }
 
-  SQLite::Statement fts_unindex, fts_index;
+  // A source's first sync indexes its rows at the run's end instead (search_pending,
+  // sql/0004_first_sync.sql): one statement over the source's rows.
+  void index_whole_source(int64_t source_id) {
+    for (auto* s : {&index_source, &unpend_source}) {
+      s->reset();
+      s->bind(1, source_id);
+      s->exec();
+      s->reset();
+    }
+  }
+
+  SQLite::Statement fts_unindex, fts_index, index_source, unpend_source;
   std::string fts_updated, fts_written;  // JSON arrays of row ids, reused page after page
 
  private:
@@ -117,13 +173,29 @@ struct IndexWriter::Statements {
 IndexWriter::IndexWriter(std::unique_ptr<SQLite::Database> db)
     : db_(std::move(db)), st_(std::make_unique<Statements>(*db_)) {}
 
+// A first sync that did not reach its end (a crash, a kill) left its source's rows out
+// of the search index: index them now, before any run, so that a search finds them.
+void IndexWriter::index_pending_sources() {
+  std::vector<int64_t> pending;
+  SQLite::Statement q(*db_, "SELECT source_id FROM search_pending");
+  while (q.executeStep()) pending.push_back(q.getColumn(0).getInt64());
+  for (int64_t source_id : pending) {
+    log_info("search index: adding the records of an interrupted first sync (source id {})", source_id);
+    SQLite::Transaction tx(*db_);
+    st_->index_whole_source(source_id);
+    tx.commit();
+  }
+}
+
 IndexWriter::~IndexWriter() = default;
 
 Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::string& path) {
   auto db = open_database(path, OpenMode::read_write);
   if (!db) return db.error();
   try {
-    return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(*db)));
+    std::unique_ptr<IndexWriter> writer(new IndexWriter(std::move(*db)));
+    writer->index_pending_sources();
+    return writer;
   } catch (const std::exception& e) {
     return Error::internal(fmt::format("{}: {}", path, e.what()));
   }
@@ -148,12 +220,17 @@ Result<SourceRow> IndexWriter::ensure_source(const std::string& name, const std:
     if (!q.getColumn(2).isNull()) row.last_full = from_ms(q.getColumn(2).getInt64());
     return row;
   } catch (const std::exception& e) {
-    return Error::internal(fmt::format("store: source {}: {}", name, e.what()));
+    return Error::internal(fmt::format("store: source {}: {}", name, describe(*db_, e)));
   }
 }
 
 Result<int64_t> IndexWriter::begin_run(int64_t source_id, SyncMode mode, TimePoint started) {
   try {
+    SQLite::Statement defer(*db_,
+                            "INSERT OR IGNORE INTO search_pending (source_id) SELECT ?1 "
+                            "WHERE NOT EXISTS (SELECT 1 FROM records WHERE source_id = ?1)");
+    defer.bind(1, source_id);
+    if (defer.exec() > 0) search_pending_.insert(source_id);
     SQLite::Statement ins(*db_,
                           "INSERT INTO runs (source_id, mode, started_ms, status) "
                           "VALUES (?1, ?2, ?3, 'running')");
@@ -163,22 +240,37 @@ Result<int64_t> IndexWriter::begin_run(int64_t source_id, SyncMode mode, TimePoi
     ins.exec();
     return db_->getLastInsertRowid();
   } catch (const std::exception& e) {
-    return Error::internal(fmt::format("store: begin run: {}", e.what()));
+    return Error::internal(fmt::format("store: begin run: {}", describe(*db_, e)));
   }
 }
 
-Status IndexWriter::fail_abandoned_runs(int64_t source_id, TimePoint now) {
+Status IndexWriter::fail_abandoned_runs(int64_t source_id, TimePoint now, const std::string& error) {
   try {
     SQLite::Statement up(*db_,
                          "UPDATE runs SET status = 'failed', finished_ms = ?2, "
-                         "error = 'interrupted: the process stopped during this run' "
+                         "error = coalesce(?3, 'interrupted: the process stopped during this run') "
                          "WHERE source_id = ?1 AND status = 'running'");
     up.bind(1, source_id);
     up.bind(2, static_cast<int64_t>(to_ms(now)));
+    if (error.empty()) up.bind(3); else up.bind(3, error);
     up.exec();
     return {};
   } catch (const std::exception& e) {
-    return Error::internal(fmt::format("store: {}", e.what()));
+    return Error::internal(fmt::format("store: {}", describe(*db_, e)));
+  }
+}
+
+Status IndexWriter::record_run_failure(int64_t run_id, const std::string& error, TimePoint finished) {
+  try {
+    SQLite::Statement up(*db_,
+                         "UPDATE runs SET status = 'failed', error = ?2, finished_ms = ?3 WHERE id = ?1");
+    up.bind(1, run_id);
+    up.bind(2, error);
+    up.bind(3, static_cast<int64_t>(to_ms(finished)));
+    up.exec();
+    return {};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: recording the run's failure: {}", describe(*db_, e)));
   }
 }
 
@@ -190,7 +282,7 @@ Result<long> IndexWriter::count_live(int64_t source_id) {
     q.executeStep();
     return static_cast<long>(q.getColumn(0).getInt64());
   } catch (const std::exception& e) {
-    return Error::internal(fmt::format("store: {}", e.what()));
+    return Error::internal(fmt::format("store: {}", describe(*db_, e)));
   }
 }
 
@@ -222,7 +314,7 @@ Status IndexWriter::lookup(int64_t source_id, const std::vector<Record>& records
     q.reset();
     return {};
   } catch (const std::exception& e) {
-    return Error::internal(fmt::format("store: lookup: {}", e.what()));
+    return Error::internal(fmt::format("store: lookup: {}", describe(*db_, e)));
   }
 }
 
@@ -247,7 +339,7 @@ void bind_content(SQLite::Statement& s, int first, const Record& r, const unsign
 
 }  // namespace
 
-void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w) {
+void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w, bool search_deferred) {
   const Record& r = *w.record;
   unsigned char hash[16];
   w.hash.to_bytes(hash);
@@ -271,7 +363,7 @@ void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w) {
   }
   if (page.seen) page.seen->add(row_id);
   add_change(page, row_id, w.op);
-  st_->note_written(row_id);
+  if (!search_deferred) st_->note_written(row_id);
 }
 
 void IndexWriter::add_change(const PageCommit& page, int64_t row_id, ChangeOp op) {
@@ -303,6 +395,39 @@ void IndexWriter::tombstone(const PageCommit& page, int64_t row_id, const std::s
   if (page.counts) ++page.counts->deleted;
 }
 
+// A completed full pass deletes the live rows it did not see; with `confirm`, only those
+// the previous full pass did not see either (unseen_once, sql/0004_first_sync.sql); the
+// rest wait for the next full pass.
+void IndexWriter::tombstone_unseen(const PageCommit& page, bool confirm) {
+  std::vector<int64_t> unseen;
+  SQLite::Statement live(*db_, "SELECT id FROM records WHERE source_id = ?1 AND deleted_ms IS NULL");
+  live.bind(1, page.source_id);
+  while (live.executeStep()) {
+    int64_t id = live.getColumn(0).getInt64();
+    if (!page.seen->contains(id)) unseen.push_back(id);
+  }
+  std::unordered_set<int64_t> missed_before;
+  SQLite::Statement before(*db_, "SELECT record_id FROM unseen_once WHERE source_id = ?1");
+  before.bind(1, page.source_id);
+  while (before.executeStep()) missed_before.insert(before.getColumn(0).getInt64());
+  SQLite::Statement forget(*db_, "DELETE FROM unseen_once WHERE source_id = ?1");
+  forget.bind(1, page.source_id);
+  forget.exec();
+  SQLite::Statement remember(*db_, "INSERT INTO unseen_once (record_id, source_id) VALUES (?1, ?2)");
+  static const std::string kNoMerge;
+  for (int64_t id : unseen) {
+    if (!confirm || missed_before.contains(id)) {
+      tombstone(page, id, kNoMerge, page.now);
+      continue;
+    }
+    remember.reset();
+    remember.bind(1, id);
+    remember.bind(2, page.source_id);
+    remember.exec();
+    if (page.counts) ++page.counts->unseen_once;
+  }
+}
+
 void IndexWriter::apply_end(const PageCommit& page) {
   const RunEnd& end = *page.end;
   if (end.status == RunStatus::ok) {
@@ -317,17 +442,7 @@ void IndexWriter::apply_end(const PageCommit& page) {
         tombstone(page, row_id, d.merged_into, page.now);
       }
     }
-    if (end.tombstone_unseen && page.seen) {
-      std::vector<int64_t> unseen;
-      SQLite::Statement live(*db_, "SELECT id FROM records WHERE source_id = ?1 AND deleted_ms IS NULL");
-      live.bind(1, page.source_id);
-      while (live.executeStep()) {
-        int64_t id = live.getColumn(0).getInt64();
-        if (!page.seen->contains(id)) unseen.push_back(id);
-      }
-      static const std::string kNoMerge;
-      for (int64_t id : unseen) tombstone(page, id, kNoMerge, page.now);
-    }
+    if (end.tombstone_unseen && page.seen) tombstone_unseen(page, end.confirm_unseen);
     SQLite::Statement src(*db_,
                           "UPDATE sources SET watermark_ms = coalesce(?2, watermark_ms), "
                           "last_full_ms = CASE WHEN ?3 THEN ?4 ELSE last_full_ms END WHERE id = ?1");
@@ -354,11 +469,13 @@ Status IndexWriter::commit(const PageCommit& page) {
   last_change_seq_ = 0;
   try {
     SQLite::Transaction tx(*db_);
-    st_->unindex_updated(page.writes);
-    for (const auto& w : page.writes) write_record(page, w);
-    st_->index_written();
+    const bool search_deferred = search_pending_.contains(page.source_id);
+    if (!search_deferred) st_->unindex_updated(page.writes);
+    for (const auto& w : page.writes) write_record(page, w, search_deferred);
+    if (!search_deferred) st_->index_written();
     if (page.end) {
       apply_end(page);
+      if (search_deferred) st_->index_whole_source(page.source_id);
     } else {
       auto& c = st_->cursor;
       c.reset();
@@ -384,11 +501,12 @@ Status IndexWriter::commit(const PageCommit& page) {
       u.exec();
     }
     tx.commit();
+    if (page.end && search_deferred) search_pending_.erase(page.source_id);
     if (notifier_ && last_change_seq_ > 0) notifier_->notify(last_change_seq_);
     return {};
   } catch (const std::exception& e) {
     // The transaction rolled back: nothing of this page is in the index.
-    return Error::internal(fmt::format("store: commit failed: {}", e.what()));
+    return Error::internal(fmt::format("store: commit failed: {}", describe(*db_, e)));
   }
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/hash128.h"
@@ -53,6 +54,7 @@ struct RecordWrite {
 struct RunCounts {
   long pages = 0, fetched = 0, created = 0, updated = 0, unchanged = 0, deleted = 0, skipped = 0;
   long truncated = 0;  // stored cut to the index's limits (sync/record_limits.h); not in `runs`
+  long unseen_once = 0;  // live, missed by this full pass only: deleted if the next misses them too
 };
 
 enum class RunStatus { running, ok, failed };
@@ -64,6 +66,7 @@ struct RunEnd {
   std::optional<TimePoint> new_watermark;  // nullopt: keep the stored one
   bool full_pass_completed = false;        // sets last_full to the run's start
   bool tombstone_unseen = false;           // full pass: live rows not in `seen` are deleted
+  bool confirm_unseen = false;             // ... only when the previous full pass missed them too
   std::vector<Deletion> deletions;         // from the CRM's deleted-records endpoint
 };
 
@@ -86,9 +89,15 @@ class IndexWriter {
   ~IndexWriter();
 
   Result<SourceRow> ensure_source(const std::string& name, const std::string& type, TimePoint now);
+  // A source with no records yet (its first sync) gets its rows into the search index in
+  // one statement at the run's end rather than page by page (sql/0004_first_sync.sql).
   Result<int64_t> begin_run(int64_t source_id, SyncMode mode, TimePoint started);
-  // Marks runs left "running" by a crashed process as failed.
-  Status fail_abandoned_runs(int64_t source_id, TimePoint now);
+  // Marks runs left "running" by a crashed process as failed; with `error` when the
+  // caller knows why (a run of its own whose end the index could not take).
+  Status fail_abandoned_runs(int64_t source_id, TimePoint now, const std::string& error = {});
+  // Stores a run's failure on its own, for when the run's last commit could not be
+  // written (disk full): a one-row update often still fits where a page did not.
+  Status record_run_failure(int64_t run_id, const std::string& error, TimePoint finished);
   Result<long> count_live(int64_t source_id);
 
   // What the index holds for each record (same order): ONE indexed query per page.
@@ -103,9 +112,11 @@ class IndexWriter {
 
  private:
   explicit IndexWriter(std::unique_ptr<SQLite::Database> db);
-  void write_record(const PageCommit& page, const RecordWrite& w);
+  void index_pending_sources();
+  void write_record(const PageCommit& page, const RecordWrite& w, bool search_deferred);
   void add_change(const PageCommit& page, int64_t row_id, ChangeOp op);
   void apply_end(const PageCommit& page);
+  void tombstone_unseen(const PageCommit& page, bool confirm);
   void tombstone(const PageCommit& page, int64_t row_id, const std::string& merged_into,
                  TimePoint at);
 
@@ -115,6 +126,7 @@ class IndexWriter {
   std::string ids_json_;  // reused buffer for lookup()
   ChangeNotifier* notifier_ = nullptr;
   int64_t last_change_seq_ = 0;  // set by add_change within the current commit
+  std::unordered_set<int64_t> search_pending_;  // sources whose first sync defers search indexing
 };
 
 }  // namespace crm

@@ -25,6 +25,8 @@ struct Scheduler::Slot {
   std::optional<TimePoint> last_end;
   std::string last_error;
   double last_duration_s = 0;
+  std::optional<UnrecordedRun> unrecorded;  // the last run, when the index could not store its end
+  std::string unrecorded_failure;  // error of a run of ours the index still shows "running"
 };
 
 namespace {
@@ -182,6 +184,12 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   const SourceConfig& config = slot->ctx->config;
   SyncRun run(config, std::string(slot->ctx->type->crm_type), *slot->ctx->connector, writer_,
               clock_, &writer_mutex_);
+  {
+    // A failure the index could not take last time is stored when this run starts,
+    // with its own error instead of "interrupted".
+    std::lock_guard lock(mu_);
+    run.set_unrecorded_failure(slot->unrecorded_failure);
+  }
   RunSummary s = run.run(false, {}, &stopping_);
   const std::string& name = config.name;
   const char* status = s.status == RunStatus::ok ? "ok" : "failed";
@@ -199,6 +207,13 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
     std::lock_guard lock(mu_);
     slot->last_error = s.status == RunStatus::ok ? "" : s.error;
     slot->last_duration_s = s.seconds;
+    if (s.end_recorded)
+      slot->unrecorded.reset();
+    else
+      slot->unrecorded = UnrecordedRun{s.run_id, to_string(s.mode), s.started, clock_.now(), s.error};
+    // A run with a row got past the start, which stored any earlier unrecorded failure;
+    // one without kept it pending (it may not have reached that point).
+    if (s.run_id != 0) slot->unrecorded_failure = s.end_recorded ? "" : s.error;
   }
   finish(slot, s.status == RunStatus::ok, clock_.now());
 
@@ -288,6 +303,7 @@ SourceRuntime Scheduler::runtime_of(const Slot& slot, TimePoint now) const {
   r.last_run_end = slot.last_end;
   r.last_error = slot.last_error;
   r.last_duration_s = slot.last_duration_s;
+  r.unrecorded_run = slot.unrecorded;
   // A source that never succeeded is stale once it has had stale_after to do so.
   r.stale = r.enabled && (slot.last_success ? now - *slot.last_success > r.stale_after
                                             : slot.failures > 0);

@@ -94,6 +94,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
   };
   RunSummary summary;
   const TimePoint started = clock_.now();
+  summary.started = started;
   auto fail_early = [&](const Error& e) {
     summary.status = RunStatus::failed;
     summary.error = e.message;
@@ -103,7 +104,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
 
   auto src = locked([&] { return writer_.ensure_source(source_.name, source_.type, started); });
   if (!src) return fail_early(src.error());
-  if (auto st = locked([&] { return writer_.fail_abandoned_runs(src->id, started); }); !st)
+  if (auto st = locked([&] { return writer_.fail_abandoned_runs(src->id, started, unrecorded_failure_); }); !st)
     return fail_early(st.error());
 
   const auto& cfg = source_.settings;
@@ -230,6 +231,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
       } else {
         end.full_pass_completed = true;
         end.tombstone_unseen = true;
+        end.confirm_unseen = connector_.listing_may_shift();
       }
     }
   } else {
@@ -244,6 +246,12 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
   if (auto st = locked([&] { return writer_.commit(commit); }); !st) {
     end.status = RunStatus::failed;
     end.error = st.error().message;
+    // The end did not fit (disk full): the failure alone may; else the scheduler keeps
+    // it in memory and the next run's start stores it (fail_abandoned_runs).
+    summary.end_recorded =
+        locked([&] { return writer_.record_run_failure(summary.run_id, end.error, commit.now); }).ok();
+  } else {
+    summary.end_recorded = true;
   }
   summary.status = end.status;
   summary.error = end.error;
@@ -252,6 +260,10 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
     log_info("source={} run={} msg=\"{} run ok\" fetched={} created={} updated={} unchanged={} deleted={} skipped={} seconds={:.2f}",
              source_.name, summary.run_id, to_string(summary.mode), counts.fetched, counts.created,
              counts.updated, counts.unchanged, counts.deleted, counts.skipped, summary.seconds);
+    if (counts.unseen_once > 0)
+      log_info("source={} run={} msg=\"{} live records not seen by this full pass; the CRM pages by "
+               "position, so they are deleted only if the next full pass misses them too\"",
+               source_.name, summary.run_id, counts.unseen_once);
   } else {
     log_error("source={} run={} msg=\"{} run failed: {}\"", source_.name, summary.run_id,
               to_string(summary.mode), summary.error);

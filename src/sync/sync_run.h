@@ -31,6 +31,10 @@ struct RunSummary {
   std::string error;
   RunCounts counts;
   double seconds = 0;
+  TimePoint started{};
+  // False when the index could not store the run's end (disk full, read-only file):
+  // its row, if it got one, still says "running", and only this summary knows better.
+  bool end_recorded = false;
 };
 
 using ProgressFn = std::function<void(const RunCounts& counts, double elapsed_s)>;
@@ -50,6 +54,10 @@ class SyncRun {
   RunSummary run(bool force_full, const ProgressFn& progress = {},
                  const std::atomic<bool>* stop = nullptr);
 
+  // Why an earlier run of this process, still "running" in the index because its end
+  // could not be stored (disk full), failed: stored for it instead of "interrupted".
+  void set_unrecorded_failure(std::string error) { unrecorded_failure_ = std::move(error); }
+
  private:
   // Cuts or drops records that break the index's limits, counting and logging each.
   void enforce_limits(std::vector<Record>& records, RunCounts& counts, int64_t run_id);
@@ -60,6 +68,7 @@ class SyncRun {
   IndexWriter& writer_;
   const Clock& clock_;
   std::timed_mutex* writer_mutex_;
+  std::string unrecorded_failure_;
 };
 
 }  // namespace crm

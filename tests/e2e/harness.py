@@ -24,8 +24,8 @@ COMMAND_TIMEOUT = 120
 class Fake:
     """A crm-fake process on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, *args):
-        self.proc = subprocess.Popen([CRM_FAKE, "--port", "0", *args], stdout=subprocess.PIPE,
+    def __init__(self, *args, port=0):
+        self.proc = subprocess.Popen([CRM_FAKE, "--port", str(port), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         line = self._read_banner()
         if "listening on" not in line:
@@ -258,13 +258,14 @@ def free_port():
 class Daemon:
     """`crm-index run` as a child process, with its API on a free loopback port."""
 
-    def __init__(self, ws, env=None):
+    def __init__(self, ws, env=None, global_args=()):
+        """`global_args` go before `run`, e.g. ("--log-level", "debug")."""
         self.ws = ws
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.log_path = os.path.join(ws.dir, f"daemon-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([CRM_INDEX, "run", "--config", ws.config], stdout=self.log,
+        self.proc = subprocess.Popen([CRM_INDEX, *global_args, "run", "--config", ws.config], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=full_env)
 
     def wait_ready(self, port, timeout=30):

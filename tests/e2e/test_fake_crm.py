@@ -381,6 +381,63 @@ class FakeCrmTest(unittest.TestCase):
         self.fake.fault(kind="mutate_after", skip=2, update=5)
         self.assertEqual(sorted({int(r["id"]) for r in walk_cursor(self.fake, "", 20)}), list(range(1, N + 1)))
 
+    def test_invalid_utf8_and_html_faults(self):
+        self.fake.fault(kind="invalid_utf8", skip=1)
+        clean = self.fake.get("/cursor/contacts?limit=3").body  # the skipped request
+        with urllib.request.urlopen(self.fake.base + "/cursor/contacts?limit=3", timeout=20) as resp:
+            raw = resp.read()
+        self.assertIn(b'"full_name":"\xc3\x28', raw)  # a lead byte then "(": invalid UTF-8
+        with self.assertRaises(UnicodeDecodeError):
+            raw.decode("utf-8")
+        self.assertEqual(raw.replace(b"\xc3\x28", b"", 1).decode(), clean)
+        self.fake.fault(kind="html", count=2)
+        for _ in range(2):
+            r = self.fake.get("/offset/contacts")
+            self.assertEqual(r.status, 200)
+            self.assertTrue(r.header("Content-Type").startswith("text/html"))
+            self.assertIn("<html>", r.body)
+        self.assertEqual(self.fake.get("/offset/contacts").header("Content-Type"), "application/json; charset=utf-8")
+
+    def test_duplicate_fault_repeats_the_previous_pages_last_record(self):
+        # Server-made next pages (cursor, next link): each hit repeats one record. Client-made
+        # positions (page numbers, offsets): a shift that lasts to the end of the pass, as
+        # when a record was inserted ahead, repeats one record in all.
+        for style, walk, count, dups in (("cursor", walk_cursor, 2, 2), ("next_url", walk_next_url, 2, 2),
+                                         ("page", walk_page, 1000, 1), ("offset", walk_offset, 1000, 1)):
+            with self.subTest(style=style):
+                self.fake.request("POST", "/_control/reset")
+                self.fake.fault(kind="duplicate", skip=1, count=count)
+                ids = [int(r["id"]) for r in walk(self.fake, "", 50)]
+                self.fake.request("DELETE", "/_control/faults")
+                self.assertEqual(sorted(set(ids)), list(range(1, N + 1)), "a record was skipped")
+                self.assertEqual(ids[50], ids[49], "page 2 does not start with page 1's last record")
+                self.assertEqual(len(ids) - N, dups)
+        # A shift that stops early makes offset paging skip a record: count covers the pass.
+        self.fake.request("POST", "/_control/reset")
+        self.fake.fault(kind="duplicate", skip=1, count=1)
+        ids = [int(r["id"]) for r in walk_offset(self.fake, "", 50)]
+        self.assertEqual(ids[50], 50)
+        self.assertEqual(sorted(set(range(1, N + 1)) - set(ids)), [100])
+        # Not implemented for vendor dialects: a loud 501, never a silent pass.
+        self.fake.fault(kind="duplicate")
+        r = self.fake.get("/api/data/v9.2/contacts")
+        self.assertEqual(r.status, 501, r.body)
+        self.assertIn("only implemented for the rest dialect", r.body)
+
+    def test_empty_fault_ends_the_listing_early(self):
+        for style, walk in WALKERS.items():
+            with self.subTest(style=style):
+                self.fake.request("POST", "/_control/reset")
+                self.fake.fault(kind="empty", skip=2)
+                ids = [int(r["id"]) for r in walk(self.fake, "", 40)]
+                self.assertEqual(ids, list(range(1, 81)))
+        self.fake.fault(kind="empty")
+        r = self.fake.get("/next_url/contacts?per_page=10").json()
+        self.assertEqual((r["data"], r["links"]["next"]), ([], None))
+        self.fake.fault(kind="empty")
+        r = self.fake.get("/page/contacts?per_page=10").json()
+        self.assertEqual((r["data"], r["meta"]["total"]), ([], N))
+
     def test_reset_not_found_and_methods(self):
         self.fake.request("POST", "/_control/mutate", {"delete": 10})
         self.fake.fault(kind="drop", count=5)

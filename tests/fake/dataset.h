@@ -50,6 +50,9 @@ struct OrderKey {
   int64_t modified_ms = 0;
   uint64_t id = 0;
 };
+inline bool before(OrderKey a, OrderKey b) {
+  return a.modified_ms != b.modified_ms ? a.modified_ms < b.modified_ms : a.id < b.id;
+}
 
 struct ListPage {
   std::vector<FakeRecord> records;

@@ -96,10 +96,6 @@ std::optional<std::pair<OrderKey, uint64_t>> parse_skiptoken(std::string_view s)
   return std::make_pair(*key, n);
 }
 
-bool before(OrderKey a, OrderKey b) {
-  return a.modified_ms < b.modified_ms || (a.modified_ms == b.modified_ms && a.id < b.id);
-}
-
 // One row to render: a live record, or a merged-away one (deactivated, pointing at the
 // survivor, modifiedon = the merge time).
 struct Row {

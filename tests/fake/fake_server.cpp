@@ -73,6 +73,20 @@ bool bearer_matches(std::string_view header, std::string_view token) {
   return header.substr(kScheme.size()) == token;
 }
 
+// Puts the bytes C3 28 (a lead byte followed by ASCII: invalid UTF-8) at the start of the
+// first record's name ("full_name", else the first string value), leaving the JSON intact.
+void break_utf8(std::string& body) {
+  size_t at = body.find("\"full_name\":\"");
+  if (at != std::string::npos) {
+    at += 13;
+  } else if (at = body.find("\":\""); at != std::string::npos) {
+    at += 3;
+  } else {
+    return;
+  }
+  body.insert(at, "\xC3\x28");
+}
+
 }  // namespace
 
 FakeServer::FakeServer(FakeConfig config, const Clock& clock)
@@ -83,7 +97,9 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
       control_(data_, faults_, stats_, tokens_, [this] { reset(); }) {
   // Every dialect is mounted at once: their paths do not overlap (/page/contacts,
   // /services/data/…, /crm/v3/…, /api/data/v9.2/…). Vendor dialects are added here.
-  dialects_.push_back(std::make_unique<RestDialect>(data_, config_.rest, base_));
+  auto rest = std::make_unique<RestDialect>(data_, config_.rest, base_);
+  rest_ = rest.get();
+  dialects_.push_back(std::move(rest));
   dialects_.push_back(std::make_unique<HubspotDialect>(data_, tokens_, config_.bearer));
   dialects_.push_back(std::make_unique<DynamicsDialect>(data_, tokens_, base_, config_.rest.max_page_size));
   dialects_.push_back(std::make_unique<SalesforceDialect>(data_, tokens_, config_.rest.max_page_size, base_, clock));
@@ -173,6 +189,22 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
         stats_.mutated_during_paging(
             data_.update_oldest(fault->update, dialect->view_since_ms(req), ++fault_salt_));
         break;
+      case FaultKind::html: {
+        // What a captive portal or a proxy's login page answers in place of the API.
+        ServerResponse r = ServerResponse::json(
+            200, fault->body.value_or("<!DOCTYPE html>\n<html><head><title>Sign in to Guest-WiFi</title></head>"
+                                      "<body><form method=\"post\" action=\"/login\">Please sign in to continue."
+                                      "</form></body></html>\n"));
+        r.headers = {{"Content-Type", fault->content_type.value_or("text/html; charset=utf-8")}};
+        return r;
+      }
+      case FaultKind::duplicate:
+      case FaultKind::empty:
+        if (dialect != rest_)
+          return dialect->error(501, "not_implemented",
+                                fmt::format("fault '{}' is only implemented for the rest dialect", to_string(fault->kind)));
+        return rest_->handle(req, fault->kind == FaultKind::empty ? PageBend::cut_short : PageBend::repeat_previous);
+      case FaultKind::invalid_utf8:
       case FaultKind::truncate:
       case FaultKind::cut: break;
     }
@@ -180,6 +212,7 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
   ServerResponse resp = dialect->handle(req);
   if (fault && fault->kind == FaultKind::truncate) resp.body.resize(resp.body.size() / 2);
   if (fault && fault->kind == FaultKind::cut) resp.cut_after_bytes = resp.body.size() / 2;
+  if (fault && fault->kind == FaultKind::invalid_utf8) break_utf8(resp.body);
   return resp;
 }
 

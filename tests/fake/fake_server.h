@@ -61,6 +61,7 @@ class FakeServer {
   Stats stats_;
   std::unique_ptr<RateLimiter> limiter_;
   std::vector<std::unique_ptr<Dialect>> dialects_;
+  const RestDialect* rest_ = nullptr;  // dialects_.front(): the `duplicate` and `empty` faults bend its pages
   ControlApi control_;
   std::atomic<uint64_t> fault_salt_{0};
 };

@@ -17,6 +17,10 @@ const char* to_string(FaultKind kind) {
     case FaultKind::cut: return "cut";
     case FaultKind::drop: return "drop";
     case FaultKind::mutate_after: return "mutate_after";
+    case FaultKind::invalid_utf8: return "invalid_utf8";
+    case FaultKind::html: return "html";
+    case FaultKind::duplicate: return "duplicate";
+    case FaultKind::empty: return "empty";
   }
   return "?";
 }
@@ -25,7 +29,8 @@ namespace {
 
 std::optional<FaultKind> kind_from(std::string_view s) {
   for (auto k : {FaultKind::status, FaultKind::slow, FaultKind::truncate, FaultKind::cut, FaultKind::drop,
-                 FaultKind::mutate_after})
+                 FaultKind::mutate_after, FaultKind::invalid_utf8, FaultKind::html, FaultKind::duplicate,
+                 FaultKind::empty})
     if (s == to_string(k)) return k;
   return std::nullopt;
 }

@@ -29,6 +29,10 @@ enum class FaultKind {
   cut,           // full Content-Length announced, half the body sent, connection closed
   drop,          // close the connection without any answer
   mutate_after,  // before answering, update the `update` oldest records of the view
+  invalid_utf8,  // answer normally, but the first record's name holds the bytes C3 28
+  html,          // 200 with Content-Type text/html and a login page (a captive portal)
+  duplicate,     // rest dialect: the page starts one record early (repeats the previous page's last)
+  empty,         // rest dialect: an empty list with no next page (the CRM cuts the listing short)
 };
 
 struct Fault {

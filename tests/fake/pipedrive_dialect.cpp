@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view kPersons = "/api/v2/persons";
 constexpr std::string_view kOrganizations = "/api/v2/organizations";
-constexpr std::string_view kTokenPath = "/oauth/token";
+constexpr std::string_view kPipedriveTokenPath = "/oauth/token";
 constexpr int64_t kMaxLimit = 500;
 constexpr size_t kMaxIds = 100;
 constexpr int64_t kWindowMs = 2000;
@@ -52,10 +52,6 @@ std::optional<int64_t> rfc3339_ms(std::string_view s) {
 }
 
 std::string rfc3339(int64_t ms) { return format_iso8601_seconds(from_ms(ms)); }
-
-bool before(OrderKey a, OrderKey b) {
-  return a.modified_ms < b.modified_ms || (a.modified_ms == b.modified_ms && a.id < b.id);
-}
 
 std::optional<std::string> basic_credentials(std::string_view header) {
   constexpr std::string_view kBasic = "Basic ";
@@ -92,12 +88,12 @@ PipedriveDialect::PipedriveDialect(const Dataset& data, TokenIssuer& tokens, con
 
 RouteKind PipedriveDialect::route(std::string_view path) const {
   if (path == kPersons || path == kOrganizations) return RouteKind::list;
-  if (path.starts_with("/api/v1/") || path.starts_with("/api/v2/") || path == kTokenPath) return RouteKind::other;
+  if (path.starts_with("/api/v1/") || path.starts_with("/api/v2/") || path == kPipedriveTokenPath) return RouteKind::other;
   return RouteKind::none;
 }
 
 bool PipedriveDialect::allows(std::string_view method, std::string_view path) const {
-  if (path == kTokenPath) return method == "POST";
+  if (path == kPipedriveTokenPath) return method == "POST";
   return method == "GET" || method == "HEAD";
 }
 
@@ -156,7 +152,7 @@ std::optional<ServerResponse> PipedriveDialect::throttle(bool list_request,
 }
 
 ServerResponse PipedriveDialect::handle(const ServerRequest& req) const {
-  if (req.path == kTokenPath) return token(req);
+  if (req.path == kPipedriveTokenPath) return token(req);
   // Authentication first, as at the real service.
   std::string_view auth = req.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";

@@ -156,13 +156,27 @@ Result<RestDialect::ListRequest> RestDialect::parse(const ServerRequest& req, St
   return lr;
 }
 
-ServerResponse RestDialect::handle(const ServerRequest& req) const {
+ServerResponse RestDialect::handle(const ServerRequest& req, PageBend bend) const {
   auto style = style_of(req.path);
   if (!style) return error(404, "not_found", fmt::format("no route for {}", req.path));
   auto lr = parse(req, *style);
   if (!lr) return error(400, "bad_request", lr.error().message);
-  ListPage page = lr->after ? data_.list_after(lr->since_ms, *lr->after, lr->size)
+  if (bend == PageBend::cut_short) {
+    ListPage none = data_.list(lr->since_ms, 0, 0);  // for the total only
+    none.records.clear();
+    none.more = false;
+    return render(*lr, none);
+  }
+  if (bend == PageBend::repeat_previous && !lr->after && lr->offset > 0) --lr->offset;
+  std::optional<FakeRecord> repeated;
+  if (bend == PageBend::repeat_previous && lr->after && lr->size > 1) {
+    // The cursor's own record, i.e. the last one of the previous page, comes first again.
+    repeated = data_.get(lr->after->id);
+    if (repeated && repeated->modified_ms < lr->since_ms) repeated.reset();
+  }
+  ListPage page = lr->after ? data_.list_after(lr->since_ms, *lr->after, lr->size - (repeated ? 1 : 0))
                             : data_.list(lr->since_ms, lr->offset, lr->size);
+  if (repeated) page.records.insert(page.records.begin(), std::move(*repeated));
   return render(*lr, page);
 }
 

@@ -38,13 +38,21 @@ std::optional<int> parse_utc_offset(std::string_view tz);
 std::string encode_cursor(OrderKey key);
 std::optional<OrderKey> decode_cursor(std::string_view cursor);
 
+// How an injected fault bends one list answer (FakeServer's `duplicate` and `empty`).
+enum class PageBend {
+  none,
+  repeat_previous,  // start one record early: the previous page's last record comes again
+  cut_short,        // an empty list with no next page, as if the listing ended here
+};
+
 class RestDialect final : public Dialect {
  public:
   RestDialect(const Dataset& data, RestOptions options, const BaseUrl& base);
 
   std::string_view name() const override { return "rest"; }
   RouteKind route(std::string_view path) const override;
-  ServerResponse handle(const ServerRequest& req) const override;
+  ServerResponse handle(const ServerRequest& req) const override { return handle(req, PageBend::none); }
+  ServerResponse handle(const ServerRequest& req, PageBend bend) const;
   ServerResponse error(int status, std::string_view code, std::string_view message) const override;
   int64_t view_since_ms(const ServerRequest& req) const override;
 

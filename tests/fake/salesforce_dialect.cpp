@@ -16,7 +16,7 @@ namespace crm::fake {
 namespace {
 
 constexpr std::string_view kDataPrefix = "/services/data/";
-constexpr std::string_view kTokenPath = "/services/oauth2/token";
+constexpr std::string_view kSalesforceTokenPath = "/services/oauth2/token";
 constexpr size_t kMinBatch = 200, kMaxBatch = 2000;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -243,10 +243,6 @@ struct Row {
   uint64_t merged_into = 0;
 };
 
-bool before(OrderKey a, OrderKey b) {
-  return a.modified_ms != b.modified_ms ? a.modified_ms < b.modified_ms : a.id < b.id;
-}
-
 std::string sf_id(const char* prefix, uint64_t id) { return fmt::format("{}{:013d}", prefix, id); }
 
 // A stable id for the parent account of a contact's company name (FNV-1a).
@@ -365,7 +361,7 @@ SalesforceDialect::SalesforceDialect(const Dataset& data, TokenIssuer& tokens, s
     : data_(data), tokens_(tokens), max_page_size_(max_page_size), base_(base), clock_(clock) {}
 
 RouteKind SalesforceDialect::route(std::string_view path) const {
-  if (path == kTokenPath) return RouteKind::other;
+  if (path == kSalesforceTokenPath) return RouteKind::other;
   if (!path.starts_with(kDataPrefix)) return RouteKind::none;
   std::string_view rest = path.substr(kDataPrefix.size());
   size_t slash = rest.find('/');
@@ -376,7 +372,7 @@ RouteKind SalesforceDialect::route(std::string_view path) const {
 }
 
 bool SalesforceDialect::allows(std::string_view method, std::string_view path) const {
-  if (path == kTokenPath) return method == "POST";
+  if (path == kSalesforceTokenPath) return method == "POST";
   return method == "GET" || method == "HEAD";
 }
 
@@ -429,7 +425,7 @@ int64_t SalesforceDialect::view_since_ms(const ServerRequest& req) const {
 
 ServerResponse SalesforceDialect::handle(const ServerRequest& req) const {
   ++calls_;
-  if (req.path == kTokenPath) return token(req);
+  if (req.path == kSalesforceTokenPath) return token(req);
   // Every data route needs a session: "Authorization: Bearer <access_token>".
   std::string_view auth = req.header("authorization");
   if (auth.size() < 7 || !iequals(auth.substr(0, 7), "Bearer ") || !tokens_.valid(auth.substr(7)))

@@ -105,10 +105,6 @@ std::optional<int64_t> since_from_header(std::string_view v, bool& bad) {
   return (sec + 1) * 1000;
 }
 
-bool before(OrderKey a, OrderKey b) {
-  return a.modified_ms < b.modified_ms || (a.modified_ms == b.modified_ms && a.id < b.id);
-}
-
 uint32_t fnv32(std::string_view s) {
   uint32_t h = 2166136261u;
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;

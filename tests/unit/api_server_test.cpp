@@ -535,7 +535,7 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   db.exec("DROP TABLE records_fts");
   db.exec("DROP INDEX records_by_source_live");
   for (const char* t : {"link_keys", "record_customer", "customers", "link_reasons", "link_marks",
-                        "suggestions", "link_state"})
+                        "suggestions", "link_state", "search_pending", "unseen_once"})
     db.exec(std::string("DROP TABLE ") + t);
   db.exec("DROP INDEX records_merged");
   db.exec("ALTER TABLE changes DROP COLUMN mark_id");

@@ -273,3 +273,78 @@ TEST_CASE("a record deleted and then seen again comes back") {
   CHECK(s.counts.created == 1);
   CHECK(f.index() == f.truth());
 }
+
+namespace {
+
+long search_hits(IndexWriter& w, const std::string& term) {
+  SQLite::Statement q(w.db(), "SELECT count(*) FROM records_fts WHERE records_fts MATCH ?1");
+  q.bind(1, term);
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+// FTS5 checks its index against the external content table (records) row by row.
+void check_search_index_matches_records(IndexWriter& w) {
+  CHECK_NOTHROW(w.db().exec("INSERT INTO records_fts (records_fts) VALUES ('integrity-check')"));
+}
+
+}  // namespace
+
+TEST_CASE("a first sync indexes its records for search at its end; later runs keep the index current") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 10; ++i) f.put(std::to_string(i), "alpha" + std::to_string(i), t0);
+  // Seen while the first sync pages: its rows are not searchable yet.
+  long hits_during = -1;
+  f.crm.after_call = [&](int call) { if (call == 2) hits_during = search_hits(*f.writer, "alpha1"); };
+  REQUIRE(f.sync().status == RunStatus::ok);
+  CHECK(hits_during == 0);
+  CHECK(search_hits(*f.writer, "alpha1") == 1);
+  check_search_index_matches_records(*f.writer);
+
+  f.crm.after_call = nullptr;
+  f.clock.advance(1min);
+  f.put("3", "gamma", f.clock.now() - 10s);
+  f.put("11", "delta", f.clock.now() - 10s);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  CHECK(search_hits(*f.writer, "alpha3") == 0);
+  CHECK(search_hits(*f.writer, "gamma") == 1);
+  CHECK(search_hits(*f.writer, "delta") == 1);
+  check_search_index_matches_records(*f.writer);
+}
+
+TEST_CASE("a first sync that fails still indexes what it stored; one cut short by a crash is indexed at the next open") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "beta" + std::to_string(i), t0);
+  f.crm.fail_on_call = 2;
+  REQUIRE(f.sync().status == RunStatus::failed);
+  CHECK(search_hits(*f.writer, "beta1") == 1);
+  check_search_index_matches_records(*f.writer);
+
+  // A crash: a second source's first run writes a page, and the process dies before
+  // the run's end.
+  auto src = f.writer->ensure_source("other", "rest", f.clock.now());
+  REQUIRE(src);
+  auto run = f.writer->begin_run(src->id, SyncMode::full, f.clock.now());
+  REQUIRE(run);
+  Record r;
+  r.external_id = "x1";
+  r.name = "omega";
+  r.remote_updated_at = t0;
+  PageCommit page;
+  page.source_id = src->id;
+  page.run_id = *run;
+  page.crm_type = "rest";
+  page.now = f.clock.now();
+  page.writes.push_back(RecordWrite{&r, 0, Hash128{}, ChangeOp::create});
+  REQUIRE(f.writer->commit(page));
+  CHECK(search_hits(*f.writer, "omega") == 0);
+  f.writer.reset();
+  auto reopened = IndexWriter::open(f.db_path);
+  REQUIRE(reopened);
+  f.writer = std::move(*reopened);
+  CHECK(search_hits(*f.writer, "omega") == 1);
+  CHECK(f.writer->db().execAndGet("SELECT count(*) FROM search_pending").getInt64() == 0);
+  check_search_index_matches_records(*f.writer);
+}
