@@ -6,6 +6,7 @@
 #include "connectors/dynamics/dynamics_options.h"
 #include "connectors/dynamics/dynamics_page.h"
 #include "connectors/dynamics/dynamics_request.h"
+#include "connectors/page_parser.h"
 
 namespace crm {
 namespace {
@@ -52,7 +53,7 @@ class DynamicsConnector final : public Connector {
   const SourceConfig& source_;
   DynamicsOptions options_;
   HttpClient& http_;
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace

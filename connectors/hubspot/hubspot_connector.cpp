@@ -8,6 +8,7 @@
 #include "connectors/hubspot/hubspot_options.h"
 #include "connectors/hubspot/hubspot_page_token.h"
 #include "connectors/hubspot/hubspot_requests.h"
+#include "connectors/page_parser.h"
 
 namespace crm {
 namespace {
@@ -145,7 +146,7 @@ class HubspotConnector final : public Connector {
   const SourceConfig& source_;
   HubspotOptions options_;
   HttpClient& http_;
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "connectors/odoo/odoo_page.h"
 #include "connectors/odoo/odoo_query.h"
 #include "connectors/odoo/odoo_rpc.h"
+#include "connectors/page_parser.h"
 
 namespace crm {
 namespace {
@@ -108,7 +109,7 @@ class OdooConnector final : public Connector {
   std::vector<std::string> fields_;
   std::string base_url_;
   OdooRpc rpc_;
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   std::optional<int64_t> uid_;
 };
 

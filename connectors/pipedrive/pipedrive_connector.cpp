@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "connectors/page_parser.h"
 #include "connectors/pipedrive/pipedrive_options.h"
 #include "connectors/pipedrive/pipedrive_page.h"
 #include "connectors/pipedrive/pipedrive_request.h"
@@ -185,7 +186,7 @@ class PipedriveConnector final : public Connector {
   const SourceConfig& source_;
   PipedriveOptions options_;
   HttpClient& http_;
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace

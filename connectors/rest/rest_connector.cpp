@@ -5,6 +5,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/rest/rest_options.h"
 #include "connectors/rest/rest_page.h"
 #include "core/text_codec.h"
@@ -63,7 +64,7 @@ class RestConnector final : public Connector {
   const RestOptions options_;
   HttpClient& http_;
   const RestPageReader reader_;  // holds references to source_ and options_ (declared before it)
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "connectors/page_parser.h"
 #include "connectors/salesforce/salesforce_page_token.h"
 #include "connectors/salesforce/salesforce_query_page.h"
 #include "connectors/salesforce/salesforce_error.h"
@@ -157,7 +158,7 @@ class SalesforceConnector final : public Connector {
   const SourceConfig& source_;
   SalesforceOptions options_;
   HttpClient& http_;
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   simdjson::dom::parser token_parser_;
   std::string token_body_;
   std::string instance_;

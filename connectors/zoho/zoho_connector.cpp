@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "connectors/page_parser.h"
 #include "connectors/zoho/zoho_options.h"
 #include "connectors/zoho/zoho_page.h"
 #include "connectors/zoho/zoho_request.h"
@@ -112,7 +113,7 @@ class ZohoConnector final : public Connector {
   const SourceConfig& source_;
   ZohoOptions options_;
   HttpClient& http_;
-  simdjson::dom::parser parser_;
+  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 #include "api/http_server.h"
@@ -27,6 +28,16 @@ std::string record_json(int i, bool reversed_keys) {
   std::string mod = fmt::format("\"modified_at\":\"2025-01-01T0{}:00:00+01:00\"", i % 10);
   return reversed_keys ? fmt::format("{{{},{},{},{}}}", mod, email, name, id)
                        : fmt::format("{{{},{},{},{}}}", id, name, email, mod);
+}
+
+// Hostile nesting: an unmapped field 5,000 levels deep, and a name that is such a
+// structure (simdjson's default limit of 1,024 would fail the whole page).
+ServerResponse deep_page() {
+  const std::string deep = std::string(5000, '[') + "1" + std::string(5000, ']');
+  return ServerResponse::json(200, fmt::format(
+      R"({{"data":[{{"id":1,"full_name":"Ann","notes":{0},"modified_at":"2025-01-01T00:00:00Z"}},)"
+      R"({{"id":2,"full_name":{0},"modified_at":"2025-01-01T00:00:00Z"}},)"
+      R"({{"id":3,"full_name":"Cy","modified_at":"2025-01-01T00:00:00Z"}}]}})", deep));
 }
 
 struct Server {
@@ -58,6 +69,7 @@ struct Server {
     if (req.path == "/page/contacts") offset = (num("page", 1) - 1) * size;
     else if (req.path == "/offset/contacts" || req.path == "/next_url/contacts" || req.path == "/link/contacts") offset = num("offset", 0);
     else if (req.path == "/cursor/contacts") offset = req.param("cursor") ? std::stol(std::string(*req.param("cursor")).substr(1)) : 0;
+    else if (req.path == "/deep/contacts") return deep_page();
     else return ServerResponse::json(404, R"({"error":{"message":"no such path"}})");
     std::string items;
     long end = std::min<long>(offset + size, kRecords);
@@ -226,4 +238,14 @@ TEST_CASE("Link header: rel=next among others, quoted or not") {
   CHECK_FALSE(link_header_next(R"(<https://x/a?page=9>; rel="last")").has_value());
   CHECK_FALSE(link_header_next("").has_value());
   CHECK_FALSE(link_header_next(R"(<https://x/next>; rel="nextish")").has_value());
+}
+
+TEST_CASE("rest: a record nested thousands of levels deep is read or skipped alone, not the page") {
+  Server s;
+  auto w = walk(load_source(source_yaml(s.base(), "/deep/contacts", "cursor: \"{cursor}\", per_page: \"{page_size}\"", "{ style: cursor, pointer: /meta/next_cursor }")));
+  std::map<std::string, std::string> names;
+  for (auto& r : w.records) names[r.external_id] = r.name;
+  CHECK(names["1"] == "Ann");
+  CHECK(names["3"] == "Cy");
+  CHECK(names.count("2") == 0);  // a name that is not text: skipped
 }
