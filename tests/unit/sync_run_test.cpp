@@ -294,9 +294,16 @@ TEST_CASE("a first sync indexes its records for search at its end; later runs ke
   Fixture f;
   TimePoint t0 = f.clock.now() - 1h;
   for (int i = 1; i <= 10; ++i) f.put(std::to_string(i), "alpha" + std::to_string(i), t0);
-  // Seen while the first sync pages: its rows are not searchable yet.
+  // Seen while the first sync pages: its rows are not searchable yet. The connector runs
+  // on the prefetch thread, so it reads through a connection of its own, as the API does.
   long hits_during = -1;
-  f.crm.after_call = [&](int call) { if (call == 2) hits_during = search_hits(*f.writer, "alpha1"); };
+  f.crm.after_call = [&](int call) {
+    if (call != 2) return;
+    SQLite::Database reader(f.db_path, SQLite::OPEN_READONLY);
+    SQLite::Statement q(reader, "SELECT count(*) FROM records_fts WHERE records_fts MATCH 'alpha1'");
+    q.executeStep();
+    hits_during = q.getColumn(0).getInt64();
+  };
   REQUIRE(f.sync().status == RunStatus::ok);
   CHECK(hits_during == 0);
   CHECK(search_hits(*f.writer, "alpha1") == 1);
