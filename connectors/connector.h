@@ -28,6 +28,9 @@ struct Cursor {
   std::optional<TimePoint> since;
   // The `next` of the previous page, verbatim; nullopt for the first page of a run.
   std::optional<std::string> page_token;
+  // The connector's own state, as the last Page::state of an earlier page or run left it
+  // (kept in the index, so it survives restarts); nullopt if it never returned one.
+  std::optional<std::string> state;
 };
 
 struct Page {
@@ -36,6 +39,19 @@ struct Page {
   std::optional<TimePoint> high_water;  // highest remote modification time on this page
   long skipped = 0;  // records that could not be mapped (counted, logged by the engine)
   std::vector<std::string> skip_reasons;  // first few reasons, for the log
+
+  // Deletions the CRM reported inline by id alone (Dataverse's $deletedEntity rows):
+  // tombstoned in this page's transaction, keeping the record's last fields.
+  std::vector<Deletion> deletions;
+  // Set: the connector's new state (opaque to the engine, e.g. one change-tracking link
+  // per object), stored in this page's transaction and handed back in Cursor::state.
+  // Return it with the page it belongs to, typically an object's or the run's last page.
+  std::optional<std::string> state;
+  // Set (to why): the stored state no longer works (an expired delta token, a state
+  // from another configuration). Return it alone, with no records and no `next`, from an
+  // incremental run: the engine ends that run as failed with this reason and runs a full
+  // pass right away, during which the connector builds a fresh state.
+  std::optional<std::string> needs_full_pass;
 
   // Counts a record that could not be mapped; keeps the first few reasons for the log.
   void skip(std::string reason) {

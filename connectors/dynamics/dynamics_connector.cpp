@@ -6,6 +6,7 @@
 #include "connectors/dynamics/dynamics_options.h"
 #include "connectors/dynamics/dynamics_page.h"
 #include "connectors/dynamics/dynamics_request.h"
+#include "connectors/dynamics/dynamics_state.h"
 #include "connectors/page_parser.h"
 
 namespace crm {
@@ -27,13 +28,48 @@ class DynamicsConnector final : public Connector {
     }
     if (options_.objects.empty()) return Page{};
     const DynamicsObject& object = options_.objects[token.object];
-    // A next link is requested exactly as given: it holds the paging cookie.
-    std::string url = token.next_link.empty() ? dynamics_list_url(source_.base_url, object, cursor.since)
-                                              : token.next_link;
-    auto resp = http_.get(url, dynamics_headers(source_.settings.page_size));
-    if (!resp) return resp.error();
+    const std::string select = dynamics_select_text(object);
+    std::optional<DynamicsState> state = DynamicsState{};
+    if (cursor.state) state = decode_dynamics_state(*cursor.state, parser_);
+    const bool full = cursor.mode == SyncMode::full;
+    auto full_pass = [&](std::string why) {
+      Page p;
+      p.needs_full_pass = fmt::format("source '{}': {}", source_.name, why);
+      return p;
+    };
+
+    // How this object is read: a change-tracking read (every row, then a delta link) on
+    // full passes; its delta link on incremental runs; the modifiedon filter for a table
+    // without change tracking. A next link is requested exactly as given (it holds the
+    // paging cookie), with the headers of the read it belongs to.
+    bool plain = token.plain;
+    std::string url = token.next_link;
+    if (url.empty() && full) {
+      url = dynamics_tracked_url(source_.base_url, object);
+    } else if (url.empty()) {
+      if (!state) return full_pass("the stored change-tracking state is unreadable");
+      auto it = state->objects.find(object.set);
+      if (it == state->objects.end()) return full_pass(fmt::format("no change-tracking state for {} yet", object.set));
+      if (it->second.select != select)
+        return full_pass(fmt::format("the columns read from {} changed since its delta link was made", object.set));
+      plain = it->second.delta.empty();
+      url = plain ? dynamics_list_url(source_.base_url, object, cursor.since) : it->second.delta;
+    }
     const std::string what = fmt::format("source '{}': list {}", source_.name, object.set);
-    if (resp->status < 200 || resp->status > 299) return dynamics_error(what, *resp);
+    auto resp = http_.get(url, dynamics_headers(source_.settings.page_size, !plain));
+    if (!resp) return resp.error();
+    if (resp->status < 200 || resp->status > 299) {
+      if (!plain && !full && dynamics_error_code(*resp) == kDynamicsExpiredVersionStamp)
+        return full_pass(dynamics_error(fmt::format("Dataverse refused the delta link of {}", object.set), *resp).message);
+      // A table without change tracking refuses a tracked read: read it as before.
+      if (!plain && full && token.next_link.empty() && resp->status == 400) {
+        resp = http_.get(dynamics_list_url(source_.base_url, object, std::nullopt),
+                         dynamics_headers(source_.settings.page_size, false));
+        if (!resp) return resp.error();
+        plain = true;
+      }
+      if (resp->status < 200 || resp->status > 299) return dynamics_error(what, *resp);
+    }
 
     auto parsed = parse_dynamics_page(resp->body, object, options_, source_.base_url, parser_);
     if (!parsed) {
@@ -42,10 +78,19 @@ class DynamicsConnector final : public Connector {
       return e;
     }
     Page page = std::move(parsed->page);
-    if (!parsed->next_link.empty())
-      page.next = encode_dynamics_token({token.object, std::move(parsed->next_link)});
-    else if (token.object + 1 < options_.objects.size())
-      page.next = encode_dynamics_token({token.object + 1, {}});
+    if (!parsed->next_link.empty()) {
+      page.next = encode_dynamics_token({token.object, std::move(parsed->next_link), plain});
+      return page;
+    }
+    // The object is done: how to read it next time goes with this page. A tracked read
+    // without a delta link means the service did not apply odata.track-changes.
+    DynamicsState next;
+    if (state)
+      for (const auto& o : options_.objects)
+        if (auto it = state->objects.find(o.set); it != state->objects.end()) next.objects.insert(*it);
+    next.objects[object.set] = {select, plain ? std::string() : std::move(parsed->delta_link)};
+    page.state = encode_dynamics_state(next);
+    if (token.object + 1 < options_.objects.size()) page.next = encode_dynamics_token({token.object + 1, {}, false});
     return page;
   }
 

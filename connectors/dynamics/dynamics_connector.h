@@ -1,10 +1,15 @@
 // The `type: dynamics` connector: Microsoft Dynamics 365 / Dataverse Web API (OData v4)
-// over contacts (persons) and accounts (companies). It pages each entity set in turn
-// with $select, $orderby=modifiedon asc,<id> asc, `Prefer: odata.maxpagesize` and
-// @odata.nextLink (followed verbatim with the same Prefer header); incremental runs add
-// $filter=modifiedon ge <watermark - overlap>. Deletions are not visible to that filter:
-// a full pass notices them (with the engine's delete guard); merges arrive inline as
-// tombstones with merged_into. See README.md here.
+// over contacts (persons) and accounts (companies), with Dataverse change tracking.
+// A full pass reads each entity set with `Prefer: odata.track-changes` ($select only,
+// `odata.maxpagesize`, @odata.nextLink followed verbatim with the same Prefer header);
+// its last page carries an @odata.deltaLink, kept per set in the connector's state
+// (dynamics_state.h). Incremental runs request those delta links: new and changed rows,
+// and deleted rows, which become tombstones at once; a delta link Dataverse no longer
+// accepts (0x80044352, expired) or a state that does not fit the configuration asks the
+// engine for a full pass. A table without change tracking is read as before, with
+// $orderby=modifiedon asc,<id> asc and $filter=modifiedon ge <watermark - overlap>, and
+// its deletions wait for a full pass. Merges arrive inline as tombstones with merged_into.
+// See README.md here.
 #pragma once
 
 #include <memory>

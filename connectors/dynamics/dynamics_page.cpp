@@ -124,10 +124,21 @@ Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsOb
       out.page.skip(fmt::format("{}: a row that is not an object", object.set));
       continue;
     }
+    std::string_view context;
+    if (!obj.at_key("@odata.context").get_string().get(context) && context.ends_with("/$deletedEntity")) {
+      std::string_view id;
+      if (obj.at_key("id").get_string().get(id) || id.empty()) {
+        out.page.skip(fmt::format("{}: a deleted row without an id", object.set));
+        continue;
+      }
+      out.page.deletions.push_back(Deletion{std::string(id), {}, {}});
+      continue;
+    }
     map_row(obj, object, options, base_url, out.page);
   }
-  std::string_view next;
-  if (!root.at_key("@odata.nextLink").get_string().get(next)) out.next_link = std::string(next);
+  std::string_view link;
+  if (!root.at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);
+  if (!root.at_key("@odata.deltaLink").get_string().get(link)) out.delta_link = std::string(link);
   return out;
 }
 
@@ -155,6 +166,20 @@ Error dynamics_error(std::string_view what, const HttpResponse& r) {
   Error e = error_from_response(what, shaped);
   e.message = fmt::format("{}: HTTP {}: {}", what, r.status, detail);
   return e;
+}
+
+}  // namespace crm
+
+namespace crm {
+
+std::string dynamics_error_code(const HttpResponse& r) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(r.body);
+  simdjson::dom::element root;
+  std::string_view code;
+  if (r.body.empty() || parser.parse(padded).get(root) || root.at_pointer("/error/code").get_string().get(code))
+    return {};
+  return std::string(code);
 }
 
 }  // namespace crm

@@ -1,5 +1,9 @@
 // Reading one Dataverse Web API list answer: {"value":[rows…],"@odata.nextLink":"…"}, rows
-// mapped to the minimal Record, and the OData error body of a refused request.
+// mapped to the minimal Record, and the OData error body of a refused request. A
+// change-tracking answer (a delta) also holds deleted rows, {"@odata.context": "…/$metadata#
+// contacts/$deletedEntity", "id": "<guid>", "reason": "deleted"}, which become
+// Page::deletions (reason "changed", a row that left the result set, too), and its last
+// page an @odata.deltaLink.
 //
 // Rows that Dynamics merged away (merged = true, _masterid_value = the survivor) become
 // tombstones with merged_into; plain deactivated rows follow the `inactive` option. The
@@ -22,8 +26,9 @@
 namespace crm {
 
 struct DynamicsPage {
-  Page page;              // records, high_water, skipped; `next` is left to the caller
-  std::string next_link;  // @odata.nextLink, "" on the last page
+  Page page;               // records, deletions, high_water, skipped; `next` and `state` are the caller's
+  std::string next_link;   // @odata.nextLink, "" on the last page
+  std::string delta_link;  // @odata.deltaLink: on the last page of a change-tracking read
 };
 
 Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsObject& object,
@@ -38,5 +43,12 @@ std::string dynamics_web_url(const std::string& tmpl, std::string_view base_url,
 // The message carries Dataverse's own "0x80072322: Number of requests exceeded…" (or, for
 // the empty-bodied 401, the WWW-Authenticate challenge), never a token.
 Error dynamics_error(std::string_view what, const HttpResponse& response);
+
+// The OData error code of a refused request ("0x80044352"), "" when the body has none.
+std::string dynamics_error_code(const HttpResponse& response);
+// ExpiredVersionStamp: "Version stamp associated with the client has expired. Please
+// perform a full sync." The answer to a delta link older than the organization's
+// ExpireChangeTrackingInDays (or invalidated by the service).
+inline constexpr std::string_view kDynamicsExpiredVersionStamp = "0x80044352";
 
 }  // namespace crm

@@ -39,6 +39,7 @@ void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
   w.field("created", static_cast<int64_t>(r.counts.created));
   w.field("updated", static_cast<int64_t>(r.counts.updated));
   w.field("unchanged", static_cast<int64_t>(r.counts.unchanged));
+  w.field("touched", static_cast<int64_t>(r.counts.touched));
   w.field("deleted", static_cast<int64_t>(r.counts.deleted));
   w.field("skipped", static_cast<int64_t>(r.counts.skipped));
   w.end_object();

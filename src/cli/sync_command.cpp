@@ -105,13 +105,13 @@ int run_sync(const SyncArgs& args) {
     progress.clear();
     const RunCounts& c = s.counts;
     if (s.status == RunStatus::ok) {
-      std::fprintf(stdout, "%s: ok %s fetched=%ld created=%ld updated=%ld unchanged=%ld deleted=%ld skipped=%ld seconds=%.2f\n",
+      std::fprintf(stdout, "%s: ok %s fetched=%ld created=%ld updated=%ld unchanged=%ld touched=%ld deleted=%ld skipped=%ld seconds=%.2f\n",
                    source->name.c_str(), to_string(s.mode), c.fetched, c.created, c.updated, c.unchanged,
-                   c.deleted, c.skipped, s.seconds);
+                   c.touched, c.deleted, c.skipped, s.seconds);
     } else {
-      std::fprintf(stdout, "%s: failed %s fetched=%ld created=%ld updated=%ld unchanged=%ld deleted=%ld skipped=%ld seconds=%.2f error: %s\n",
+      std::fprintf(stdout, "%s: failed %s fetched=%ld created=%ld updated=%ld unchanged=%ld touched=%ld deleted=%ld skipped=%ld seconds=%.2f error: %s\n",
                    source->name.c_str(), to_string(s.mode), c.fetched, c.created, c.updated, c.unchanged,
-                   c.deleted, c.skipped, s.seconds, s.error.c_str());
+                   c.touched, c.deleted, c.skipped, s.seconds, s.error.c_str());
       exit_code = 1;
     }
     if (c.truncated > 0)

@@ -95,7 +95,7 @@ Result<std::vector<IndexedSource>> ApiQueries::sources() {
         " (SELECT finished_ms FROM runs o WHERE o.source_id = s.id AND o.status = 'ok' "
         "  ORDER BY o.id DESC LIMIT 1), "
         " u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
-        " u.created, u.updated, u.unchanged, u.deleted, u.skipped "
+        " u.created, u.updated, u.unchanged, u.deleted, u.skipped, u.touched "
         "FROM sources s LEFT JOIN runs u ON u.id = "
         " (SELECT max(id) FROM runs WHERE source_id = s.id) ORDER BY s.name");
     ResetOnExit reset(q);

@@ -19,7 +19,7 @@ std::optional<RunRow> read_run_columns(SQLite::Statement& q, int first) {
   r.finished = opt_time(q.getColumn(first + 5));
   int col = first + 6;
   for (long* n : {&r.counts.pages, &r.counts.fetched, &r.counts.created, &r.counts.updated,
-                  &r.counts.unchanged, &r.counts.deleted, &r.counts.skipped})
+                  &r.counts.unchanged, &r.counts.deleted, &r.counts.skipped, &r.counts.touched})
     *n = static_cast<long>(q.getColumn(col++).getInt64());
   return r;
 }
@@ -38,7 +38,7 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
         " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NULL), "
         " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NOT NULL), "
         " u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
-        " u.created, u.updated, u.unchanged, u.deleted, u.skipped "
+        " u.created, u.updated, u.unchanged, u.deleted, u.skipped, u.touched "
         "FROM sources s LEFT JOIN runs u ON u.id = "
         " (SELECT max(id) FROM runs WHERE source_id = s.id) ORDER BY s.name");
     while (q.executeStep()) {

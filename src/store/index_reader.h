@@ -29,7 +29,7 @@ struct RunRow {
 };
 
 // The run whose id, mode, status, error, started_ms, finished_ms, pages, fetched,
-// created, updated, unchanged, deleted, skipped stand in 13 columns from `first` on;
+// created, updated, unchanged, deleted, skipped, touched stand in 14 columns from `first` on;
 // nullopt when the id column is NULL (no run yet). Shared by status and the API.
 std::optional<RunRow> read_run_columns(SQLite::Statement& q, int first);
 

@@ -71,7 +71,7 @@ const char* to_string(RunStatus s) {
 struct IndexWriter::Statements {
   explicit Statements(SQLite::Database& db)
       : lookup(db,
-               "SELECT j.key, r.id, r.hash, r.deleted_ms IS NOT NULL "
+               "SELECT j.key, r.id, r.hash, r.deleted_ms IS NOT NULL, r.remote_updated_ms "
                // CROSS JOIN keeps json_each outside: one index probe per id, not a
                // scan of the whole source per page.
                "FROM json_each(?1) AS j CROSS JOIN records AS r "
@@ -87,6 +87,7 @@ struct IndexWriter::Statements {
                "email = ?6, phone = ?7, company = ?8, national_id = ?9, remote_updated_ms = ?10, "
                "web_url = ?11, extra = ?12, hash = ?13, changed_ms = ?14, deleted_ms = ?15, "
                "merged_into = ?16 WHERE id = ?1"),
+        touch(db, "UPDATE records SET remote_updated_ms = ?2 WHERE id = ?1"),
         change(db,
                "INSERT INTO changes (source_id, record_id, op, at_ms, run_id) "
                "VALUES (?1, ?2, ?3, ?4, ?5)"),
@@ -97,7 +98,7 @@ struct IndexWriter::Statements {
                "pages = excluded.pages, updated_ms = excluded.updated_ms"),
         run_counts(db,
                    "UPDATE runs SET pages = ?2, fetched = ?3, created = ?4, updated = ?5, "
-                   "unchanged = ?6, deleted = ?7, skipped = ?8 WHERE id = ?1"),
+                   "unchanged = ?6, deleted = ?7, skipped = ?8, touched = ?9 WHERE id = ?1"),
         tombstone(db,
                   "UPDATE records SET deleted_ms = ?2, changed_ms = ?2, merged_into = ?3 "
                   "WHERE id = ?1"),
@@ -117,7 +118,7 @@ struct IndexWriter::Statements {
                      "SELECT id, name, email, company FROM records WHERE source_id = ?1"),
         unpend_source(db, "DELETE FROM search_pending WHERE source_id = ?1") {}
 
-  SQLite::Statement lookup, insert, update, change, cursor, run_counts, tombstone, find_live;
+  SQLite::Statement lookup, insert, update, touch, change, cursor, run_counts, tombstone, find_live;
 
   // The search index (records_fts, sql/0002_search.sql) follows the records a page
   // writes, in the page's transaction and batched: one statement per page takes the
@@ -211,13 +212,15 @@ Result<SourceRow> IndexWriter::ensure_source(const std::string& name, const std:
     ins.bind(2, type);
     ins.bind(3, static_cast<int64_t>(to_ms(now)));
     ins.exec();
-    SQLite::Statement q(*db_, "SELECT id, watermark_ms, last_full_ms FROM sources WHERE name = ?1");
+    SQLite::Statement q(*db_,
+                        "SELECT id, watermark_ms, last_full_ms, connector_state FROM sources WHERE name = ?1");
     q.bind(1, name);
     if (!q.executeStep()) return Error::internal("source row vanished");
     SourceRow row;
     row.id = q.getColumn(0).getInt64();
     if (!q.getColumn(1).isNull()) row.watermark = from_ms(q.getColumn(1).getInt64());
     if (!q.getColumn(2).isNull()) row.last_full = from_ms(q.getColumn(2).getInt64());
+    if (!q.getColumn(3).isNull()) row.connector_state = q.getColumn(3).getString();
     return row;
   } catch (const std::exception& e) {
     return Error::internal(fmt::format("store: source {}: {}", name, describe(*db_, e)));
@@ -310,6 +313,7 @@ Status IndexWriter::lookup(int64_t source_id, const std::vector<Record>& records
       auto hash = q.getColumn(2);
       if (hash.getBytes() == 16) s.hash = Hash128::from_bytes(hash.getBlob());
       s.deleted = q.getColumn(3).getInt() != 0;
+      s.remote_updated_ms = q.getColumn(4).getInt64();
     }
     q.reset();
     return {};
@@ -428,20 +432,26 @@ void IndexWriter::tombstone_unseen(const PageCommit& page, bool confirm) {
   }
 }
 
+// Deletions the CRM reported by id: the live row of each becomes a tombstone; ids the
+// index does not hold, or holds deleted already, are nothing to do.
+void IndexWriter::tombstone_deletions(const PageCommit& page, const std::vector<Deletion>& deletions) {
+  for (const auto& d : deletions) {
+    auto& f = st_->find_live;
+    f.reset();
+    f.bind(1, page.source_id);
+    f.bindNoCopy(2, d.external_id);
+    if (f.executeStep()) {
+      int64_t row_id = f.getColumn(0).getInt64();
+      f.reset();
+      tombstone(page, row_id, d.merged_into, page.now);
+    }
+  }
+}
+
 void IndexWriter::apply_end(const PageCommit& page) {
   const RunEnd& end = *page.end;
   if (end.status == RunStatus::ok) {
-    for (const auto& d : end.deletions) {
-      auto& f = st_->find_live;
-      f.reset();
-      f.bind(1, page.source_id);
-      f.bindNoCopy(2, d.external_id);
-      if (f.executeStep()) {
-        int64_t row_id = f.getColumn(0).getInt64();
-        f.reset();
-        tombstone(page, row_id, d.merged_into, page.now);
-      }
-    }
+    tombstone_deletions(page, end.deletions);
     if (end.tombstone_unseen && page.seen) tombstone_unseen(page, end.confirm_unseen);
     SQLite::Statement src(*db_,
                           "UPDATE sources SET watermark_ms = coalesce(?2, watermark_ms), "
@@ -473,6 +483,20 @@ Status IndexWriter::commit(const PageCommit& page) {
     if (!search_deferred) st_->unindex_updated(page.writes);
     for (const auto& w : page.writes) write_record(page, w, search_deferred);
     if (!search_deferred) st_->index_written();
+    for (const auto& t : page.touches) {
+      auto& s = st_->touch;
+      s.reset();
+      s.bind(1, t.row_id);
+      s.bind(2, t.remote_updated_ms);
+      s.exec();
+    }
+    if (page.deletions) tombstone_deletions(page, *page.deletions);
+    if (page.connector_state) {
+      SQLite::Statement up(*db_, "UPDATE sources SET connector_state = ?2 WHERE id = ?1");
+      up.bind(1, page.source_id);
+      up.bindNoCopy(2, *page.connector_state);
+      up.exec();
+    }
     if (page.end) {
       apply_end(page);
       if (search_deferred) st_->index_whole_source(page.source_id);
@@ -498,6 +522,7 @@ Status IndexWriter::commit(const PageCommit& page) {
       u.bind(6, static_cast<int64_t>(n.unchanged));
       u.bind(7, static_cast<int64_t>(n.deleted));
       u.bind(8, static_cast<int64_t>(n.skipped));
+      u.bind(9, static_cast<int64_t>(n.touched));
       u.exec();
     }
     tx.commit();

@@ -32,6 +32,7 @@ struct SourceRow {
   int64_t id = 0;
   std::optional<TimePoint> watermark;
   std::optional<TimePoint> last_full;
+  std::optional<std::string> connector_state;  // Page::state as last stored
 };
 
 // What the index holds for one external id (row_id 0: nothing yet).
@@ -39,6 +40,7 @@ struct StoredState {
   int64_t row_id = 0;
   Hash128 hash;
   bool deleted = false;
+  int64_t remote_updated_ms = 0;
 };
 
 enum class ChangeOp { create, update, remove };
@@ -51,10 +53,18 @@ struct RecordWrite {
   ChangeOp op = ChangeOp::update;
 };
 
+// A record whose mapped fields are unchanged but whose CRM modification time moved: only
+// remote_updated_ms is written (no hash, search index, changed_ms or change-feed row).
+struct RecordTouch {
+  int64_t row_id = 0;
+  int64_t remote_updated_ms = 0;
+};
+
 struct RunCounts {
   long pages = 0, fetched = 0, created = 0, updated = 0, unchanged = 0, deleted = 0, skipped = 0;
   long truncated = 0;  // stored cut to the index's limits (sync/record_limits.h); not in `runs`
   long unseen_once = 0;  // live, missed by this full pass only: deleted if the next misses them too
+  long touched = 0;      // of `unchanged`: only the remote modification time was written
 };
 
 enum class RunStatus { running, ok, failed };
@@ -77,6 +87,9 @@ struct PageCommit {
   TimePoint now{};
   TimePoint run_started{};
   std::vector<RecordWrite> writes;
+  std::vector<RecordTouch> touches;
+  const std::vector<Deletion>* deletions = nullptr;  // Page::deletions: tombstoned after the writes
+  const std::string* connector_state = nullptr;      // Page::state: stored in sources
   std::optional<std::string> next_token;
   RunCounts* counts = nullptr;  // updated with tombstones, then stored in runs
   SeenSet* seen = nullptr;      // full pass: written row ids are added
@@ -117,6 +130,7 @@ class IndexWriter {
   void add_change(const PageCommit& page, int64_t row_id, ChangeOp op);
   void apply_end(const PageCommit& page);
   void tombstone_unseen(const PageCommit& page, bool confirm);
+  void tombstone_deletions(const PageCommit& page, const std::vector<Deletion>& deletions);
   void tombstone(const PageCommit& page, int64_t row_id, const std::string& merged_into,
                  TimePoint at);
 

@@ -17,8 +17,9 @@ namespace {
 class PageDiff {
  public:
   void compute(const Page& page, const std::vector<StoredState>& stored, RunCounts& counts,
-               SeenSet* seen, std::vector<RecordWrite>& writes) {
+               SeenSet* seen, std::vector<RecordWrite>& writes, std::vector<RecordTouch>& touches) {
     writes.clear();
+    touches.clear();
     last_index_.clear();
     for (size_t i = 0; i < page.records.size(); ++i)
       last_index_[page.records[i].external_id] = i;
@@ -40,6 +41,12 @@ class PageDiff {
       } else if (s.hash == h) {
         ++counts.unchanged;
         if (seen) seen->add(s.row_id);
+        // Only the CRM's modification time moved (a merge survivor, a save of the same
+        // value, an edit of an unmapped field): bring that one column level.
+        if (int64_t t = to_ms(r.remote_updated_at); t != s.remote_updated_ms) {
+          touches.push_back({s.row_id, t});
+          ++counts.touched;
+        }
       } else {
         writes.push_back({&r, s.row_id, h, ChangeOp::update});
         ++counts.updated;
@@ -85,6 +92,16 @@ void SyncRun::enforce_limits(std::vector<Record>& records, RunCounts& counts, in
 
 RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
                         const std::atomic<bool>* stop) {
+  std::optional<std::string> full_pass_needed;
+  RunSummary summary = run_once(force_full, progress, stop, full_pass_needed);
+  if (!full_pass_needed || (stop && stop->load())) return summary;
+  log_info("source={} run={} msg=\"{}; a full pass follows\"", source_.name, summary.run_id, *full_pass_needed);
+  return run_once(true, progress, stop, full_pass_needed);
+}
+
+RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const std::atomic<bool>* stop,
+                             std::optional<std::string>& full_pass_needed) {
+  full_pass_needed.reset();
   // Every use of the writer goes through `locked`, so that runs of other sources can
   // share it; fetching never holds the lock.
   auto locked = [this](auto&& fn) {
@@ -127,12 +144,14 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
   Cursor cursor;
   cursor.mode = summary.mode;
   if (!full) cursor.since = *src->watermark - cfg.overlap;
+  cursor.state = src->connector_state;
 
   RunCounts& counts = summary.counts;
   SeenSet seen;
   PageDiff diff;
   std::vector<StoredState> stored;
   std::vector<RecordWrite> writes;
+  std::vector<RecordTouch> touches;
   std::optional<TimePoint> high_water;
   std::string error;
 
@@ -155,8 +174,13 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
       error = page.error().message;
       break;
     }
+    if (page->needs_full_pass) {
+      error = *page->needs_full_pass;
+      if (!full) full_pass_needed = error;
+      break;
+    }
     ++counts.pages;
-    counts.fetched += static_cast<long>(page->records.size()) + page->skipped;
+    counts.fetched += static_cast<long>(page->records.size() + page->deletions.size()) + page->skipped;
     counts.skipped += page->skipped;
     for (const auto& reason : page->skip_reasons)
       log_warn("source={} run={} msg=\"record skipped: {}\"", source_.name, summary.run_id, reason);
@@ -176,6 +200,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
       error = "interrupted: shutting down";
       more = false;
     }
+    if (page->state) cursor.state = page->state;  // the next page builds on it
     if (more) {
       cursor.page_token = page->next;
       pending = std::async(std::launch::async, fetch, cursor);
@@ -183,13 +208,19 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
 
     Status st = locked([&]() -> Status {
       if (auto s = writer_.lookup(src->id, page->records, stored); !s) return s;
-      diff.compute(*page, stored, counts, commit.seen, writes);
+      diff.compute(*page, stored, counts, commit.seen, writes, touches);
       commit.writes = std::move(writes);
+      commit.touches = std::move(touches);
+      commit.deletions = &page->deletions;
+      commit.connector_state = page->state ? &*page->state : nullptr;
       commit.next_token = page->next;
       commit.now = clock_.now();
       commit.end = nullptr;
       Status s = writer_.commit(commit);
       writes = std::move(commit.writes);
+      touches = std::move(commit.touches);
+      commit.deletions = nullptr;
+      commit.connector_state = nullptr;
       return s;
     });
     if (!st) error = st.error().message;
@@ -240,6 +271,7 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
   }
 
   commit.writes.clear();
+  commit.touches.clear();
   commit.next_token.reset();
   commit.now = clock_.now();
   commit.end = &end;
@@ -257,9 +289,9 @@ RunSummary SyncRun::run(bool force_full, const ProgressFn& progress,
   summary.error = end.error;
   summary.seconds = seconds_between(started, clock_.now());
   if (summary.status == RunStatus::ok) {
-    log_info("source={} run={} msg=\"{} run ok\" fetched={} created={} updated={} unchanged={} deleted={} skipped={} seconds={:.2f}",
+    log_info("source={} run={} msg=\"{} run ok\" fetched={} created={} updated={} unchanged={} touched={} deleted={} skipped={} seconds={:.2f}",
              source_.name, summary.run_id, to_string(summary.mode), counts.fetched, counts.created,
-             counts.updated, counts.unchanged, counts.deleted, counts.skipped, summary.seconds);
+             counts.updated, counts.unchanged, counts.touched, counts.deleted, counts.skipped, summary.seconds);
     if (counts.unseen_once > 0)
       log_info("source={} run={} msg=\"{} live records not seen by this full pass; the CRM pages by "
                "position, so they are deleted only if the next full pass misses them too\"",

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -50,7 +51,9 @@ class SyncRun {
           IndexWriter& writer, const Clock& clock, std::timed_mutex* writer_mutex = nullptr);
 
   // `stop`, when set, is checked between pages: the page in hand is committed, then the
-  // run ends as failed ("interrupted") without moving the watermark.
+  // run ends as failed ("interrupted") without moving the watermark. An incremental run
+  // whose connector reports its stored state unusable (Page::needs_full_pass) ends as
+  // failed with the reason and is followed by a full pass, whose summary is returned.
   RunSummary run(bool force_full, const ProgressFn& progress = {},
                  const std::atomic<bool>* stop = nullptr);
 
@@ -59,6 +62,10 @@ class SyncRun {
   void set_unrecorded_failure(std::string error) { unrecorded_failure_ = std::move(error); }
 
  private:
+  // One run; sets `full_pass_needed` (to why) when the connector's stored state no longer
+  // works (Page::needs_full_pass): run() then runs a full pass at once.
+  RunSummary run_once(bool force_full, const ProgressFn& progress, const std::atomic<bool>* stop,
+                      std::optional<std::string>& full_pass_needed);
   // Cuts or drops records that break the index's limits, counting and logging each.
   void enforce_limits(std::vector<Record>& records, RunCounts& counts, int64_t run_id);
 

@@ -539,6 +539,8 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
     db.exec(std::string("DROP TABLE ") + t);
   db.exec("DROP INDEX records_merged");
   db.exec("ALTER TABLE changes DROP COLUMN mark_id");
+  db.exec("ALTER TABLE sources DROP COLUMN connector_state");
+  db.exec("ALTER TABLE runs DROP COLUMN touched");
   db.exec("PRAGMA user_version = 1");
   api.index.writer.reset();
   {

@@ -15,6 +15,7 @@
 #include "connectors/dynamics/dynamics_options.h"
 #include "connectors/dynamics/dynamics_page.h"
 #include "connectors/dynamics/dynamics_request.h"
+#include "connectors/dynamics/dynamics_state.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"
 #include "tests/unit/connector_test_support.h"
@@ -109,6 +110,16 @@ TEST_CASE("dynamics request: $select, $orderby, unquoted UTC $filter only when i
   CHECK(h == Headers{{"Accept", "application/json"}, {"OData-MaxVersion", "4.0"}, {"OData-Version", "4.0"},
                      {"Prefer", "odata.maxpagesize=200,odata.include-annotations=\"OData.Community.Display.V1.FormattedValue\""}});
   CHECK(dynamics_headers(20000)[3].second.starts_with("odata.maxpagesize=5000,"));
+  // A change-tracking read: $select only (Dataverse refuses $filter and $orderby with it).
+  CHECK(dynamics_tracked_url("https://acme.crm4.dynamics.com/", o.objects[1]) ==
+        "https://acme.crm4.dynamics.com/api/data/v9.2/accounts?$select=accountid%2Cname%2Cemailaddress1%2C"
+        "telephone1%2Cnew_region%2Cmodifiedon%2Cstatecode%2Cmerged%2C_masterid_value");
+  CHECK(dynamics_headers(200, true)[3].second ==
+        "odata.track-changes,odata.maxpagesize=200,odata.include-annotations=\"OData.Community.Display.V1.FormattedValue\"");
+  auto plain = decode_dynamics_token(encode_dynamics_token({1, "https://x/api?$skiptoken=c", true}));
+  REQUIRE(plain);
+  CHECK(plain->plain);
+  CHECK(encode_dynamics_token({1, "https://x/y", true}) == "list:1:https://x/y");
 
   CHECK(encode_dynamics_token({1, ""}) == "obj:1");
   auto t = decode_dynamics_token(encode_dynamics_token({0, "https://x/api?$skiptoken=a:b"}));
@@ -211,12 +222,56 @@ TEST_CASE("dynamics errors: OData codes and messages, kinds, the empty-bodied 40
   }
 }
 
+TEST_CASE("dynamics page: a delta holds changed rows, deleted rows by id, and the next delta link") {
+  auto o = options_for(kAuth);
+  simdjson::dom::parser parser;
+  auto p = parse_dynamics_page(testdata("contacts_delta.json"), o.objects[0], o, "https://acme.crm4.dynamics.com", parser);
+  REQUIRE_MESSAGE(p, p.error().message);
+  REQUIRE(p->page.records.size() == 1);
+  CHECK(p->page.records[0].email == "zoe.lukasz@example.com");
+  CHECK_FALSE(p->page.records[0].deleted);
+  // "deleted" and "changed" (left the result set) both leave the index; one has no id.
+  REQUIRE(p->page.deletions.size() == 2);
+  CHECK(p->page.deletions[0].external_id == "2e451703-c686-e711-80e5-00155db19e6d");
+  CHECK(p->page.deletions[1].external_id == "7a1c0e55-c686-e711-80e5-00155db19e6d");
+  CHECK(p->page.skipped == 1);
+  CHECK(p->next_link == "");
+  CHECK(p->delta_link.ends_with("&$deltatoken=919058%2111%2f20%2f2025%2009%3a31%3a20"));
+  CHECK(p->page.high_water == parse_iso8601("2025-11-20T09:30:02Z"));
+
+  HttpResponse expired;
+  expired.status = 400;
+  expired.body = testdata("error_expired_version_stamp.json");
+  CHECK(dynamics_error_code(expired) == kDynamicsExpiredVersionStamp);
+  expired.body = testdata("error_400_column.json");
+  CHECK(dynamics_error_code(expired) == "0x80060888");
+  expired.body = "";
+  CHECK(dynamics_error_code(expired) == "");
+}
+
+TEST_CASE("dynamics state: one delta link per entity set, with the columns it was made for") {
+  simdjson::dom::parser parser;
+  DynamicsState st;
+  st.objects["contacts"] = {"contactid,fullname", "https://x/api/data/v9.2/contacts?$deltatoken=1%2101"};
+  st.objects["accounts"] = {"accountid,name", ""};
+  auto back = decode_dynamics_state(encode_dynamics_state(st), parser);
+  REQUIRE(back);
+  CHECK(back->objects.size() == 2);
+  CHECK(back->objects["contacts"].delta == st.objects["contacts"].delta);
+  CHECK(back->objects["accounts"].select == "accountid,name");
+  CHECK(back->objects["accounts"].delta == "");
+  for (const char* bad : {"", "{}", "[1]", R"({"v":2,"objects":{}})", R"({"v":1,"objects":{"contacts":{"select":1}}})"})
+    CHECK_FALSE(decode_dynamics_state(bad, parser));
+}
+
 namespace {
 
 // Serves the testdata pages: contacts page 1 → (next link) page 2, then accounts.
 struct DataverseStub {
   std::mutex mu;
   std::vector<std::string> requests;  // "path?query | prefer | odata-version | authorization"
+  bool expire_deltas = false;       // delta links answer 0x80044352
+  bool untracked_accounts = false;  // accounts refuse odata.track-changes
   connector_test::LoopbackServer server{[this](const ServerRequest& req) { return handle(req); }};
 
   std::string base() { return server.base(); }
@@ -234,38 +289,174 @@ struct DataverseStub {
         body.replace(at, from.size(), base());
       return body;
     };
-    if (req.path == "/api/data/v9.2/contacts")
-      return ServerResponse::json(200, rebase(testdata(req.param("$skiptoken") ? "contacts_page2.json" : "contacts_page1.json")));
-    if (req.path == "/api/data/v9.2/accounts") return ServerResponse::json(200, testdata("accounts_page.json"));
+    const bool tracked = req.header("prefer").starts_with("odata.track-changes,");
+    // The last page of a change-tracking read ends with a delta link, as Dataverse's does.
+    auto last = [&](std::string body, std::string_view set) {
+      if (tracked)
+        body.insert(body.rfind('}'), fmt::format(R"(, "@odata.deltaLink": "{}/api/data/v9.2/{}?$select=x&$deltatoken=7%2101")",
+                                                 base(), set));
+      return ServerResponse::json(200, rebase(std::move(body)));
+    };
+    if (req.path == "/api/data/v9.2/contacts" && req.param("$deltatoken")) {
+      if (expire_deltas) return ServerResponse::json(400, testdata("error_expired_version_stamp.json"));
+      return ServerResponse::json(200, rebase(testdata("contacts_delta.json")));
+    }
+    if (req.path == "/api/data/v9.2/accounts" && tracked && untracked_accounts)
+      return ServerResponse::json(400, R"({"error":{"code":"0x80060888","message":"change tracking is not enabled for account"}})");
+    if (req.path == "/api/data/v9.2/contacts") {
+      if (req.param("$skiptoken")) return last(testdata("contacts_page2.json"), "contacts");
+      return ServerResponse::json(200, rebase(testdata("contacts_page1.json")));
+    }
+    if (req.path == "/api/data/v9.2/accounts") return last(testdata("accounts_page.json"), "accounts");
     return ServerResponse::json(404, R"({"error":{"code":"0x80060888","message":"Resource not found for the segment 'x'."}})");
   }
 };
 
+SourceConfig stub_source(DataverseStub& stub) {
+  return load_source(fmt::format("database: /tmp/x.db\nsources:\n  - name: dyn\n    type: dynamics\n"
+                                 "    base_url: {}\n    page_size: 2\n    auth: {{ type: bearer, token: tok-123456789 }}\n",
+                                 stub.base()));
+}
+
+// An incremental run's first cursor with the state a run before it left.
+Cursor incremental(std::optional<std::string> state) {
+  Cursor c;
+  c.mode = SyncMode::incremental;
+  c.since = parse_iso8601("2025-11-20T09:00:00Z");
+  c.state = std::move(state);
+  return c;
+}
+
+// Pages from `cursor` on as the engine asks for them: Page::state handed on.
+struct Walk {
+  std::vector<Page> pages;
+  std::optional<std::string> state;
+};
+Walk walk(Connector& connector, Cursor cursor) {
+  Walk w;
+  w.state = cursor.state;
+  for (int i = 0; i < 10; ++i) {
+    auto page = connector.next_page(cursor);
+    REQUIRE_MESSAGE(page, page.error().message);
+    if (page->state) w.state = cursor.state = page->state;
+    w.pages.push_back(std::move(*page));
+    if (!w.pages.back().next) return w;
+    cursor.page_token = w.pages.back().next;
+  }
+  FAIL("pagination did not end");
+  return w;
+}
+
 }  // namespace
 
-TEST_CASE("dynamics connector: contacts then accounts, next links verbatim with the same Prefer header") {
+TEST_CASE("dynamics connector: a full pass tracks changes: contacts then accounts, next links verbatim") {
   DataverseStub stub;
-  auto src = load_source(fmt::format("database: /tmp/x.db\nsources:\n  - name: dyn\n    type: dynamics\n"
-                                     "    base_url: {}\n    page_size: 2\n    auth: {{ type: bearer, token: tok-123456789 }}\n",
-                                     stub.base()));
+  auto src = stub_source(stub);
   connector_test::TestConnector connector("dynamics", src);
-  Cursor cursor;
-  cursor.mode = SyncMode::incremental;
-  cursor.since = parse_iso8601("2025-11-20T09:00:00Z");
-  auto [records, pages] = connector_test::walk_pages(*connector, cursor, 10);
-  CHECK(pages == 3);
-  REQUIRE(records.size() == 5);
-  CHECK(records[4].kind == RecordKind::company);
+  Walk w = walk(*connector, Cursor{});
+  REQUIRE(w.pages.size() == 3);
+  CHECK(w.pages[0].records.size() == 2);
+  CHECK(w.pages[2].records[0].kind == RecordKind::company);
   REQUIRE(stub.requests.size() == 3);
-  const std::string prefer = R"(odata.maxpagesize=2,odata.include-annotations="OData.Community.Display.V1.FormattedValue")";
+  const std::string prefer =
+      R"(odata.track-changes,odata.maxpagesize=2,odata.include-annotations="OData.Community.Display.V1.FormattedValue")";
   for (const auto& line : stub.requests) {
     CAPTURE(line);
     CHECK(line.find(" | " + prefer + " | 4.0 | Bearer tok-123456789") != std::string::npos);
+    CHECK(line.find("$filter") == std::string::npos);
   }
-  CHECK(stub.requests[0].find("$filter=modifiedon ge 2025-11-20T09:00:00Z&") != std::string::npos);
-  // The next link as given: its $skiptoken holds a cookie, and the filter it carries.
+  CHECK(stub.requests[0].starts_with("/api/data/v9.2/contacts?$select=contactid,fullname,"));
+  CHECK(stub.requests[0].find("$orderby") == std::string::npos);
+  // The next link as given: its $skiptoken holds a cookie.
   CHECK(stub.requests[1].find("$skiptoken=<cookie pagenumber=\"2\"") != std::string::npos);
   CHECK(stub.requests[2].starts_with("/api/data/v9.2/accounts?$select=accountid,"));
+  // Each object's last page carries the state, one delta link per entity set.
+  CHECK_FALSE(w.pages[0].state);
+  REQUIRE(w.pages[1].state);
+  REQUIRE(w.pages[2].state);
+  simdjson::dom::parser parser;
+  auto after_contacts = decode_dynamics_state(*w.pages[1].state, parser);
+  REQUIRE(after_contacts);
+  CHECK(after_contacts->objects.size() == 1);
+  auto st = decode_dynamics_state(*w.state, parser);
+  REQUIRE(st);
+  REQUIRE(st->objects.size() == 2);
+  CHECK(st->objects["contacts"].delta == stub.base() + "/api/data/v9.2/contacts?$select=x&$deltatoken=7%2101");
+  CHECK(st->objects["accounts"].delta.ends_with("/accounts?$select=x&$deltatoken=7%2101"));
+  CHECK(st->objects["accounts"].select == "accountid,name,emailaddress1,telephone1,modifiedon,statecode,merged,_masterid_value");
+
+  // The incremental run asks each delta link: changes and deletions, then new links.
+  stub.requests.clear();
+  Walk d = walk(*connector, incremental(w.state));
+  REQUIRE(d.pages.size() == 2);
+  CHECK(d.pages[0].records.size() == 1);
+  CHECK(d.pages[0].deletions.size() == 2);
+  REQUIRE(stub.requests.size() == 2);
+  CHECK(stub.requests[0].starts_with("/api/data/v9.2/contacts?$select=x&$deltatoken=7!01& | odata.track-changes,"));
+  st = decode_dynamics_state(*d.state, parser);
+  REQUIRE(st);
+  CHECK(st->objects["contacts"].delta.ends_with("&$deltatoken=919058%2111%2f20%2f2025%2009%3a31%3a20"));
+}
+
+TEST_CASE("dynamics connector: an unusable state or an expired delta link asks for a full pass") {
+  DataverseStub stub;
+  auto src = stub_source(stub);
+  connector_test::TestConnector connector("dynamics", src);
+  Walk full = walk(*connector, Cursor{});
+  auto first_page = [&](std::optional<std::string> state) {
+    stub.requests.clear();
+    auto page = connector->next_page(incremental(std::move(state)));
+    REQUIRE_MESSAGE(page, page.error().message);
+    return *page;
+  };
+  for (auto state : {std::optional<std::string>(), std::optional<std::string>("garbage"),
+                     std::optional<std::string>(R"({"v":1,"objects":{}})")}) {
+    Page p = first_page(state);
+    REQUIRE(p.needs_full_pass);
+    CHECK(p.records.empty());
+    CHECK_FALSE(p.next);
+    CHECK(stub.requests.empty());  // decided without asking the CRM
+  }
+  // A delta link made for other columns (fields: changed) is no use either.
+  simdjson::dom::parser parser;
+  auto st = decode_dynamics_state(*full.state, parser);
+  st->objects["contacts"].select += ",new_region";
+  Page p = first_page(encode_dynamics_state(*st));
+  REQUIRE(p.needs_full_pass);
+  CHECK(p.needs_full_pass->find("columns read from contacts changed") != std::string::npos);
+
+  stub.expire_deltas = true;
+  p = first_page(full.state);
+  REQUIRE(p.needs_full_pass);
+  CAPTURE(*p.needs_full_pass);
+  CHECK(p.needs_full_pass->find("0x80044352: Version stamp associated with the client has expired") != std::string::npos);
+  CHECK(stub.requests.size() == 1);
+}
+
+TEST_CASE("dynamics connector: a table without change tracking is read with the modifiedon filter") {
+  DataverseStub stub;
+  stub.untracked_accounts = true;
+  auto src = stub_source(stub);
+  connector_test::TestConnector connector("dynamics", src);
+  Walk full = walk(*connector, Cursor{});
+  REQUIRE(full.pages.size() == 3);
+  CHECK(full.pages[2].records.size() == 1);  // asked again without odata.track-changes
+  REQUIRE(stub.requests.size() == 4);
+  CHECK(stub.requests[3].find("$orderby=modifiedon asc,accountid asc& | odata.maxpagesize=2,") != std::string::npos);
+  simdjson::dom::parser parser;
+  auto st = decode_dynamics_state(*full.state, parser);
+  REQUIRE(st);
+  CHECK(st->objects["accounts"].delta == "");
+  CHECK(st->objects["contacts"].delta != "");
+
+  stub.requests.clear();
+  Walk d = walk(*connector, incremental(full.state));
+  REQUIRE(stub.requests.size() == 2);
+  CHECK(stub.requests[0].find("$deltatoken=") != std::string::npos);
+  CHECK(stub.requests[1].find("$filter=modifiedon ge 2025-11-20T09:00:00Z&") != std::string::npos);
+  CHECK(stub.requests[1].find("| odata.maxpagesize=2,") != std::string::npos);
+  st = decode_dynamics_state(*d.state, parser);
+  CHECK(st->objects["accounts"].delta == "");
 }
 
 TEST_CASE("dynamics connector: a refused request gives Dataverse's message") {

@@ -28,11 +28,21 @@ class MemoryCrm final : public Connector {
   int fail_on_call = -1;                   // that call returns a transient error
   std::function<void(int call)> after_call;  // mutate the CRM while the run pages
   std::vector<Cursor> cursors;
+  // Connector state: `state_after` goes with the last page of every run; a stored state
+  // equal to `refused_state` makes an incremental run ask for a full pass.
+  std::string state_after;
+  std::string refused_state = "<expired>";
+  std::vector<std::string> inline_deletions;  // reported by id on the next first page
 
   Result<Page> next_page(const Cursor& cursor) override {
     ++calls;
     cursors.push_back(cursor);
     if (calls == fail_on_call) return Error::transient("HTTP 503: try later");
+    if (cursor.mode == SyncMode::incremental && cursor.state == refused_state) {
+      Page refused;
+      refused.needs_full_pass = "the delta token expired";
+      return refused;
+    }
     std::vector<std::pair<TimePoint, std::string>> order;
     for (auto& [id, r] : rows)
       if (!cursor.since || r.modified >= *cursor.since) order.emplace_back(r.modified, id);
@@ -50,6 +60,11 @@ class MemoryCrm final : public Connector {
       page.records.push_back(rec);
     }
     if (offset + page_size < order.size()) page.next = std::to_string(offset + page_size);
+    else if (!state_after.empty()) page.state = state_after;
+    if (!cursor.page_token) {
+      for (auto& id : inline_deletions) page.deletions.push_back(Deletion{id, {}, {}});
+      inline_deletions.clear();
+    }
     if (after_call) after_call(calls);
     return page;
   }
@@ -354,4 +369,135 @@ TEST_CASE("a first sync that fails still indexes what it stored; one cut short b
   CHECK(search_hits(*f.writer, "omega") == 1);
   CHECK(f.writer->db().execAndGet("SELECT count(*) FROM search_pending").getInt64() == 0);
   check_search_index_matches_records(*f.writer);
+}
+
+TEST_CASE("a record whose CRM moved only its modification time gets that time and nothing else") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 6; ++i) f.put(std::to_string(i), "n" + std::to_string(i), t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  auto remote_ms = [&](const std::string& id) {
+    SQLite::Statement q(f.writer->db(), "SELECT remote_updated_ms, changed_ms, hash FROM records WHERE external_id = ?1");
+    q.bind(1, id);
+    REQUIRE(q.executeStep());
+    return std::make_tuple(q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString());
+  };
+  auto [before_ms, changed_before, hash_before] = remote_ms("2");
+  CHECK(before_ms == to_ms(t0));
+
+  // A merge survivor, a save of the same value, an edit of an unmapped field: same
+  // mapped fields, a newer modification time.
+  f.clock.advance(10min);
+  TimePoint touched_at = f.clock.now() - 1min;
+  f.crm.rows["2"].modified = touched_at;
+  f.crm.rows["5"].modified = touched_at;
+  long feed = f.changes();
+  f.count_record_writes();
+  auto s = f.sync();
+  REQUIRE(s.status == RunStatus::ok);
+  CHECK(s.counts.touched == 2);
+  CHECK(s.counts.updated == 0);
+  CHECK(s.counts.unchanged == s.counts.fetched);
+  CHECK(f.record_writes() == 2);  // the time column of each, nothing else
+  CHECK(f.changes() == feed);     // a touch is no change-feed event
+  auto [after_ms, changed_after, hash_after] = remote_ms("2");
+  CHECK(after_ms == to_ms(touched_at));
+  CHECK(changed_after == changed_before);
+  CHECK(hash_after == hash_before);
+  CHECK(std::get<0>(remote_ms("5")) == to_ms(touched_at));
+  CHECK(std::get<0>(remote_ms("1")) == to_ms(t0));
+  // The search index is untouched and still agrees with its content table.
+  CHECK_NOTHROW(f.writer->db().exec("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
+
+  // A full pass over data that did not change writes no row at all.
+  f.clock.advance(1min);
+  f.count_record_writes();
+  auto full = f.sync(true);
+  REQUIRE(full.status == RunStatus::ok);
+  CHECK(full.counts.touched == 0);
+  CHECK(f.record_writes() == 0);
+  CHECK(f.changes() == feed);
+  SQLite::Statement run(f.writer->db(), "SELECT touched FROM runs WHERE id = ?1");
+  run.bind(1, s.run_id);
+  REQUIRE(run.executeStep());
+  CHECK(run.getColumn(0).getInt64() == 2);
+}
+
+TEST_CASE("connector state: stored with its page, handed back after a restart; unusable, a full pass follows") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 7; ++i) f.put(std::to_string(i), "n" + std::to_string(i), t0);
+  f.crm.state_after = "links-1";
+  REQUIRE(f.sync().status == RunStatus::ok);
+  CHECK_FALSE(f.crm.cursors.front().state);
+  auto stored = [&] {
+    return f.writer->db().execAndGet("SELECT coalesce(connector_state, '') FROM sources").getString();
+  };
+  CHECK(stored() == "links-1");
+
+  // A new writer (a restart) hands the stored state to every page of the next run.
+  f.writer.reset();
+  auto reopened = IndexWriter::open(f.db_path);
+  REQUIRE(reopened);
+  f.writer = std::move(*reopened);
+  f.crm.cursors.clear();
+  f.crm.state_after = "links-2";
+  f.clock.advance(1min);
+  auto inc = f.sync();
+  REQUIRE(inc.status == RunStatus::ok);
+  CHECK(inc.mode == SyncMode::incremental);
+  for (const auto& c : f.crm.cursors) CHECK(c.state == std::optional<std::string>("links-1"));
+  CHECK(stored() == "links-2");
+
+  // A failed run keeps the state of the pages it committed, not more.
+  f.crm.cursors.clear();
+  f.crm.state_after = "links-3";
+  f.crm.fail_on_call = f.crm.calls + 1;
+  f.clock.advance(1min);
+  CHECK(f.sync().status == RunStatus::failed);
+  CHECK(stored() == "links-2");
+  f.crm.fail_on_call = -1;
+
+  // The CRM no longer takes the state: that run fails with the reason and a full pass
+  // (which deletes what the CRM lost meanwhile) follows at once.
+  f.crm.rows.erase("3");
+  f.writer->db().exec("UPDATE sources SET connector_state = '<expired>'");
+  f.crm.cursors.clear();
+  f.clock.advance(1min);
+  auto s = f.sync();
+  CHECK(s.status == RunStatus::ok);
+  CHECK(s.mode == SyncMode::full);
+  CHECK(s.counts.deleted == 1);
+  CHECK(f.index() == f.truth());
+  CHECK(stored() == "links-3");
+  REQUIRE(f.crm.cursors.size() >= 2);
+  CHECK(f.crm.cursors[0].mode == SyncMode::incremental);
+  CHECK(f.crm.cursors[1].mode == SyncMode::full);
+  SQLite::Statement runs(f.writer->db(), "SELECT mode, status, error FROM runs ORDER BY id DESC LIMIT 2");
+  REQUIRE(runs.executeStep());
+  CHECK(runs.getColumn(0).getString() == "full");
+  CHECK(runs.getColumn(1).getString() == "ok");
+  REQUIRE(runs.executeStep());
+  CHECK(runs.getColumn(0).getString() == "incremental");
+  CHECK(runs.getColumn(1).getString() == "failed");
+  CHECK(runs.getColumn(2).getString() == "the delta token expired");
+}
+
+TEST_CASE("deletions a page reports by id are tombstones at once, keeping the record's fields") {
+  Fixture f;
+  TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 5; ++i) f.put(std::to_string(i), "n" + std::to_string(i), t0);
+  REQUIRE(f.sync().status == RunStatus::ok);
+  f.crm.rows.erase("4");
+  f.crm.inline_deletions = {"4", "never-indexed"};
+  f.clock.advance(1min);
+  auto s = f.sync();
+  REQUIRE(s.status == RunStatus::ok);
+  CHECK(s.mode == SyncMode::incremental);
+  CHECK(s.counts.deleted == 1);
+  CHECK(f.index() == f.truth());
+  CHECK(f.index(true).at("4") == "n4");
+  SQLite::Statement feed(f.writer->db(), "SELECT op FROM changes ORDER BY seq DESC LIMIT 1");
+  REQUIRE(feed.executeStep());
+  CHECK(feed.getColumn(0).getString() == "delete");
 }
