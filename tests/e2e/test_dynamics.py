@@ -1,6 +1,7 @@
 """End to end: the real crm-index binary syncing a `type: dynamics` source from the fake's
 Dataverse Web API dialect (OAuth client credentials against /{tenant}/oauth2/v2.0/token,
-contacts and accounts, GUID ids, @odata.nextLink with $skiptoken, OData errors)."""
+contacts and accounts, GUID ids, @odata.nextLink with $skiptoken, OData errors, change
+tracking: delta links, deleted rows, expired tokens)."""
 
 import json
 import os
@@ -63,7 +64,7 @@ class DynamicsSyncTest(FakeSourceTestCase):
         self.ws.write_config(dynamics_source("dyn", self.fake, self.secret),
                              defaults="  page_size: 250\n  timeout: 5s\n")
 
-    def test_full_then_incremental_then_full_pass_finds_deletions(self):
+    def test_full_then_incremental_sees_deletions_through_change_tracking(self):
         s, _ = self.sync()
         self.assertEqual(s["status"], "ok")
         self.assertEqual(s["created"], N)
@@ -74,23 +75,23 @@ class DynamicsSyncTest(FakeSourceTestCase):
         self.assertGreaterEqual(lists, N // 100)  # pages of at most 100
 
         changed = self.fake.mutate(update=31, create=9, delete=12, seed=3)
-        s, _ = self.sync()
+        s, r = self.sync()
         self.assertEqual(s["status"], "ok")
+        self.assertIn("dyn: ok incremental", r.stdout)
         self.assertEqual(s["created"], 9)
         self.assertEqual(s["updated"], len(set(changed["updated"]) - set(changed["deleted"])))
-        self.assertEqual(s["deleted"], 0)  # the modifiedon filter cannot see deletions
-        # Only the window since (watermark - 5 min overlap): the seeded records of the last
-        # 5 minutes of seeded time, plus the changed ones.
-        self.assertLess(s["fetched"], N)
-        self.assertGreaterEqual(s["fetched"], 31 + 9)
+        self.assertEqual(s["deleted"], 12)  # the delta link lists them
+        # Only what changed since the delta link was made: no overlap window re-read.
+        self.assertLess(s["fetched"], 31 + 9 + 12 + 10)
+        self.assertGreaterEqual(s["fetched"], 31 + 9 + 12)
+        assert_matches_truth(self, self.ws, self.fake, "dyn")
         index = {numeric_id(g) for g in self.ws.exported("dyn")}
         for rid in changed["created"]:
             self.assertIn(str(rid), index)
 
         s, _ = self.sync("--full")
         self.assertEqual(s["status"], "ok")
-        self.assertEqual(s["deleted"], 12)
-        self.assertEqual(s["created"] + s["updated"], 0)
+        self.assertEqual(s["created"] + s["updated"] + s["deleted"] + s["touched"], 0)
         assert_matches_truth(self, self.ws, self.fake, "dyn")
 
     def test_merge_arrives_as_tombstone_with_merged_into(self):
@@ -106,8 +107,56 @@ class DynamicsSyncTest(FakeSourceTestCase):
         self.assertEqual(numeric_id(rows[0][1]), "13")
         s, _ = self.sync("--full")  # the deactivated row keeps coming: still a tombstone
         self.assertEqual(s["deleted"] + s["created"], 0)
-        # The survivor was only re-stamped: no mapped field changed, so nothing was written.
-        assert_matches_truth(self, self.ws, self.fake, "dyn", ignore=("updated_at",))
+        # The survivor was only re-stamped: no mapped field changed, only its time follows.
+        assert_matches_truth(self, self.ws, self.fake, "dyn")
+
+    def run_modes(self):
+        return self.ws.query("SELECT mode, status, coalesce(error, '') FROM runs ORDER BY id")
+
+    def test_the_delta_link_survives_a_restart_and_a_deletion_arrives_incrementally(self):
+        s, _ = self.sync()
+        self.assertEqual(s["created"], N)
+        state = json.loads(self.ws.query("SELECT connector_state FROM sources WHERE name = 'dyn'")[0][0])
+        self.assertEqual(sorted(state["objects"]), ["accounts", "contacts"])
+        for o in state["objects"].values():
+            self.assertIn("$deltatoken=", o["delta"])
+        # Every `sync` is a new process: the next one reads the stored delta links.
+        self.fake.request("DELETE", "/_control/records/17")
+        lists = self.fake.stats()["list_requests"]
+        s, r = self.sync()
+        self.assertEqual(s["status"], "ok")
+        self.assertIn("dyn: ok incremental", r.stdout)
+        self.assertEqual(s["deleted"], 1)
+        self.assertEqual(self.fake.stats()["list_requests"] - lists, 2)  # one delta page per entity set
+        row = self.ws.query("SELECT deleted_ms IS NOT NULL, name FROM records WHERE external_id LIKE '00000011-%'")
+        self.assertEqual(row[0][0], 1)
+        self.assertTrue(row[0][1])  # the tombstone keeps the record's fields
+        assert_matches_truth(self, self.ws, self.fake, "dyn")
+        # Nothing changed: the next delta writes nothing (the fake's versions are whole
+        # seconds, so a change of the second the link was made for may come once more).
+        before = self.ws.fingerprint()
+        s, _ = self.sync()
+        self.assertLessEqual(s["fetched"], 1)
+        self.assertEqual(s["created"] + s["updated"] + s["deleted"] + s["touched"], 0)
+        self.assertEqual(self.ws.fingerprint(), before)
+        self.assertEqual([m for m, _, _ in self.run_modes()], ["full", "incremental", "incremental"])
+
+    def test_an_expired_delta_token_brings_a_full_pass_and_the_index_equals_truth(self):
+        self.sync()
+        self.fake.mutate(update=7, delete=4, create=3, touch=5, seed=11)
+        self.fake.request("POST", "/_control/deltatokens/expire", {})
+        s, r = self.sync()
+        self.assertEqual(s["status"], "ok", r.stdout + r.stderr[-2000:])
+        self.assertIn("dyn: ok full", r.stdout)
+        self.assertEqual(s["deleted"], 4)
+        assert_matches_truth(self, self.ws, self.fake, "dyn")
+        runs = self.run_modes()
+        self.assertEqual([(m, st) for m, st, _ in runs[-2:]], [("incremental", "failed"), ("full", "ok")])
+        self.assertIn("0x80044352", runs[-2][2])
+        self.assertIn("Please perform a full sync", runs[-2][2])
+        # The full pass made new delta links: the run after it is incremental again.
+        s, r = self.sync()
+        self.assertIn("dyn: ok incremental", r.stdout)
 
     def test_429_and_5xx_are_survived(self):
         self.sync()
@@ -216,6 +265,10 @@ class DynamicsDialectTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.fake = Fake("--records", "40", "--max-page-size", "100")
+        cls.issue_token()
+
+    @classmethod
+    def issue_token(cls):
         import urllib.parse
         form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": CLIENT_ID,
                                        "client_secret": CLIENT_SECRET,
@@ -251,6 +304,45 @@ class DynamicsDialectTest(unittest.TestCase):
         return status, hdrs, body.decode()
 
     ORDER = "$orderby=modifiedon%20asc,contactid%20asc"
+    TRACK = 'odata.track-changes,odata.maxpagesize=100'
+
+    def test_change_tracking_delta_links_deleted_rows_and_expiry(self):
+        try:
+            self.check_change_tracking()
+        finally:  # the other tests read the seeded 40 records
+            self.fake.request("POST", "/_control/reset", {})
+            self.issue_token()
+
+    def check_change_tracking(self):
+        status, _, body = self.get("?$select=contactid&" + self.ORDER, self.TRACK)
+        self.assertEqual(status, 400)
+        self.assertIn("isn't supported when Change Tracking is enabled", json.loads(body)["error"]["message"])
+        status, hdrs, body = self.get("?$select=contactid,emailaddress1", self.TRACK)
+        self.assertEqual(status, 200, body)
+        self.assertTrue(hdrs["preference-applied"].startswith("odata.track-changes"))
+        page = json.loads(body)
+        self.assertEqual(len(page["value"]), 36)
+        link = page["@odata.deltaLink"]
+        self.assertRegex(link, r"/api/data/v9\.2/contacts\?\$select=contactid%2Cemailaddress1&\$deltatoken=\d+%21")
+        path = link.split(str(self.fake.port), 1)[1]
+        # Nothing changed yet: an empty delta and a new link.
+        status, _, body = self.get(path[len("/api/data/v9.2/contacts"):], "odata.maxpagesize=100")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["value"], [])
+        self.fake.request("DELETE", "/_control/records/3")
+        self.fake.request("PATCH", "/_control/records/4", {"email": "new4@example.org"})
+        status, _, body = self.get(path[len("/api/data/v9.2/contacts"):], "odata.maxpagesize=100")
+        delta = json.loads(body)
+        self.assertTrue(delta["@odata.context"].endswith("/$delta"))
+        rows = delta["value"]
+        self.assertEqual([r["emailaddress1"] for r in rows if "contactid" in r], ["new4@example.org"])
+        gone = [r for r in rows if r.get("@odata.context", "").endswith("#contacts/$deletedEntity")]
+        self.assertEqual([(numeric_id(r["id"]), r["reason"]) for r in gone], [("3", "deleted")])
+        self.assertIn("@odata.deltaLink", delta)
+        self.fake.request("POST", "/_control/deltatokens/expire", {})
+        status, _, body = self.get(path[len("/api/data/v9.2/contacts"):])
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["error"]["code"], "0x80044352")
 
     def test_401_has_an_empty_body_and_a_challenge(self):
         status, hdrs, body = self.get("?" + self.ORDER, token=False)

@@ -69,13 +69,23 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(s["unchanged"], N)
         self.assertEqual(self.ws.fingerprint(), before)
 
-    def test_touched_records_write_nothing(self):
+    def test_touched_records_get_the_crm_time_and_nothing_else(self):
         self.sync()
         before = self.ws.fingerprint()
-        self.fake.mutate(touch=50, seed=5)  # modification time moves, no mapped field changes
+        touched = self.fake.mutate(touch=50, seed=5)["touched"]  # only the modification time moves
         s, _ = self.sync()
         self.assertGreaterEqual(s["unchanged"], 50)
+        self.assertEqual(s["touched"], 50)
         self.assertEqual(s["updated"], 0)
+        # No hash, changed_ms or change-feed row was written: a touch is no feed event.
+        self.assertEqual(self.ws.fingerprint(), before)
+        truth, index = self.fake.truth(), self.ws.exported("legacy")
+        for rid in touched:
+            self.assertEqual(index[str(rid)]["remote_updated_at"], truth[str(rid)]["updated_at"])
+        assert_index_equals_truth(self, self.ws, self.fake, "legacy")
+        # A full pass over what did not change writes no row.
+        s, _ = self.sync("--full")
+        self.assertEqual(s["touched"] + s["created"] + s["updated"] + s["deleted"], 0)
         self.assertEqual(self.ws.fingerprint(), before)
 
     def test_delete_guard_refuses_a_pass_that_suddenly_returns_few_records(self):

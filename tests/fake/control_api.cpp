@@ -80,8 +80,9 @@ Result<RecordPatch> parse_patch(simdjson::dom::object obj) {
 }  // namespace
 
 ControlApi::ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens,
-                       std::function<void()> on_reset)
-    : data_(data), faults_(faults), stats_(stats), tokens_(tokens), on_reset_(std::move(on_reset)) {}
+                       ChangeTracking& tracking, std::function<void()> on_reset)
+    : data_(data), faults_(faults), stats_(stats), tokens_(tokens), tracking_(tracking),
+      on_reset_(std::move(on_reset)) {}
 
 void ControlApi::append_truth(std::string& out, const FakeRecord& r) {
   JsonWriter w(out);
@@ -129,6 +130,12 @@ ServerResponse ControlApi::handle(const ServerRequest& req) const {
     else if (what == "restore") tokens_.restore();
     else return error(404, "not_found", fmt::format("no control route {}", req.path));
     return ServerResponse::json(200, fmt::format(R"({{"tokens":"{}","issued":{}}})", what, tokens_.issued()));
+  }
+  if (path == "deltatokens/expire") {
+    // Dataverse change tracking: every delta token issued so far is refused from now on.
+    if (m != "POST") return method_not_allowed("POST");
+    tracking_.expire_all();
+    return ServerResponse::json(200, R"({"deltatokens":"expired"})");
   }
   if (path == "reset") {
     if (m != "POST") return method_not_allowed("POST");

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api/http_server.h"
+#include "fake/change_tracking.h"
 #include "fake/dataset.h"
 #include "fake/faults.h"
 #include "fake/stats.h"
@@ -23,7 +24,7 @@ inline constexpr std::string_view kControlPrefix = "/_control/";
 
 class ControlApi {
  public:
-  ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens,
+  ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens, ChangeTracking& tracking,
              std::function<void()> on_reset);
   ServerResponse handle(const ServerRequest& req) const;
 
@@ -41,6 +42,7 @@ class ControlApi {
   FaultQueue& faults_;
   Stats& stats_;
   TokenIssuer& tokens_;
+  ChangeTracking& tracking_;
   std::function<void()> on_reset_;
 };
 

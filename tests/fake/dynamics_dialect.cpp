@@ -71,13 +71,23 @@ std::string formatted_time(int64_t ms) {
   return fmt::format("{}/{}/{} {}", iso.substr(8, 2), iso.substr(5, 2), iso.substr(0, 4), iso.substr(11, 5));
 }
 
-// The paging cookie Dataverse puts in $skiptoken, with our keyset position inside.
-std::string skiptoken(OrderKey key, uint64_t page_no) {
-  return fmt::format(R"(<cookie pagenumber="{}" pagingcookie="{}" istracking="False" />)", page_no,
-                     encode_cursor(key));
+// The paging cookie Dataverse puts in $skiptoken, with our keyset position inside; a
+// change-tracking read also carries the version its delta link will be issued for, and a
+// delta whether it is past its changed rows into its deleted ones (phase d).
+struct Cookie {
+  OrderKey key;
+  uint64_t page_no = 1;
+  bool tracking = false;
+  int64_t version = 0;
+  bool deleted_phase = false;
+};
+
+std::string skiptoken(const Cookie& c) {
+  return fmt::format(R"(<cookie pagenumber="{}" pagingcookie="{}" istracking="{}" version="{}" phase="{}" />)", c.page_no,
+                     encode_cursor(c.key), c.tracking ? "True" : "False", c.version, c.deleted_phase ? "d" : "r");
 }
 
-std::optional<std::pair<OrderKey, uint64_t>> parse_skiptoken(std::string_view s) {
+std::optional<Cookie> parse_skiptoken(std::string_view s) {
   auto attr = [&](std::string_view name) -> std::optional<std::string_view> {
     std::string pat = std::string(name) + "=\"";
     size_t at = s.find(pat);
@@ -90,10 +100,28 @@ std::optional<std::pair<OrderKey, uint64_t>> parse_skiptoken(std::string_view s)
   auto page = attr("pagenumber");
   if (!s.starts_with("<cookie ") || !cookie || !page) return std::nullopt;
   auto key = decode_cursor(*cookie);
-  uint64_t n = 0;
-  auto [p, ec] = std::from_chars(page->data(), page->data() + page->size(), n);
+  Cookie c;
+  auto [p, ec] = std::from_chars(page->data(), page->data() + page->size(), c.page_no);
   if (!key || ec != std::errc() || p != page->data() + page->size()) return std::nullopt;
-  return std::make_pair(*key, n);
+  c.key = *key;
+  c.tracking = attr("istracking") == std::optional<std::string_view>("True");
+  if (auto v = attr("version")) std::from_chars(v->data(), v->data() + v->size(), c.version);
+  c.deleted_phase = attr("phase") == std::optional<std::string_view>("d");
+  return c;
+}
+
+// A $deltatoken as Microsoft shows it: "<number>!<MM/dd/yyyy HH:mm:ss>".
+std::string deltatoken(uint64_t number, int64_t version_ms) {
+  std::string iso = format_iso8601_seconds(from_ms(version_ms));  // 2025-11-20T10:14:03Z
+  return fmt::format("{}!{}/{}/{} {}", number, iso.substr(5, 2), iso.substr(8, 2), iso.substr(0, 4), iso.substr(11, 8));
+}
+
+std::optional<uint64_t> deltatoken_number(std::string_view s) {
+  uint64_t n = 0;
+  size_t bang = s.find('!');
+  auto [p, ec] = std::from_chars(s.data(), s.data() + std::min(bang, s.size()), n);
+  if (ec != std::errc() || bang == std::string_view::npos || p != s.data() + bang) return std::nullopt;
+  return n;
 }
 
 // One row to render: a live record, or a merged-away one (deactivated, pointing at the
@@ -129,12 +157,21 @@ struct DynamicsDialect::Query {
   uint64_t page_no = 1;
   size_t size = 0;
   bool annotations = false;
+  bool track = false;                 // Prefer: odata.track-changes
+  std::optional<Cookie> cookie;       // from $skiptoken
+  std::string deltatoken_raw;         // $deltatoken, decoded
   std::string applied;  // Preference-Applied
 };
 
-DynamicsDialect::DynamicsDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base,
-                                 size_t max_page_size)
-    : data_(data), tokens_(tokens), base_(base), max_page_size_(std::max<size_t>(1, max_page_size)) {}
+DynamicsDialect::DynamicsDialect(const Dataset& data, TokenIssuer& tokens, ChangeTracking& tracking,
+                                 const BaseUrl& base, size_t max_page_size, std::vector<std::string> untracked_sets)
+    : data_(data), tokens_(tokens), tracking_(tracking), base_(base),
+      max_page_size_(std::max<size_t>(1, max_page_size)), untracked_sets_(std::move(untracked_sets)) {}
+
+bool DynamicsDialect::untracked(bool accounts) const {
+  return std::find(untracked_sets_.begin(), untracked_sets_.end(), accounts ? "accounts" : "contacts") !=
+         untracked_sets_.end();
+}
 
 namespace {
 
@@ -295,16 +332,40 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
     } else if (name == "$skiptoken") {
       auto st = parse_skiptoken(value);
       if (!st) return bad_request("The $skiptoken paging cookie is invalid.");
-      q.after = st->first;
-      q.page_no = st->second;
+      q.after = st->key;
+      q.page_no = st->page_no;
+      q.cookie = st;
+    } else if (name == "$deltatoken") {
+      q.deltatoken_raw = value;
     } else if (name == "$skip") {
       return bad_request("The query parameter $skip is not supported");
     } else {
       return bad_request(fmt::format("crm-fake does not support the query option {}", name));
     }
   }
-  if (q.orderby_raw.empty())
+  const std::string_view prefer_header = req.header("prefer");
+  q.track = prefer_header.find("odata.track-changes") != std::string_view::npos;
+  const bool delta = !q.deltatoken_raw.empty();
+  // A change-tracking read: the first request asks with Prefer; its next links carry it.
+  const bool tracking = delta || (q.cookie ? q.cookie->tracking : q.track);
+  if (tracking && !delta && untracked(accounts))
+    return bad_request(fmt::format("Change tracking is not enabled for the entity '{}'.", entity));
+  for (const auto& [option, raw] : {std::pair<std::string_view, const std::string&>{"$filter", q.filter_raw},
+                                    {"$orderby", q.orderby_raw}})
+    if (tracking && !raw.empty())
+      return bad_request(fmt::format("The \"{}\" query parameter isn't supported when Change Tracking is enabled.", option));
+  if (!tracking && q.orderby_raw.empty())
     return bad_request(fmt::format("crm-fake needs $orderby=modifiedon asc,{} asc (keyset paging)", id_col));
+  // The version the delta link at the end will stand for: when the read began.
+  int64_t version = q.cookie && q.cookie->tracking ? q.cookie->version : tracking_.now_version();
+  if (delta) {
+    auto number = deltatoken_number(q.deltatoken_raw);
+    auto since = number ? tracking_.version_of(*number) : std::nullopt;
+    if (!since)
+      return ServerResponse::json(400, odata_body("0x80044352", "Version stamp associated with the client has expired. "
+                                                                 "Please perform a full sync."));
+    q.since_ms = *since;
+  }
 
   // Prefer: odata.maxpagesize=N, odata.include-annotations="…"
   int64_t wanted = kMaxPage;
@@ -336,11 +397,13 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
   q.size = std::min(static_cast<size_t>(wanted), max_page_size_);
   if (req.header("prefer").find("odata.maxpagesize") != std::string_view::npos)
     q.applied = fmt::format("odata.maxpagesize={}", q.size) + (q.applied.empty() ? "" : "," + q.applied);
+  if (q.track && tracking) q.applied = "odata.track-changes" + (q.applied.empty() ? "" : "," + q.applied);
 
   // Live rows of this kind after the position, then merged-away rows, merged in order.
   std::vector<Row> rows;
+  const bool deleted_phase = q.cookie && q.cookie->deleted_phase;
   OrderKey pos = q.after.value_or(OrderKey{INT64_MIN, 0});
-  const size_t want = q.size + 1;
+  const size_t want = deleted_phase ? 0 : q.size + 1;
   const size_t chunk = std::min<size_t>(5000, want * 10);
   for (int guard = 0; guard < 1'000'000 && rows.size() < want; ++guard) {
     ListPage lp = data_.list_after(q.since_ms, pos, chunk);
@@ -350,15 +413,29 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
     }
     if (!lp.more || lp.records.empty()) break;
   }
+  // A delta lists its deleted rows after the changed ones (deleted, in deletion order).
+  std::vector<OrderKey> gone;
   for (const auto& d : data_.deleted_since(q.since_ms)) {
-    if (d.merged_into == 0 || d.last.company != accounts) continue;
+    if (d.last.company != accounts) continue;
+    if (d.merged_into == 0) {
+      OrderKey key{d.deleted_ms, d.last.id};
+      if (delta && (!deleted_phase || before(*q.after, key))) gone.push_back(key);
+      continue;
+    }
     Row row{d.last, d.deleted_ms, d.merged_into};
-    if (q.after && !before(*q.after, row.key())) continue;
+    if (deleted_phase || (q.after && !before(*q.after, row.key()))) continue;
     rows.push_back(std::move(row));
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return before(a.key(), b.key()); });
-  const bool more = rows.size() > q.size;
+  std::sort(gone.begin(), gone.end(), before);
+  bool more = rows.size() > q.size;
   if (more) rows.resize(q.size);
+  if (more || gone.size() + rows.size() <= q.size) {
+    if (more) gone.clear();
+  } else {
+    gone.resize(q.size - rows.size());
+    more = true;
+  }
 
   // Render.
   const std::string base = base_.get();
@@ -372,7 +449,7 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
   w.begin_object();
   std::string cols;
   for (const auto& c : q.select) cols += (cols.empty() ? "" : ",") + c;
-  w.field("@odata.context", fmt::format("{}/api/data/v9.2/$metadata#{}({})", base, set, cols));
+  w.field("@odata.context", fmt::format("{}/api/data/v9.2/$metadata#{}({}){}", base, set, cols, delta ? "/$delta" : ""));
   w.key("value").begin_array();
   for (const Row& row : rows) {
     const FakeRecord& r = row.rec;
@@ -414,14 +491,24 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
     }
     w.end_object();
   }
+  for (const OrderKey& key : gone) {
+    w.begin_object();
+    w.field("@odata.context", fmt::format("{}/api/data/v9.2/$metadata#{}/$deletedEntity", base, set));
+    w.field("id", dynamics_guid(key.id, accounts));
+    w.field("reason", "deleted");
+    w.end_object();
+  }
   w.end_array();
-  if (more && !rows.empty()) {
-    std::string next = fmt::format("{}/api/data/v9.2/{}?", base, set);
-    if (!q.select_raw.empty()) next += "$select=" + enc(q.select_raw) + "&";
-    if (!q.filter_raw.empty()) next += "$filter=" + enc(q.filter_raw) + "&";
-    next += "$orderby=" + enc(q.orderby_raw) + "&";
-    next += "$skiptoken=" + enc(skiptoken(rows.back().key(), q.page_no + 1));
-    w.field("@odata.nextLink", next);
+  std::string link = fmt::format("{}/api/data/v9.2/{}?", base, set);
+  if (!q.select_raw.empty()) link += "$select=" + enc(q.select_raw) + "&";
+  if (more) {
+    if (!q.filter_raw.empty()) link += "$filter=" + enc(q.filter_raw) + "&";
+    if (!q.orderby_raw.empty()) link += "$orderby=" + enc(q.orderby_raw) + "&";
+    if (delta) link += "$deltatoken=" + enc(q.deltatoken_raw) + "&";
+    Cookie next{gone.empty() ? rows.back().key() : gone.back(), q.page_no + 1, tracking, version, !gone.empty()};
+    w.field("@odata.nextLink", link + "$skiptoken=" + enc(skiptoken(next)));
+  } else if (tracking) {
+    w.field("@odata.deltaLink", link + "$deltatoken=" + enc(deltatoken(tracking_.issue(version), version)));
   }
   w.end_object();
   auto resp = ServerResponse::json(200, std::move(body));

@@ -19,7 +19,18 @@
 // - $filter understands `modifiedon ge|gt <literal>` only (a quoted literal is the 400 the
 //   real service gives), $orderby only `modifiedon asc,<id> asc`, $skip and any other
 //   system query option are refused with a 400 OData error; unknown $select columns too;
-// - deletions simply disappear (no change tracking); a merged-away record stays as a
+// - change tracking as Microsoft documents it: `Prefer: odata.track-changes` with
+//   $select only ($filter/$orderby are refused: "… isn't supported when Change Tracking is
+//   enabled."), Preference-Applied echoing it, the full set paged by nextLink and an
+//   absolute @odata.deltaLink (`…?$select=…&$deltatoken=<n>!<MM/dd/yyyy HH:mm:ss>`) on the
+//   last page; a delta link answers the rows created or changed since (merged-away rows
+//   among them) and then the deleted ones as {"@odata.context": "…#contacts/$deletedEntity",
+//   "id", "reason": "deleted"}, paged by nextLink under the same page cap, the last page
+//   with a new delta link; an unknown or expired token (ChangeTracking, the control route
+//   /_control/deltatokens/expire) is 400 0x80044352 "… Please perform a full sync.";
+//   a set named in --dynamics-untracked has no change tracking: a tracked read is a 400
+//   (Microsoft does not document that answer's code; the fake uses 0x80060888);
+// - without change tracking deletions simply disappear; a merged-away record stays as a
 //   deactivated row (statecode 1, merged true, _masterid_value = the survivor) whose
 //   modifiedon is the merge time;
 // - errors are {"error":{"code":"0x…","message":"…"}}; 429 carries 0x80072322.
@@ -32,7 +43,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "fake/change_tracking.h"
 #include "fake/dataset.h"
 #include "fake/dialect.h"
 #include "fake/token_issuer.h"
@@ -48,7 +61,8 @@ std::optional<uint64_t> dynamics_id_of(std::string_view guid);
 
 class DynamicsDialect final : public Dialect {
  public:
-  DynamicsDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base, size_t max_page_size);
+  DynamicsDialect(const Dataset& data, TokenIssuer& tokens, ChangeTracking& tracking, const BaseUrl& base,
+                  size_t max_page_size, std::vector<std::string> untracked_sets);
 
   std::string_view name() const override { return "dynamics"; }
   RouteKind route(std::string_view path) const override;
@@ -62,11 +76,14 @@ class DynamicsDialect final : public Dialect {
   struct Query;
   ServerResponse token(const ServerRequest& req) const;
   ServerResponse list(const ServerRequest& req, bool accounts) const;
+  bool untracked(bool accounts) const;
 
   const Dataset& data_;
   TokenIssuer& tokens_;
+  ChangeTracking& tracking_;
   const BaseUrl& base_;
   const size_t max_page_size_;
+  const std::vector<std::string> untracked_sets_;  // entity sets without change tracking
 };
 
 }  // namespace crm::fake

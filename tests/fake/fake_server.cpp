@@ -93,15 +93,17 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
     : config_(std::move(config)),
       data_(config_.records, config_.seed, clock),
       tokens_(clock),
+      tracking_(clock),
       limiter_(config_.rate_limit > 0 ? std::make_unique<RateLimiter>(config_.rate_limit) : nullptr),
-      control_(data_, faults_, stats_, tokens_, [this] { reset(); }) {
+      control_(data_, faults_, stats_, tokens_, tracking_, [this] { reset(); }) {
   // Every dialect is mounted at once: their paths do not overlap (/page/contacts,
   // /services/data/…, /crm/v3/…, /api/data/v9.2/…). Vendor dialects are added here.
   auto rest = std::make_unique<RestDialect>(data_, config_.rest, base_);
   rest_ = rest.get();
   dialects_.push_back(std::move(rest));
   dialects_.push_back(std::make_unique<HubspotDialect>(data_, tokens_, config_.bearer));
-  dialects_.push_back(std::make_unique<DynamicsDialect>(data_, tokens_, base_, config_.rest.max_page_size));
+  dialects_.push_back(std::make_unique<DynamicsDialect>(data_, tokens_, tracking_, base_, config_.rest.max_page_size,
+                                                        config_.dynamics_untracked));
   dialects_.push_back(std::make_unique<SalesforceDialect>(data_, tokens_, config_.rest.max_page_size, base_, clock));
   dialects_.push_back(std::make_unique<ZohoDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
   dialects_.push_back(std::make_unique<OdooDialect>(data_, tokens_));
@@ -113,6 +115,7 @@ FakeServer::~FakeServer() = default;
 void FakeServer::reset() {
   data_.reset();
   tokens_.reset();
+  tracking_.reset();
   faults_.clear();
   stats_.reset();
   if (limiter_) limiter_->reset();

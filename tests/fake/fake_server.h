@@ -16,6 +16,7 @@
 #include "api/http_server.h"
 #include "core/time.h"
 #include "fake/control_api.h"
+#include "fake/change_tracking.h"
 #include "fake/dataset.h"
 #include "fake/dialect.h"
 #include "fake/faults.h"
@@ -32,6 +33,7 @@ struct FakeConfig {
   std::string api_key;    // non-empty: X-Api-Key required
   std::string bearer;     // non-empty: Authorization: Bearer required
   double rate_limit = 0;  // requests per second, burst of the same size; 0: off
+  std::vector<std::string> dynamics_untracked;  // Dataverse sets without change tracking
 };
 
 class FakeServer {
@@ -57,6 +59,7 @@ class FakeServer {
   BaseUrl base_;
   Dataset data_;
   TokenIssuer tokens_;
+  ChangeTracking tracking_;
   FaultQueue faults_;
   Stats stats_;
   std::unique_ptr<RateLimiter> limiter_;

@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", threads, "server threads")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--port-file", port_file, "write the bound port to this file");
+  app.add_option("--dynamics-untracked", config.dynamics_untracked,
+                 "Dataverse entity sets without change tracking (contacts, accounts)")
+      ->check(CLI::IsMember({"contacts", "accounts"}));
   uint64_t shared_people = 0;
   app.add_option("--shared-people", shared_people,
                  "seeded persons 1..N are the same people in every fake given the same N "
