@@ -259,6 +259,31 @@ class DynamicsObjectsTest(unittest.TestCase):
             ws.cleanup()
 
 
+class DynamicsUntrackedTableTest(unittest.TestCase):
+    def test_a_table_without_change_tracking_is_read_by_modifiedon_and_its_deletions_wait(self):
+        fake = Fake("--records", "300", "--dynamics-untracked", "accounts")
+        ws = Workspace()
+        try:
+            ws.write_config(dynamics_source("dyn", fake, write_secret(ws, CLIENT_SECRET)))
+            r = ws.run("sync", "--config", ws.config)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
+            state = json.loads(ws.query("SELECT connector_state FROM sources")[0][0])["objects"]
+            self.assertEqual(state["accounts"]["delta"], "")
+            self.assertIn("$deltatoken=", state["contacts"]["delta"])
+            fake.request("DELETE", "/_control/records/20")  # an account
+            fake.request("DELETE", "/_control/records/21")  # a contact
+            r = ws.run("sync", "--config", ws.config)
+            s = parse_summary(r.stdout, "dyn")
+            self.assertIn("dyn: ok incremental", r.stdout)
+            self.assertEqual(s["deleted"], 1)  # the contact, through its delta link
+            r = ws.run("sync", "--full", "--config", ws.config)
+            self.assertEqual(parse_summary(r.stdout, "dyn")["deleted"], 1)  # the account
+            assert_matches_truth(self, ws, fake, "dyn")
+        finally:
+            fake.stop()
+            ws.cleanup()
+
+
 class DynamicsDialectTest(unittest.TestCase):
     """The fake's Dataverse dialect is as strict as the service (raw HTTP, no crm-index)."""
 
