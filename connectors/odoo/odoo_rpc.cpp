@@ -48,6 +48,11 @@ Result<std::string> OdooRpc::call(std::string_view what, std::string_view servic
     return e;
   }
   if (resp->status != 200) return error_from_response(what, *resp);
+  // A JSON-RPC error comes with HTTP 200, its "error" key among the envelope's first
+  // bytes ({"jsonrpc": "2.0", "id": 7, "error": …}); it may echo the password we sent, so
+  // it is redacted like any error body before odoo_result quotes (and cuts) it.
+  if (std::string_view(resp->body).substr(0, 128).find("\"error\"") != std::string_view::npos)
+    resp->body = http_.redactor().redact(resp->body);
   return std::move(resp->body);
 }
 

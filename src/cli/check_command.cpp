@@ -1,6 +1,7 @@
 #include "cli/check_command.h"
 
 #include "config/config.h"
+#include "config/file_permissions.h"
 
 namespace crm {
 
@@ -11,6 +12,7 @@ int run_check(const std::string& config_path, std::ostream& out, std::ostream& e
     return 2;
   }
   const Config& config = *loaded.config;
+  for (const auto& warning : permission_warnings(config)) err << "warning: " << warning << '\n';
   out << "config OK: " << config_path << ": " << config.sources.size() << " source(s)\n";
   if (config.sources.empty()) out << "no sources\n";
   for (const auto& source : config.sources) out << summarize(source) << '\n';

@@ -89,12 +89,15 @@ std::optional<Secret> read_secret(const Mapping& auth, const std::string& key, L
       ctx.errors.add(inline_value->at(), inline_value->path + ": must not be empty");
       return std::nullopt;
     }
+    if (ctx.as_written(inline_value->value).find("${") == std::string::npos) ctx.inline_secrets = true;
     return Secret(inline_value->value.Scalar());
   }
   if (file != nullptr) {
     auto path = read_nonempty_string(*file, ctx);
     if (!path) return std::nullopt;
-    SecretFile read = read_secret_file(resolve_credential_path(*path, ctx.config_dir, ctx.env));
+    const auto resolved = resolve_credential_path(*path, ctx.config_dir, ctx.env);
+    ctx.secret_files.push_back(resolved.string());
+    SecretFile read = read_secret_file(resolved);
     if (!read.error.empty()) {
       ctx.errors.add(file->at(), file->path + ": " + read.error);
       return std::nullopt;

@@ -58,6 +58,7 @@ struct SourceSettings {
   Millis max_backoff = std::chrono::minutes(30);
   std::optional<Millis> stale_after;  // unset: three intervals
   bool insecure_skip_verify = false;  // TLS verification off: logged as a warning at start
+  int64_t max_response_size = int64_t{256} << 20;  // bytes of one answer, after decompression
 };
 
 // Where a YAML node stood, for errors found after loading (e.g. by a connector).
@@ -112,6 +113,10 @@ struct Config {
   SourceSettings defaults;
   std::vector<SourceConfig> sources;
   LinkingConfig linking;
+  // For the permission warnings of `check` and `run` (file_permissions.h): whether the
+  // file itself holds a secret (not ${ENV}, not *_file), and every secret file read.
+  bool holds_inline_secrets = false;
+  std::vector<std::string> secret_files;
 
   const SourceConfig* find_source(const std::string& name) const;
 };

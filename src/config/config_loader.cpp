@@ -68,6 +68,7 @@ void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
     if (!path) return;
     // Checked now so that a wrong path fails `check`, not the first API request.
     const auto resolved = resolve_credential_path(*path, ctx.config_dir, ctx.env);
+    ctx.secret_files.push_back(resolved.string());
     SecretFile token = read_secret_file(resolved);
     if (!token.error.empty()) {
       ctx.errors.add(f->at(), "api.token_file: " + token.error);
@@ -180,6 +181,8 @@ LoadedConfig finish(LoadContext& ctx, Config config) {
                    [](const ConfigError& a, const ConfigError& b) {
                      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
                    });
+  config.holds_inline_secrets = ctx.inline_secrets;
+  config.secret_files = ctx.secret_files;
   if (out.errors.empty()) out.config = std::move(config);
   return out;
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 
@@ -20,6 +21,8 @@ struct LoadContext {
   ConfigErrors errors;
   std::filesystem::path config_dir;  // relative paths in the file resolve against it
   const EnvLookup& env;
+  bool inline_secrets = false;            // a secret written in the file itself
+  std::vector<std::string> secret_files;  // every *_file read, resolved
   // The text of a scalar as the file has it, for quoting in an error message
   // (ConfigErrors::as_written: "${NAME}" rather than a value from the environment).
   std::string as_written(const YAML::Node& scalar) const { return errors.as_written(scalar); }

@@ -16,7 +16,8 @@ const std::vector<std::string>& settings_keys() {
   static const std::vector<std::string> keys = {
       "interval",    "jitter",          "timeout",      "page_size",
       "overlap",     "full_sync_every", "delete_guard", "rate_limit",
-      "quota_group", "max_backoff",     "stale_after",  "insecure_skip_verify"};
+      "quota_group", "max_backoff",     "stale_after",  "insecure_skip_verify",
+      "max_response_size"};
   return keys;
 }
 
@@ -54,6 +55,8 @@ void read_settings(const Mapping& map, SourceSettings& s, LoadContext& ctx) {
   }
   if (const Field* f = map.find("insecure_skip_verify"))
     assign(read_bool(*f, ctx), s.insecure_skip_verify);
+  // 1 KiB at least: smaller, not even an error body would fit.
+  if (const Field* f = map.find("max_response_size")) assign(read_size(*f, ctx, 1024), s.max_response_size);
 }
 
 }  // namespace crm

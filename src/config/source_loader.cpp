@@ -112,6 +112,23 @@ void read_base_url(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
   out.base_url = *url;
 }
 
+// A deep link the web page and API hand to browsers: only http(s), never javascript: or
+// data: or file:. A template may start with a placeholder that is itself an http(s) URL.
+void read_web_url(const Field& f, SourceConfig& out, LoadContext& ctx) {
+  auto url = read_string(f, ctx);
+  if (!url || url->empty()) return;
+  std::string head = url->substr(0, 8);
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool ok = head.starts_with("http://") || head.starts_with("https://") ||
+                  url->starts_with("{base_url}") || url->starts_with("{instance_url}");
+  if (!ok) {
+    ctx.errors.add(f.at(), "web_url: the template must be an http:// or https:// URL "
+                           "(or start with {base_url} or {instance_url})");
+    return;
+  }
+  out.web_url = *url;
+}
+
 void read_phone_region(const Field& f, SourceConfig& out, LoadContext& ctx) {
   auto region = read_string(f, ctx);
   if (!region) return;
@@ -169,7 +186,7 @@ void read_optional_keys(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
   if (const Field* f = m.find("objects"))
     out.objects = read_string_list(*f, ctx).value_or(std::vector<std::string>{});
   out.auth = read_auth(m.find("auth"), ctx);
-  if (const Field* f = m.find("web_url")) out.web_url = read_string(*f, ctx).value_or("");
+  if (const Field* f = m.find("web_url")) read_web_url(*f, out, ctx);
   if (const Field* f = m.find("phone_region")) read_phone_region(*f, out, ctx);
   if (const Field* f = m.find("fields")) read_fields(*f, out, ctx);
   if (const Field* f = m.find("extra_fields"))

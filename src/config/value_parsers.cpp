@@ -163,4 +163,22 @@ std::optional<bool> parse_bool(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<int64_t> parse_size(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 16) return std::nullopt;
+  int64_t n = 0;
+  std::from_chars(text.data(), text.data() + digits, n);
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"", 1},          {"B", 1},          {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30},
+      {"TiB", 1LL << 40}, {"KB", 1000},    {"MB", 1000'000},   {"GB", 1000'000'000}, {"TB", 1000'000'000'000}};
+  std::string_view unit = text.substr(digits);
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name) continue;
+    if (n > (int64_t{1} << 50) / factor) return std::nullopt;
+    return n * factor;
+  }
+  return std::nullopt;
+}
+
 }  // namespace crm

@@ -1,11 +1,12 @@
 // Parsers for the scalar forms of the configuration contract (design.md):
 // durations "250ms", "30s", "5m", "2h", "1d" and combinations such as "1h30m";
 // ratios "10%" (0..100%) or a plain number 0..1; rates "10/s", "600/m", "1000/h";
-// integers; and the booleans true/false.
+// integers; sizes "256MiB", "64KB", "1048576"; and the booleans true/false.
 // Pure functions: they return nullopt on anything they do not accept and never
 // throw; the caller turns that into a positioned ConfigError. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ std::optional<RateLimit> parse_rate(std::string_view text);
 
 // Optional sign and decimal digits only ("12", "-3"); no "1e3", no "0x10", no spaces.
 std::optional<long long> parse_integer(std::string_view text);
+
+// Bytes: a whole number with an optional unit, binary (KiB, MiB, GiB, TiB) or decimal
+// (B, KB, MB, GB, TB): "256MiB" → 268435456, "1GB" → 10^9, "4096" → 4096. At most 2^50;
+// overflow, fractions, spaces and other units → nullopt.
+std::optional<int64_t> parse_size(std::string_view text);
 
 // "true"/"false" (also "True"/"TRUE"/"False"/"FALSE", the YAML 1.2 core schema).
 // YAML 1.1's yes/no/on/off are refused on purpose: `country: NO` should not be a bool.

@@ -150,6 +150,20 @@ std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx) {
   return r;
 }
 
+std::optional<int64_t> read_size(const Field& f, LoadContext& ctx, int64_t min) {
+  if (!require_scalar(f, ctx, "a size")) return std::nullopt;
+  auto n = parse_size(f.value.Scalar());
+  if (!n) {
+    report(ctx, f, describe(f.value, ctx) + " is not a size (use bytes or e.g. 64KiB, 256MiB, 1GiB, 10MB)");
+    return std::nullopt;
+  }
+  if (*n < min) {
+    report(ctx, f, fmt::format("must be at least {} bytes", min));
+    return std::nullopt;
+  }
+  return n;
+}
+
 std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx) {
   if (!f.value.IsSequence()) {
     report(ctx, f, "expected a list of strings, got " + describe(f.value, ctx));

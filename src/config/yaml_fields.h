@@ -70,6 +70,8 @@ std::optional<bool> read_bool(const Field& f, LoadContext& ctx);
 std::optional<Millis> read_duration(const Field& f, LoadContext& ctx, Millis min);
 std::optional<double> read_ratio(const Field& f, LoadContext& ctx);
 std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx);
+// A size in bytes (parse_size), at least `min`.
+std::optional<int64_t> read_size(const Field& f, LoadContext& ctx, int64_t min);
 std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx);
 // A mapping of string → string, in file order.
 std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(const Field& f,

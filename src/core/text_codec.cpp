@@ -32,6 +32,33 @@ std::string base64url(std::string_view in) {
   return out;
 }
 
+std::string base64(std::string_view in) {
+  static constexpr std::string_view kStd = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = base64url(in);
+  for (char& c : out) c = kStd[kB64.find(c)];
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> unbase64url(std::string_view in) {
   std::string out;
   uint32_t acc = 0;

@@ -1,6 +1,7 @@
 // Small text helpers shared by the API's page tokens, the fake CRM's cursors, the
 // connectors' URL templates and header parsing: unpadded base64url (RFC 4648 §5), strict
-// whole-string integer parsing, replace_all, trimming. Pure.
+// whole-string integer parsing, replace_all, trimming; standard base64 and percent-encoding
+// (HTTP Basic credentials, query strings, the redactor's secret forms). Pure.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,10 @@
 namespace crm {
 
 std::string base64url(std::string_view in);
+// Standard base64 with padding (RFC 4648 §4), as HTTP Basic credentials use it.
+std::string base64(std::string_view in);
+// Percent-encodes a query component (RFC 3986 unreserved characters pass).
+std::string url_encode(std::string_view s);
 // nullopt on any character outside the base64url alphabet.
 std::optional<std::string> unbase64url(std::string_view in);
 // The whole string as a decimal number; nullopt for "", signs where not allowed, junk.

@@ -10,6 +10,7 @@
 #include "api/api_server.h"
 #include "api/metrics.h"
 #include "cli/config_loading.h"
+#include "config/file_permissions.h"
 #include "core/log.h"
 #include "daemon/instance_lock.h"
 #include "daemon/status_line.h"
@@ -72,6 +73,7 @@ class Daemon {
     }
     writer_ = std::move(*writer);
     writer_->set_notifier(&changes_);
+    for (const auto& warning : permission_warnings(config_)) log_warn("msg=\"{}\"", warning);
     for (const auto& s : config_.sources)
       if (s.settings.insecure_skip_verify)
         log_warn("source={} msg=\"TLS certificate verification is OFF (insecure_skip_verify: true)\"", s.name);

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "http/oauth2_token.h"
+#include "http/origin.h"
 #include "http/retry_policy.h"
 #include "core/text_codec.h"
 
@@ -17,9 +18,10 @@ namespace crm {
 namespace {
 
 constexpr auto kMaxConnectTimeout = std::chrono::seconds(10);
-// Secrets shorter than this are not scrubbed from messages: replacing every "ab" in a
-// message would garble it, and a two-character credential protects nothing anyway.
-constexpr size_t kMinRedactLength = 4;
+// An error message, with the outside text it may quote, is cut to this many bytes.
+constexpr size_t kMaxErrorMessage = 1000;
+// Same-origin redirects followed for one request.
+constexpr int kMaxRedirects = 5;
 // The whole message of the Error returned when the Sleeper was stopped (shutdown).
 constexpr const char* kInterrupted = "interrupted";
 
@@ -56,8 +58,11 @@ std::string url_for_message(std::string_view url) {
   return out;
 }
 
-// Appends name=value to the query string, before any fragment.
-std::string with_query_param(std::string_view url, std::string_view name, std::string_view value) {
+// Appends name=value to the query string, before any fragment, in place of any copy
+// (a CRM that echoes the api_key into its next links; a stored token has none).
+std::string with_query_param(std::string_view given, std::string_view name, std::string_view value) {
+  const std::string stripped = without_query_param(given, name);
+  std::string_view url = stripped;
   size_t hash = url.find('#');
   std::string_view base = url.substr(0, hash);
   std::string out(base);
@@ -69,32 +74,6 @@ std::string with_query_param(std::string_view url, std::string_view name, std::s
   out += '=';
   out += url_encode(value);
   if (hash != std::string_view::npos) out += url.substr(hash);
-  return out;
-}
-
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v =
-        (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint32_t(uint8_t(in[i])) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
   return out;
 }
 
@@ -125,9 +104,26 @@ struct CurlSlist {
   ~CurlSlist() { curl_slist_free_all(list); }
 };
 
+// Where an attempt's body goes: at most `max` bytes (after decompression), so that a
+// gzip bomb costs max_response_size of memory, not what it inflates to.
+struct BodySink {
+  std::string* body = nullptr;
+  size_t max = 0;
+  bool too_big = false;
+};
+
 size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->body->size() + size * n > sink->max) {
+    sink->too_big = true;
+    return 0;  // libcurl stops the transfer (CURLE_WRITE_ERROR)
+  }
+  sink->body->append(data, size * n);
   return size * n;
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
@@ -233,6 +229,7 @@ Error with_context(Error error, std::string_view context) {
 struct AttemptResult {
   CURLcode code = CURLE_OK;
   long os_errno = 0;
+  bool too_big = false;  // the answer passed max_response_size
   HttpResponse response;
 };
 
@@ -242,23 +239,6 @@ std::string_view HttpResponse::header(std::string_view name) const {
   for (const auto& [n, v] : headers)
     if (iequals(n, name)) return v;
   return {};
-}
-
-std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
 }
 
 struct HttpClient::Impl {
@@ -273,6 +253,11 @@ struct HttpClient::Impl {
     init_curl_once();
     curl = curl_easy_init();
     refresh_token = auth.refresh_token.reveal();
+    if (!options.base_url.empty()) {
+      trusted.add(options.base_url);
+      if (!auth.token_url.empty()) trusted.add(auth.token_url);
+    }
+    rebuild_redactor();
   }
   ~Impl() {
     if (curl) curl_easy_cleanup(curl);
@@ -285,6 +270,8 @@ struct HttpClient::Impl {
   Result<HttpResponse> execute(const PreparedRequest& request);
   AttemptResult perform(const PreparedRequest& request);
   Error redacted(Error e) const;
+  void rebuild_redactor();
+  Status check_origin(const PreparedRequest& request) const;
   const std::string& auth_scheme() const { return auth.scheme.empty() ? default_scheme : auth.scheme; }
 
   HttpClientOptions options;
@@ -301,6 +288,8 @@ struct HttpClient::Impl {
   std::string refresh_token;  // the current one: servers may rotate it
   std::string last_token_response;
   std::string default_scheme = "Bearer";  // set_default_auth_scheme()
+  TrustedOrigins trusted;  // where credentials may go; empty: no base_url, no check
+  Redactor redactor;       // every credential held, rebuilt when a token changes
 };
 
 Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bool with_auth,
@@ -379,8 +368,8 @@ AttemptResult HttpClient::Impl::perform(const PreparedRequest& request) {
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  // Redirects are not followed: one to another host would carry the Authorization
-  // header (or an api_key) there. A 3xx goes back to the connector as it is.
+  // libcurl follows no redirect: one to another host would carry the Authorization
+  // header (or an api_key) there. send() follows same-origin ones itself.
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are threaded
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // everything libcurl can decode
@@ -413,8 +402,9 @@ AttemptResult HttpClient::Impl::perform(const PreparedRequest& request) {
   }
 
   out.response.url = request.given_url;  // not CURLINFO_EFFECTIVE_URL: that one has the api_key
+  BodySink sink{&out.response.body, static_cast<size_t>(std::max<int64_t>(0, options.max_response_size))};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.response.headers);
 
@@ -427,6 +417,7 @@ AttemptResult HttpClient::Impl::perform(const PreparedRequest& request) {
                      return static_cast<const Sleeper*>(p)->stopped() ? 1 : 0;
                    });
   out.code = curl_easy_perform(curl);
+  out.too_big = sink.too_big;
   if (out.code != CURLE_OK)
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &out.os_errno);
   else
@@ -446,6 +437,9 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
     ++stats.requests;
     AttemptResult result = perform(request);
     if (result.code == CURLE_ABORTED_BY_CALLBACK) return Error::transient(kInterrupted);
+    if (result.too_big)  // the same answer again would be as large: not retried
+      return Error::config(fmt::format("answer larger than max_response_size ({} bytes after decompression)",
+                                       options.max_response_size));
     const bool last = attempt >= max_attempts;
     Millis wait{0};
     if (result.code == CURLE_OK) {
@@ -514,21 +508,52 @@ Status HttpClient::Impl::fetch_token() {
   }
   auto parsed = parse_token_response(response->body);
   if (!parsed) return Error::auth(fmt::format("{}: {}", prefix(), parsed.error().message));
+  if (!parsed->instance_url.empty() && !trusted.empty()) {
+    // Salesforce names the org's API host here: credentials may go there, but not over
+    // plain HTTP when the token came over HTTPS.
+    auto origin = origin_of(parsed->instance_url);
+    auto token_origin = origin_of(auth.token_url);
+    if (!origin || (token_origin && token_origin->starts_with("https:") && origin->starts_with("http:")))
+      return Error::config(fmt::format("{}: the answer's instance_url {} is not an https URL like the token endpoint {}",
+                                       prefix(), origin.value_or("(unreadable)"), token_origin.value_or(where)));
+    trusted.add(parsed->instance_url);
+  }
   token.set(*parsed, sent_at);
   if (!parsed->refresh_token.empty()) refresh_token = parsed->refresh_token;
   last_token_response = std::move(response->body);
+  rebuild_redactor();
   return {};
+}
+
+// A request (a next link, a Link header) to an origin the credentials do not belong to
+// fails before anything is sent.
+Status HttpClient::Impl::check_origin(const PreparedRequest& request) const {
+  if (trusted.empty()) return {};
+  auto origin = origin_of(request.url);
+  if (origin && trusted.contains(*origin)) return {};
+  const std::string& home = trusted.home();
+  std::string target = origin.value_or("(not an http or https URL)");
+  auto host = [](std::string_view o) { return o.substr(o.find("://") + 3, o.rfind(':') - o.find("://") - 3); };
+  bool downgrade = origin && home.starts_with("https:") && origin->starts_with("http:") && host(home) == host(*origin);
+  return Error::config(fmt::format("{} {}: {} is not the source's origin {}{}: refusing to send the credentials there",
+                                   request.method, request.message_url, target, home,
+                                   downgrade ? " (https -> http downgrade)" : ""));
 }
 
 Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
   if (!curl) return Error::internal("http: curl_easy_init failed");
   const bool oauth = auth.type == "oauth2";
-  for (int pass = 0;; ++pass) {
+  const bool key_in_query = auth.type == "api_key" && auth.in == "query";
+  std::optional<HttpRequest> hop;  // where a same-origin redirect leads
+  const HttpRequest* current = &request;
+  bool refreshed = false;
+  for (int redirects = 0;;) {
     if (oauth && !token.valid(clock.now())) {
       if (auto status = fetch_token(); !status) return status.error();
     }
-    auto prepared = prepare(request, /*with_auth=*/true, /*with_defaults=*/true);
+    auto prepared = prepare(*current, /*with_auth=*/true, /*with_defaults=*/true);
     if (!prepared) return prepared.error();
+    if (auto ok = check_origin(*prepared); !ok) return ok.error();
     auto response = execute(*prepared);
     if (!response) {
       if (response.error().message == kInterrupted) return response.error();
@@ -537,24 +562,59 @@ Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
     }
     // A 401 with a cached token usually means it was revoked or expired early: fetch a
     // new one and try once more. A second 401 is the caller's to report.
-    if (!oauth || response->status != 401 || pass > 0) return response;
-    token.invalidate();
+    if (oauth && response->status == 401 && !refreshed) {
+      refreshed = true;
+      token.invalidate();
+      continue;
+    }
+    std::string_view location = response->header("location");
+    if (is_redirect(response->status) && !location.empty() &&
+        (prepared->method == "GET" || prepared->method == "HEAD")) {
+      if (++redirects > kMaxRedirects)
+        return Error::transient(fmt::format("{} {}: more than {} redirects", prepared->method,
+                                            prepared->message_url, kMaxRedirects));
+      auto target = resolve_url(prepared->given_url, location);
+      if (!target)
+        return Error::config(fmt::format("{} {}: HTTP {} to an unreadable Location", prepared->method,
+                                         prepared->message_url, response->status));
+      auto from = origin_of(prepared->url);
+      auto to = origin_of(*target);
+      const bool same = to && (trusted.empty() ? to == from : trusted.contains(*to));
+      if (!same)
+        return Error::config(fmt::format(
+            "{} {}: HTTP {} redirect to {}, not the source's origin {}: not followed (it would carry the "
+            "credentials there)",
+            prepared->method, prepared->message_url, response->status, to.value_or("(not an http or https URL)"),
+            trusted.empty() ? from.value_or("?") : trusted.home()));
+      if (!hop) hop = request;
+      hop->url = key_in_query ? without_query_param(*target, auth.name) : *target;
+      current = &*hop;
+      continue;
+    }
+    // An error body may echo what we sent: it leaves the client without our credentials.
+    if (response->status < 200 || response->status > 299) response->body = redactor.redact(response->body);
+    return response;
   }
 }
 
 Error HttpClient::Impl::redacted(Error e) const {
-  auto scrub = [&e](const std::string& secret) {
-    if (secret.size() < kMinRedactLength) return;
-    for (size_t at = e.message.find(secret); at != std::string::npos;
-         at = e.message.find(secret, at + 3))
-      e.message.replace(at, secret.size(), "***");
-  };
+  e.message = redactor.outside_text(e.message, kMaxErrorMessage);
+  return e;
+}
+
+void HttpClient::Impl::rebuild_redactor() {
+  Redactor r;
   for (const Secret* s :
        {&auth.token, &auth.value, &auth.password, &auth.client_secret, &auth.refresh_token})
-    scrub(s->reveal());
-  scrub(refresh_token);  // a rotated one
-  scrub(token.access_token());
-  return e;
+    r.add(s->reveal());
+  r.add(refresh_token);  // a rotated one
+  r.add(token.access_token());
+  if (auth.type == "basic" || auth.type == "odoo") r.add_basic(auth.username, auth.password.reveal());
+  if (auth.type == "oauth2") {
+    r.add_basic(auth.client_id, auth.client_secret.reveal());
+    r.add_basic(url_encode(auth.client_id), url_encode(auth.client_secret.reveal()));
+  }
+  redactor = std::move(r);
 }
 
 HttpClient::HttpClient(HttpClientOptions options, AuthConfig auth,
@@ -581,7 +641,20 @@ const std::string& HttpClient::last_token_response() const { return impl_->last_
 void HttpClient::invalidate_token() { impl_->token.invalidate(); }
 
 void HttpClient::add_bucket(const std::string& name, double per_second) {
-  impl_->buckets[name] = std::make_shared<RateLimiter>(per_second, 1.0, impl_->clock);
+  impl_->buckets[name] = impl_->options.shared_bucket ? impl_->options.shared_bucket(name, per_second)
+                                                      : std::make_shared<RateLimiter>(per_second, 1.0, impl_->clock);
+}
+
+const Redactor& HttpClient::redactor() const { return impl_->redactor; }
+
+std::string HttpClient::without_credentials(std::string_view page_token) const {
+  const Redactor& r = impl_->redactor;
+  const AuthConfig& auth = impl_->auth;
+  const std::string key_name = auth.type == "api_key" && auth.in == "query" ? auth.name : std::string();
+  const std::string encoded_name = url_encode(key_name);
+  return without_query_params(page_token, [&](std::string_view name, std::string_view value) {
+    return (!key_name.empty() && (name == key_name || name == encoded_name)) || r.finds_secret(value);
+  });
 }
 
 void HttpClient::set_default_auth_scheme(std::string scheme) { impl_->default_scheme = std::move(scheme); }

@@ -7,6 +7,11 @@
 // that the connector can read the vendor's error body; an Error only when no response
 // could be had (transport failure after retries) or a token could not be obtained.
 // No secret ever appears in an Error message or a log line.
+// Trust boundaries (platform.md): credentials go only to the origins of base_url,
+// token_url and an instance_url the token endpoint returns (a request or a redirect
+// elsewhere fails, naming both origins); same-origin redirects of GET and HEAD are
+// followed; every answer is capped at max_response_size after decompression; error
+// bodies come back with every credential replaced by "***".
 //
 // One HttpClient per source; not thread-safe (a source runs on one thread at a time).
 // The RateLimiter it is given may be shared between sources of one quota_group.
@@ -20,7 +25,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/redact.h"
 #include "core/result.h"
+#include "core/text_codec.h"  // url_encode, which connectors use with the client
 #include "core/time.h"
 #include "http/rate_limiter.h"
 #include "http/sleeper.h"
@@ -62,6 +69,14 @@ struct HttpClientOptions {
   bool insecure_skip_verify = false;
   Headers default_headers;  // the source's `headers:`
   std::string user_agent = "crm-index/0.1";
+  // The source's base_url: with it, credentials go only to its origin, token_url's and an
+  // instance_url from the token endpoint. Empty (unit tests of other things): no check.
+  std::string base_url;
+  // Bytes of one answer after decompression; past it the request fails.
+  int64_t max_response_size = int64_t{256} << 20;
+  // Where add_bucket() gets a named bucket: the quota group's registry, so that sources of
+  // one quota_group share every bucket, not only the main one. Unset: the client's own.
+  std::function<std::shared_ptr<RateLimiter>(const std::string& name, double per_second)> shared_bucket;
 };
 
 struct HttpStats {
@@ -87,7 +102,8 @@ class HttpClient {
   // Drops the cached OAuth token so that the next request fetches a new one.
   void invalidate_token();
   // A named bucket of `per_second` requests (burst 1) that requests naming it in
-  // HttpRequest::bucket draw from, on top of the source's own rate limit.
+  // HttpRequest::bucket draw from, on top of the source's own rate limit; shared with
+  // the quota group's other sources when options.shared_bucket is set.
   void add_bucket(const std::string& name, double per_second);
 
   // The Authorization scheme word for bearer and oauth2 tokens when the source's
@@ -97,12 +113,18 @@ class HttpClient {
 
   const HttpStats& stats() const;
 
+  // Knows every credential this client holds (the configured ones, the current access
+  // and refresh tokens) in all their forms: for text from outside on its way to an
+  // error, a log line or the index.
+  const Redactor& redactor() const;
+  // A next-page token (often a URL) without the api_key query parameter and without any
+  // query parameter whose value holds a credential: what may be stored. The client adds
+  // the api_key to every request again, replacing any copy.
+  std::string without_credentials(std::string_view page_token) const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Percent-encodes a query component (RFC 3986 unreserved characters pass).
-std::string url_encode(std::string_view s);
 
 }  // namespace crm

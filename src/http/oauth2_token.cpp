@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/text_codec.h"
+
 #include "http/http_client.h"
 
 namespace crm {
@@ -14,23 +16,7 @@ namespace crm {
 std::string client_basic_credentials(const AuthConfig& auth) {
   // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
   std::string pair = url_encode(auth.client_id) + ":" + url_encode(auth.client_secret.reveal());
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out = "Basic ";
-  size_t i = 0;
-  for (; i + 2 < pair.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(pair[i]) << 16) | (static_cast<unsigned char>(pair[i + 1]) << 8) |
-                 static_cast<unsigned char>(pair[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
-  }
-  if (i < pair.size()) {
-    uint32_t v = static_cast<unsigned char>(pair[i]) << 16;
-    if (i + 1 < pair.size()) v |= static_cast<unsigned char>(pair[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < pair.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
+  return "Basic " + base64(pair);
 }
 namespace {
 
@@ -112,6 +98,7 @@ Result<TokenResponse> parse_token_response(std::string_view body) {
   out.token_type = std::string(string_field(doc, "token_type"));
   out.expires_in = seconds_field(doc, "expires_in");
   out.refresh_token = std::string(string_field(doc, "refresh_token"));
+  out.instance_url = std::string(string_field(doc, "instance_url"));
   return out;
 }
 

@@ -20,6 +20,7 @@ struct TokenResponse {
   std::string token_type;            // "" when absent
   std::optional<Millis> expires_in;  // absent at Salesforce: valid until a 401
   std::string refresh_token;         // set when the server rotates the refresh token
+  std::string instance_url;          // Salesforce: the org's API host (trusted for credentials)
 };
 
 // The application/x-www-form-urlencoded body for the configured grant. The grant

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "sync/secret_guard.h"
 
 namespace crm {
 
@@ -18,12 +19,20 @@ Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& s
   options.timeout = s.timeout;
   options.insecure_skip_verify = s.insecure_skip_verify;
   options.default_headers = ctx->config.headers;
+  options.base_url = ctx->config.base_url;
+  options.max_response_size = s.max_response_size;
   if (s.insecure_skip_verify)
     log_warn("source={} msg=\"TLS certificate verification is OFF (insecure_skip_verify: true)\"", source.name);
   std::string bucket = s.quota_group.empty() ? "source:" + source.name : "group:" + s.quota_group;
+  // A connector's endpoint buckets (HubSpot search) belong to the group too: the vendor
+  // counts them per portal or organisation, not per source. `limiters` outlives the client.
+  options.shared_bucket = [&limiters, bucket](const std::string& name, double per_second) {
+    return limiters.get(bucket + "/" + name, per_second);
+  };
   ctx->http = std::make_unique<HttpClient>(options, ctx->config.auth,
                                            limiters.get(bucket, s.rate_limit.per_second), sleeper, clock);
   ctx->connector = ctx->type->make(ctx->config, *ctx->http);
+  if (ctx->connector) ctx->connector = guard_secrets(std::move(ctx->connector), *ctx->http);
   if (!ctx->connector) return Error::config(fmt::format("source '{}': cannot build a {} connector", source.name, source.type));
   return ctx;
 }

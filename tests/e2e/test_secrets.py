@@ -22,6 +22,7 @@ import os
 import secrets
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Daemon, Fake, Workspace, free_port, http_get, log, rest_source, wait_until  # noqa: E402
@@ -265,6 +266,79 @@ class SecretsTest(unittest.TestCase):
                     at = data.index(needle)
                     leaks.append(f"{secret!r} in {label}: …{data[max(0, at - 120):at + 40]!r}…")
         self.assertEqual(leaks, [], "secrets leaked:\n" + "\n".join(leaks))
+
+
+class EchoTest(unittest.TestCase):
+    """A CRM (or a proxy) whose 401 quotes the whole request back: headers, query string,
+    form body (the fake's `echo` fault, on every request including token endpoints and
+    Odoo's JSON-RPC). One source per auth type; each fails, and no secret, nor its base64
+    or URL-encoded form, reaches `sync` output, the daemon log, runs.error (the SQLite
+    files) or /v1/sources (issue #14, point 2)."""
+
+    def test_an_echoing_crm_leaks_no_credential(self):
+        fake = Fake("--records", "10")
+        ws = Workspace()
+        daemon = None
+        try:
+            c = Config(ws)
+            c.add(rest_with_auth("e-bearer", fake, "{ type: bearer, " + c.secret("token", distinctive("bearer"), "inline") + " }"))
+            c.add(rest_with_auth("e-key-header", fake, "{ type: api_key, in: header, name: X-Api-Key, "
+                                 + c.secret("value", distinctive("key/header+"), "inline") + " }"))
+            c.add(rest_with_auth("e-key-query", fake, "{ type: api_key, in: query, name: api_key, "
+                                 + c.secret("value", distinctive("key query/"), "env") + " }"))
+            password = distinctive("basic")
+            c.secrets.append(basic_b64(BASIC_USER, password))
+            c.add(rest_with_auth("e-basic", fake, f"{{ type: basic, username: {BASIC_USER}, "
+                                 + c.secret("password", password, "file") + " }"))
+            c.add(vendor("e-oauth", "hubspot", fake,
+                         f"{{ type: oauth2, grant: refresh_token, token_url: {fake.url}/oauth/v1/token, client_id: app-1, "
+                         + c.secret("client_secret", distinctive("client-secret"), "inline") + ", "
+                         + c.secret("refresh_token", distinctive("refresh/token"), "env") + " }", '    portal_id: "42"\n'))
+            pd_secret = distinctive("pd-secret")
+            c.secrets.append(basic_b64(PD_CLIENT_ID, pd_secret))
+            c.add(vendor("e-oauth-basic", "pipedrive", fake,
+                         f"{{ type: oauth2, grant: refresh_token, token_url: {fake.url}/oauth/token, "
+                         f"client_id: {PD_CLIENT_ID}, client_auth: basic, " + c.secret("client_secret", pd_secret, "inline")
+                         + ", " + c.secret("refresh_token", distinctive("pd-refresh"), "inline") + " }"))
+            c.add(vendor("e-odoo", "odoo", fake, f"{{ type: odoo, username: {ODOO_LOGIN}, "
+                         + c.secret("password", distinctive("odoo pass"), "env") + " }", "    db: crm-e2e\n"))
+            forms = []
+            for secret in c.secrets:
+                forms += [secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret),
+                          base64.b64encode(secret.encode()).decode()]
+            fake.fault(kind="echo", status=401, count=1000)
+            port = free_port()
+            ws.write_config("".join(c.blocks), defaults="  interval: 1h\n  timeout: 5s\n",
+                            top=f"api:\n  listen: 127.0.0.1:{port}\n")
+            os.chmod(ws.config, 0o600)
+            daemon = Daemon(ws, env=c.env, global_args=DEBUG)
+            daemon.wait_ready(port)
+
+            def sources():
+                return json.loads(http_get(port, "/v1/sources")[2])["items"]
+            wait_until(lambda: all((s["last_run"] or {}).get("status") == "failed" for s in sources()), 30,
+                       "every echoed source failed")
+            served = http_get(port, "/v1/sources")[2]
+            self.assertEqual(daemon.stop(), 0)
+            r = ws.run(*DEBUG, "sync", "--config", ws.config, env=c.env)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            texts = [("/v1/sources", served), ("sync output", (r.stdout + r.stderr).encode())]
+            with open(daemon.log_path, "rb") as f:
+                texts.append(("daemon log", f.read()))
+            for path in glob.glob(ws.db + "*"):
+                with open(path, "rb") as f:
+                    texts.append((os.path.basename(path), f.read()))
+            errors = [row[0] for row in ws.query("SELECT error FROM runs WHERE error IS NOT NULL")]
+            log("echo errors: " + " || ".join(sorted(set(errors))))
+            self.assertTrue(any("request rejected" in e and "***" in e for e in errors),
+                            "the echo reached no error message: the test proves nothing")
+            leaks = [f"{form!r} in {label}" for form in forms for label, data in texts if form.encode() in data]
+            self.assertEqual(leaks, [], "secrets leaked:\n" + "\n".join(leaks))
+        finally:
+            if daemon:
+                daemon.stop()
+            fake.stop()
+            ws.cleanup()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "fake/gzip_bomb.h"
 #include "fake/hubspot_dialect.h"
 
 #include "fake/dynamics_dialect.h"
@@ -87,6 +88,20 @@ void break_utf8(std::string& body) {
   body.insert(at, "\xC3\x28");
 }
 
+// What a careless CRM (or a debugging proxy) answers: an error whose message quotes the
+// whole request, credentials included, in the dialect's error shape.
+ServerResponse echo(const Dialect& dialect, const ServerRequest& req, int status) {
+  std::string text = fmt::format("{} {}", req.method, req.path);
+  char sep = '?';
+  for (const auto& [k, v] : req.query) {
+    text += fmt::format("{}{}={}", sep, k, v);
+    sep = '&';
+  }
+  for (const auto& [k, v] : req.headers) text += fmt::format(" | {}: {}", k, v);
+  if (!req.body.empty()) text += " | body: " + req.body;
+  return dialect.error(status, code_for(status), "request rejected: " + text);
+}
+
 }  // namespace
 
 FakeServer::FakeServer(FakeConfig config, const Clock& clock)
@@ -165,9 +180,9 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
+  std::optional<Fault> fault = faults_.next_for_request(kind == RouteKind::list);
+  if (fault && fault->kind == FaultKind::echo) return echo(*dialect, req, fault->status);
   if (kind != RouteKind::list) return dialect->handle(req);
-
-  std::optional<Fault> fault = faults_.next_for_list_request();
   if (fault) {
     switch (fault->kind) {
       case FaultKind::status: {
@@ -207,6 +222,12 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
           return dialect->error(501, "not_implemented",
                                 fmt::format("fault '{}' is only implemented for the rest dialect", to_string(fault->kind)));
         return rest_->handle(req, fault->kind == FaultKind::empty ? PageBend::cut_short : PageBend::repeat_previous);
+      case FaultKind::gzip_bomb: {
+        ServerResponse r = ServerResponse::json(200, gzip_bomb(fault->inflate_mb));
+        r.headers.emplace_back("Content-Encoding", "gzip");
+        return r;
+      }
+      case FaultKind::echo:  // answered above
       case FaultKind::invalid_utf8:
       case FaultKind::truncate:
       case FaultKind::cut: break;

@@ -21,6 +21,8 @@ const char* to_string(FaultKind kind) {
     case FaultKind::html: return "html";
     case FaultKind::duplicate: return "duplicate";
     case FaultKind::empty: return "empty";
+    case FaultKind::echo: return "echo";
+    case FaultKind::gzip_bomb: return "gzip_bomb";
   }
   return "?";
 }
@@ -30,7 +32,7 @@ namespace {
 std::optional<FaultKind> kind_from(std::string_view s) {
   for (auto k : {FaultKind::status, FaultKind::slow, FaultKind::truncate, FaultKind::cut, FaultKind::drop,
                  FaultKind::mutate_after, FaultKind::invalid_utf8, FaultKind::html, FaultKind::duplicate,
-                 FaultKind::empty})
+                 FaultKind::empty, FaultKind::echo, FaultKind::gzip_bomb})
     if (s == to_string(k)) return k;
   return std::nullopt;
 }
@@ -95,6 +97,8 @@ Result<Fault> parse_fault(std::string_view json) {
     return Error::data("fault: \"count\" must be a positive integer");
   if (!read_uint(obj, "skip", f.skip)) return Error::data("fault: \"skip\" must be >= 0");
   if (!read_uint(obj, "update", f.update)) return Error::data("fault: \"update\" must be >= 0");
+  if (!read_uint(obj, "inflate_mb", f.inflate_mb) || f.inflate_mb == 0 || f.inflate_mb > 16384)
+    return Error::data("fault: \"inflate_mb\" must be 1..16384");
   if (!read_text(obj, "retry_after", f.retry_after) || !read_text(obj, "body", f.body) ||
       !read_text(obj, "content_type", f.content_type))
     return Error::data("fault: \"retry_after\", \"body\" and \"content_type\" must be strings");
@@ -114,6 +118,7 @@ std::string fault_json(const Fault& f) {
   w.key("count").value(static_cast<int64_t>(f.count));
   w.key("skip").value(static_cast<int64_t>(f.skip));
   w.key("update").value(static_cast<int64_t>(f.update));
+  w.key("inflate_mb").value(static_cast<int64_t>(f.inflate_mb));
   w.end_object();
   return out;
 }
@@ -133,10 +138,11 @@ std::vector<Fault> FaultQueue::pending() const {
   return {queue_.begin(), queue_.end()};
 }
 
-std::optional<Fault> FaultQueue::next_for_list_request() {
+std::optional<Fault> FaultQueue::next_for_request(bool list_request) {
   std::lock_guard lock(mu_);
   if (queue_.empty()) return std::nullopt;
   Fault& head = queue_.front();
+  if (!list_request && head.kind != FaultKind::echo) return std::nullopt;
   if (head.skip > 0) {
     --head.skip;
     return std::nullopt;

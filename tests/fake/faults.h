@@ -33,6 +33,8 @@ enum class FaultKind {
   html,          // 200 with Content-Type text/html and a login page (a captive portal)
   duplicate,     // rest dialect: the page starts one record early (repeats the previous page's last)
   empty,         // rest dialect: an empty list with no next page (the CRM cuts the listing short)
+  echo,          // any dialect request: `status` with an error body quoting the request (headers, query, body)
+  gzip_bomb,     // 200, Content-Encoding: gzip, ~inflate_mb/1000 MB that inflate to inflate_mb MiB
 };
 
 struct Fault {
@@ -45,6 +47,7 @@ struct Fault {
   uint64_t count = 1;
   uint64_t skip = 0;
   uint64_t update = 5;  // mutate_after
+  uint64_t inflate_mb = 1024;  // gzip_bomb: MiB after decompression
 };
 
 const char* to_string(FaultKind kind);
@@ -57,8 +60,9 @@ class FaultQueue {
   void push(Fault f);
   void clear();
   std::vector<Fault> pending() const;
-  // Called once per list request: the fault this request gets, if any.
-  std::optional<Fault> next_for_list_request();
+  // Called once per dialect request: the fault this request gets, if any. Only an
+  // `echo` fault hits requests that are not list requests (token endpoints, JSON-RPC).
+  std::optional<Fault> next_for_request(bool list_request);
 
   // Sleeps unless shutdown() is called meanwhile; false when interrupted.
   bool sleep_for(Millis d);

@@ -766,3 +766,59 @@ TEST_CASE("auth.scheme: an optional Authorization scheme word for bearer and oau
        "auth.scheme: not used by auth type 'basic'", kFirstExtraLine},
   });
 }
+
+TEST_CASE("web_url must be an http or https template") {
+  check_error_cases({
+      {"javascript", with_source_keys("web_url: \"javascript:alert({id})\""), "web_url: the template must be an http",
+       kFirstExtraLine},
+      {"file", with_source_keys("web_url: file:///etc/{id}"), "web_url: the template must be an http", kFirstExtraLine},
+      {"relative", with_source_keys("web_url: /customers/{id}"), "web_url: the template must be an http",
+       kFirstExtraLine},
+  });
+  for (const char* ok : {"https://crm.example.com/c/{id}", "HTTP://crm.example.com/c/{id}", "{base_url}/c/{id}"}) {
+    CAPTURE(ok);
+    Config c = require_config(load(with_source_keys(std::string("web_url: \"") + ok + "\"")));
+    CHECK(c.sources[0].web_url == ok);
+  }
+}
+
+TEST_CASE("max_response_size: a size per source and in defaults, 256 MiB by default") {
+  CHECK(require_config(load(with_source_keys(""))).sources[0].settings.max_response_size == int64_t{256} << 20);
+  CHECK(require_config(load(with_source_keys("max_response_size: 4MiB"))).sources[0].settings.max_response_size ==
+        4 << 20);
+  check_error_cases({{"not a size", with_source_keys("max_response_size: lots"), "is not a size", kFirstExtraLine},
+                     {"too small", with_source_keys("max_response_size: 10"), "must be at least 1024 bytes",
+                      kFirstExtraLine}});
+}
+
+TEST_CASE("permission warnings: inline secrets in a readable config, loose secret files") {
+  TempDir dir;
+  const fs::path key = dir.write("key", "k-123\n");
+  const std::string by_file = with_source_keys("auth: { type: bearer, token_file: " + key.string() + " }");
+  const std::string by_env = with_source_keys("auth: { type: bearer, token: \"${TOKEN}\" }");
+  const std::string inline_ = with_source_keys("auth: { type: bearer, token: k-inline-1 }");
+  auto warnings_for = [&](const std::string& name, const std::string& yaml, fs::perms mode) {
+    const fs::path file = dir.write(name, yaml);
+    fs::permissions(file, mode);
+    std::ostringstream out, err;
+    setenv("TOKEN", "k-env-1", 1);
+    CHECK(run_check(file.string(), out, err) == 0);
+    unsetenv("TOKEN");
+    return err.str();
+  };
+  using P = fs::perms;
+  fs::permissions(key, P::owner_read | P::owner_write);
+  CHECK(warnings_for("a.yaml", inline_, P::owner_read | P::owner_write).empty());
+  CHECK(warnings_for("b.yaml", by_env, P::owner_read | P::group_read | P::others_read).empty());
+  CHECK(warnings_for("c.yaml", by_file, P::owner_read | P::group_read | P::others_read).empty());
+  const std::string loose = warnings_for("d.yaml", inline_, P::owner_read | P::owner_write | P::group_read);
+  CHECK(loose == "warning: " + (dir.path() / "d.yaml").string() +
+                     " holds inline secrets and is readable by its group (mode 0640): chmod 600 it, or give the "
+                     "secrets as ${ENV} or *_file\n");
+  CHECK(loose.find("k-inline-1") == std::string::npos);
+  fs::permissions(key, P::owner_read | P::owner_write | P::group_write);
+  CHECK(warnings_for("e.yaml", by_file, P::owner_read) ==
+        "warning: secret file " + key.string() + " is writable by others than its owner (mode 0620): chmod 600 it\n");
+  fs::permissions(key, P::owner_read | P::others_read);
+  CHECK(warnings_for("f.yaml", by_file, P::owner_read).find("is readable by others (mode 0404)") != std::string::npos);
+}

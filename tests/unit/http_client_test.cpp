@@ -19,6 +19,7 @@
 
 #include "api/http_server.h"
 #include "http/oauth2_token.h"
+#include "http/origin.h"
 #include "http/rate_limiter.h"
 #include "http/retry_policy.h"
 #include "http/sleeper.h"
@@ -345,14 +346,14 @@ TEST_CASE("http client: oauth2 token responses and error bodies") {
 TEST_CASE("http client: cached oauth2 token honours expires_in with a 60 s margin") {
   OAuth2Token t;
   CHECK_FALSE(t.valid(kT0));
-  t.set(TokenResponse{"abc", "bearer", 3600s, ""}, kT0);
+  t.set(TokenResponse{"abc", "bearer", 3600s, "", ""}, kT0);
   CHECK(t.authorization() == "Bearer abc");
   CHECK(t.valid(kT0 + 3539s));
   CHECK_FALSE(t.valid(kT0 + 3540s));
-  t.set(TokenResponse{"short", "", 60s, ""}, kT0);  // short-lived: dropped halfway
+  t.set(TokenResponse{"short", "", 60s, "", ""}, kT0);  // short-lived: dropped halfway
   CHECK(t.valid(kT0 + 29s));
   CHECK_FALSE(t.valid(kT0 + 30s));
-  t.set(TokenResponse{"forever", "", std::nullopt, ""}, kT0);
+  t.set(TokenResponse{"forever", "", std::nullopt, "", ""}, kT0);
   CHECK(t.valid(kT0 + 24h * 365));
   t.invalidate();
   CHECK_FALSE(t.valid(kT0));
@@ -456,11 +457,10 @@ TEST_CASE("http client: statuses that a retry will not fix are returned at once"
   auto nf = client->get(server.url("/missing"));
   REQUIRE(nf.ok());
   CHECK(nf->status == 404);
-  // Redirects are not followed (the Authorization header must not travel to another host).
+  // A redirect to another origin is not followed (the credentials would travel there).
   auto redirect = client->get(server.url("/redirect"));
-  REQUIRE(redirect.ok());
-  CHECK(redirect->status == 302);
-  CHECK(redirect->header("location") == "http://elsewhere.example/");
+  REQUIRE_FALSE(redirect.ok());
+  CHECK(redirect.error().message.find("redirect to http://elsewhere.example:80") != std::string::npos);
   CHECK(rig.sleeper.calls == 0);
   CHECK(server.requests().size() == 2);
 }
@@ -971,4 +971,173 @@ TEST_CASE("http client: the Authorization scheme word is configurable (Zoho-oaut
     REQUIRE(rig.client(b)->get(oauth.server.url("/api")).ok());
     CHECK(oauth.server.last("/api").header("authorization") == "Token pat-1");
   }
+}
+
+// ---------------------------------------------------------------------------- trust boundaries
+
+namespace {
+
+AuthConfig api_key_auth(std::string in = "header") {
+  AuthConfig a;
+  a.type = "api_key";
+  a.in = std::move(in);
+  a.name = a.in == "query" ? "api_key" : "X-Api-Key";
+  a.value = Secret("k3y-S3CRET/value+1");
+  return a;
+}
+
+HttpClientOptions with_base(const TestServer& server) {
+  HttpClientOptions o;
+  o.base_url = server.url("/api");
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("http client: credentials go only to the source's own origin") {
+  TestServer home([](const ServerRequest&) { return text(200, "ok"); });
+  TestServer elsewhere([](const ServerRequest&) { return text(200, "ok"); });
+  Rig rig;
+  for (std::string in : {"header", "query"}) {
+    CAPTURE(in);
+    auto client = rig.client(api_key_auth(in), with_base(home));
+    REQUIRE(client->get(home.url("/api/next?page=2")).ok());
+    auto r = client->get(elsewhere.url("/api/next?page=3"));  // a next link to another port
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::config);
+    auto home_origin = *origin_of(home.url("/"));
+    auto other_origin = *origin_of(elsewhere.url("/"));
+    CHECK(r.error().message.find(other_origin + " is not the source's origin " + home_origin) != std::string::npos);
+    CHECK(r.error().message.find("k3y") == std::string::npos);
+  }
+  CHECK(elsewhere.requests().empty());  // nothing, let alone the key, reached the other origin
+}
+
+TEST_CASE("http client: an https -> http downgrade of the same host is refused before sending") {
+  Rig rig;
+  HttpClientOptions o;
+  o.base_url = "https://crm.example.com/api";
+  auto client = rig.client(api_key_auth(), o);
+  auto r = client->get("http://crm.example.com/api/contacts?page=2");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("http://crm.example.com:80 is not the source's origin https://crm.example.com:443 "
+                               "(https -> http downgrade)") != std::string::npos);
+  CHECK(client->stats().requests == 0);
+}
+
+TEST_CASE("http client: same-origin redirects are followed, cross-origin ones fail naming both origins") {
+  TestServer elsewhere([](const ServerRequest&) { return text(200, "stolen"); });
+  std::string away = elsewhere.url("/collect");
+  TestServer home([&](const ServerRequest& r) {
+    if (r.path == "/api/old") return text(301, "", {{"Location", "/api/new?x=1"}});
+    if (r.path == "/api/away") return text(302, "", {{"Location", away}});
+    return text(200, "here");
+  });
+  Rig rig;
+  auto client = rig.client(api_key_auth("query"), with_base(home));
+  auto moved = client->get(home.url("/api/old"));
+  REQUIRE(moved.ok());
+  CHECK(moved->status == 200);
+  CHECK(moved->body == "here");
+  CHECK(home.last("/api/new").param("api_key") == "k3y-S3CRET/value+1");  // one copy, the right one
+  CHECK(home.last("/api/new").query.size() == 2);
+
+  auto r = client->get(home.url("/api/away"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("HTTP 302 redirect to " + *origin_of(away) + ", not the source's origin " +
+                               *origin_of(home.url("/"))) != std::string::npos);
+  CHECK(elsewhere.requests().empty());
+}
+
+TEST_CASE("http client: an instance_url from the token endpoint is trusted, an http one after https is not") {
+  TestServer instance([](const ServerRequest&) { return ServerResponse::json(200, R"({"ok":true})"); });
+  std::string instance_url = instance.url("");
+  TestServer login([&](const ServerRequest&) {
+    return ServerResponse::json(200, fmt::format(R"({{"access_token":"tok-1","instance_url":"{}"}})", instance_url));
+  });
+  Rig rig;
+  HttpClientOptions o;
+  o.base_url = login.url("/");
+  auto client = rig.client(oauth2_client_credentials(login.url("/token")), o);
+  auto r = client->get(instance.url("/services/data/v62.0/query"));
+  REQUIRE(r.ok());
+  CHECK(instance.last("/services/data/v62.0/query").header("authorization") == "Bearer tok-1");
+
+  o.base_url = "https://login.example.com/";
+  AuthConfig https_login = oauth2_client_credentials("https://login.example.com/token");
+  auto other = rig.client(https_login, o);
+  REQUIRE_FALSE(other->get(instance.url("/x")).ok());  // the token cannot even be fetched (no such host)
+}
+
+TEST_CASE("http client: an error body that echoes the credential comes back redacted") {
+  TestServer server([](const ServerRequest& r) {
+    std::string echo = fmt::format("bad key {} in {} and {}", r.header("x-api-key"), r.header("x-api-key"),
+                                   url_encode(std::string(r.header("x-api-key"))));
+    return ServerResponse::json(401, fmt::format(R"({{"error":{{"message":"{}"}}}})", echo));
+  });
+  Rig rig;
+  auto r = rig.client(api_key_auth(), with_base(server))->get(server.url("/api/list"));
+  REQUIRE(r.ok());
+  CHECK(r->status == 401);
+  CHECK(r->body == R"({"error":{"message":"bad key *** in *** and ***"}})");
+}
+
+TEST_CASE("http client: a stored page token keeps no credential; the client puts the key back") {
+  TestServer server([](const ServerRequest&) { return text(200, "ok"); });
+  Rig rig;
+  auto client = rig.client(api_key_auth("query"), with_base(server));
+  std::string next = server.url("/api/list?offset=20&api_key=k3y-S3CRET%2Fvalue%2B1&per_page=10");
+  std::string stored = client->without_credentials("url:" + next);
+  CHECK(stored == "url:" + server.url("/api/list?offset=20&per_page=10"));
+  CHECK(client->without_credentials("opaque-cursor-1") == "opaque-cursor-1");
+  // A copy under another name is dropped too, by its value.
+  CHECK(client->without_credentials("/x?sig=k3y-S3CRET%2Fvalue%2B1&a=1") == "/x?a=1");
+  REQUIRE(client->get(stored.substr(4)).ok());
+  CHECK(server.last("/api/list").param("api_key") == "k3y-S3CRET/value+1");
+  // A next link that still carries a (stale) copy gets one parameter, the configured key.
+  REQUIRE(client->get(server.url("/api/list?api_key=old&offset=40")).ok());
+  auto got = server.last("/api/list");
+  CHECK(got.param("api_key") == "k3y-S3CRET/value+1");
+  CHECK(got.query.size() == 2);
+}
+
+TEST_CASE("http client: an answer past max_response_size fails, gzip or not") {
+  const std::string big(32 * 1024, 'x');  // gzip_stored takes < 64 KiB
+  TestServer server([&](const ServerRequest& r) {
+    if (r.path == "/gz") return text(200, gzip_stored(big), {{"Content-Encoding", "gzip"}});
+    return text(200, r.path == "/small" ? "ok" : big);
+  });
+  Rig rig;
+  HttpClientOptions o;
+  o.max_response_size = 16 * 1024;
+  auto client = rig.client({}, o);
+  REQUIRE(client->get(server.url("/small")).ok());
+  for (const char* path : {"/plain", "/gz"}) {
+    CAPTURE(path);
+    auto r = client->get(server.url(path));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("answer larger than max_response_size (16384 bytes after decompression)") !=
+          std::string::npos);
+  }
+  CHECK(server.count("/plain") == 1);  // not retried: the same answer would be as large
+}
+
+TEST_CASE("http client: named buckets are shared through options.shared_bucket") {
+  TestServer server([](const ServerRequest&) { return text(200, "ok"); });
+  Rig rig;
+  RateLimiters registry(rig.clock);
+  HttpClientOptions o;
+  o.shared_bucket = [&](const std::string& name, double per_second) {
+    return registry.get("group:portal-42/" + name, per_second);
+  };
+  auto a = rig.client({}, o);
+  auto b = rig.client({}, o);
+  a->add_bucket("search", 4.0);
+  b->add_bucket("search", 4.0);
+  for (int i = 0; i < 4; ++i) {
+    HttpRequest req{"GET", server.url("/search"), {}, {}};
+    req.bucket = "search";
+    REQUIRE((i % 2 ? a : b)->send(req).ok());
+  }
+  CHECK(rig.sleeper.total == 750ms);  // one bucket of 4/s for both: requests 2..4 waited 250 ms each
 }

@@ -280,3 +280,26 @@ TEST_CASE("expand_env") {
     }
   }
 }
+
+TEST_CASE("parse_size") {
+  struct Case {
+    std::string text;
+    std::optional<int64_t> bytes;
+  };
+  const std::vector<Case> cases = {
+      {"4096", 4096},           {"0", 0},
+      {"1B", 1},                {"64KiB", 65536},
+      {"256MiB", 268435456},    {"1GiB", int64_t{1} << 30},
+      {"2TiB", int64_t{2} << 40}, {"10KB", 10000},
+      {"10MB", 10000000},       {"1GB", 1000000000},
+      {"1024TiB", int64_t{1} << 50}, {"1025TiB", std::nullopt},
+      {"", std::nullopt},       {"MiB", std::nullopt},
+      {"1.5MiB", std::nullopt}, {"10 MiB", std::nullopt},
+      {"10mib", std::nullopt},  {"-1", std::nullopt},
+      {"10M", std::nullopt},    {"99999999999999999999", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    CHECK(parse_size(c.text) == c.bytes);
+  }
+}

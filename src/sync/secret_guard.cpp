@@ -1,0 +1,43 @@
+#include "sync/secret_guard.h"
+
+namespace crm {
+namespace {
+
+// Bound of a run's error message: the connector's words and the CRM's quoted ones.
+constexpr size_t kMaxRunError = 1000;
+
+class SecretGuard final : public Connector {
+ public:
+  SecretGuard(std::unique_ptr<Connector> inner, const HttpClient& http) : inner_(std::move(inner)), http_(http) {}
+
+  Result<Page> next_page(const Cursor& cursor) override {
+    auto page = inner_->next_page(cursor);
+    if (!page) return clean(std::move(page.error()));
+    if (page->next) *page->next = http_.without_credentials(*page->next);
+    return page;
+  }
+  bool listing_may_shift() const override { return inner_->listing_may_shift(); }
+  bool has_deleted_since() const override { return inner_->has_deleted_since(); }
+  Result<std::vector<Deletion>> deleted_since(TimePoint since) override {
+    auto deletions = inner_->deleted_since(since);
+    if (!deletions) return clean(std::move(deletions.error()));
+    return deletions;
+  }
+
+ private:
+  Error clean(Error e) const {
+    e.message = http_.redactor().outside_text(e.message, kMaxRunError);
+    return e;
+  }
+
+  std::unique_ptr<Connector> inner_;
+  const HttpClient& http_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connector> guard_secrets(std::unique_ptr<Connector> inner, const HttpClient& http) {
+  return std::make_unique<SecretGuard>(std::move(inner), http);
+}
+
+}  // namespace crm
