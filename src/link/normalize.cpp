@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/text_codec.h"
+#include "core/text_fold.h"
 
 namespace crm {
 namespace {
@@ -27,23 +28,6 @@ std::string utf8_map(std::string_view s, utf8proc_option_t options) {
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
   if (n < 0) return {};
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-}
-
-// Letters that carry their "accent" as part of the letter, which Unicode does not
-// decompose, so STRIPMARK keeps them: folded by hand so that "Łukasz" finds "Lukasz".
-std::string_view fold_letter(utf8proc_int32_t cp) {
-  switch (cp) {
-    case 0x0142: return "l";   // ł (Ł case-folds to it)
-    case 0x00F8: return "o";   // ø
-    case 0x0111: return "d";   // đ
-    case 0x0127: return "h";   // ħ
-    case 0x0131: return "i";   // dotless ı
-    case 0x00E6: return "ae";  // æ
-    case 0x0153: return "oe";  // œ
-    case 0x00FE: return "th";  // þ
-    case 0x00F0: return "d";   // ð
-    default: return {};
-  }
 }
 
 }  // namespace
@@ -183,49 +167,7 @@ std::optional<NormalizedPhone> normalize_phone_slow(std::string_view phone, std:
   return out;
 }
 
-std::string normalize_name(std::string_view name) {
-  std::string_view t = trim_ascii_space(name);
-  if (t.empty()) return {};
-  // NFKD + case fold, then marks dropped only after Latin, Greek and Cyrillic letters
-  // ("é" is an accented "e"; in "プ" the mark makes another letter), then NFC again.
-  std::string mapped = utf8_map(
-      t, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
-                                        UTF8PROC_CASEFOLD | UTF8PROC_IGNORE));
-  std::string out;
-  out.reserve(mapped.size());
-  bool pending_space = false;
-  utf8proc_int32_t base = 0;
-  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(mapped.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(mapped.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) break;
-    auto cat = utf8proc_category(cp);
-    bool letter_or_digit = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-                           (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
-    bool mark = cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
-    if (mark) {
-      if (base >= 0x0530 && !out.empty()) out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    } else if (!letter_or_digit) {
-      // Spaces, punctuation and symbols separate words: "Smith-Jones" = "smith jones".
-      // Apostrophes join them: "O'Brien" = "obrien".
-      if (cp != '\'' && cp != 0x2019) pending_space = !out.empty();
-      base = 0;
-    } else {
-      if (pending_space) out += ' ';
-      pending_space = false;
-      base = cp;
-      std::string_view folded = fold_letter(cp);
-      if (!folded.empty()) out += folded;
-      else out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    }
-    p += n;
-    left -= n;
-  }
-  if (is_ascii(out)) return out;
-  return utf8_map(out, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
-}
+std::string normalize_name(std::string_view name) { return fold_text(name); }
 
 std::string normalize_national_id(std::string_view id) {
   std::string out;

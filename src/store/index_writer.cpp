@@ -106,20 +106,21 @@ struct IndexWriter::Statements {
                   "AND deleted_ms IS NULL"),
         fts_unindex(db,
                     "INSERT INTO records_fts (records_fts, rowid, name, email, company) "
-                    "SELECT 'delete', id, name, email, company FROM records "
+                    "SELECT 'delete', id, name, email, company FROM records_search "
                     "WHERE id IN (SELECT value FROM json_each(?1))"),
         fts_index(db,
                   "INSERT INTO records_fts (rowid, name, email, company) "
-                  "SELECT id, name, email, company FROM records "
+                  "SELECT id, name, email, company FROM records_search "
                   "WHERE id IN (SELECT value FROM json_each(?1))"),
         index_source(db,
                      "INSERT INTO records_fts (rowid, name, email, company) "
-                     "SELECT id, name, email, company FROM records WHERE source_id = ?1"),
+                     "SELECT id, name, email, company FROM records_search WHERE source_id = ?1"),
         unpend_source(db, "DELETE FROM search_pending WHERE source_id = ?1") {}
 
   SQLite::Statement lookup, insert, update, change, cursor, run_counts, tombstone, find_live;
 
-  // The search index (records_fts, sql/0002_search.sql) follows the records a page
+  // The search index (records_fts over the folded view records_search,
+  // sql/0006_link_search.sql) follows the records a page
   // writes, in the page's transaction and batched: one statement per page takes the
   // OLD values of the rows the page updates out of it (an external-content FTS5 table
   // must be told exactly what it indexed, so this runs before the rows change), one
