@@ -231,7 +231,7 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
       row.op = q.getColumn(1).getString();
       row.at = from_ms(q.getColumn(2).getInt64());
       read_record(q, 3, row.record);
-      constexpr int kMark = 3 + 19;  // after the record's columns
+      constexpr int kMark = 3 + kRecordColumnCount;  // after the record's columns
       if (!q.getColumn(kMark).isNull()) {
         MarkInfo m;
         m.id = q.getColumn(kMark).getInt64();
