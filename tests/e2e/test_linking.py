@@ -214,12 +214,7 @@ class NationalPhonesTest(unittest.TestCase):
         self.ws.write_config(sources, top=f"api:\n  listen: 127.0.0.1:{self.port}\n")
         self.daemon = None
 
-    def tearDown(self):
-        if self.daemon:
-            self.daemon.stop()
-        for f in self.fakes.values():
-            f.stop()
-        self.ws.cleanup()
+    tearDown = LinkingTest.tearDown
 
     def customer(self, source, name):
         status, body = get_json(self.port, f"/v1/records/{source}/{self.ids[(source, name)]}")
