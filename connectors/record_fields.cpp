@@ -10,6 +10,7 @@ bool set_record_field(Record& r, std::string_view field, std::string value) {
   else if (field == "phone") r.phone = std::move(value);
   else if (field == "company") r.company = std::move(value);
   else if (field == "national_id") r.national_id = std::move(value);
+  else if (field == "country") r.country = std::move(value);
   else return false;
   return true;
 }

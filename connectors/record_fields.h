@@ -12,7 +12,7 @@
 namespace crm {
 
 // Sets the field named `field` (name, given_name, family_name, email, phone, company,
-// national_id) to value; false, and r unchanged, for any other name.
+// national_id, country) to value; false, and r unchanged, for any other name.
 bool set_record_field(Record& r, std::string_view field, std::string value);
 
 // When r has no name: "given family", or whichever of the two is set.

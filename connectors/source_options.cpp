@@ -18,7 +18,7 @@ std::string join(const std::vector<std::string>& list) {
 
 const std::vector<std::string>& mappable_record_fields() {
   static const std::vector<std::string> v = {"name",  "given_name", "family_name", "email",
-                                             "phone", "company",    "national_id"};
+                                             "phone", "company",    "national_id", "country"};
   return v;
 }
 

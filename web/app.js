@@ -252,7 +252,7 @@
   const RECORD_FIELDS = [
     ['kind', 'Kind'], ['external_id', 'Id'], ['name', 'Name'], ['given_name', 'Given name'],
     ['family_name', 'Family name'], ['email', 'E-mail'], ['phone', 'Phone'], ['company', 'Company'],
-    ['national_id', 'National id'], ['remote_updated_at', 'Updated in CRM'], ['changed_at', 'Changed here'],
+    ['national_id', 'National id'], ['country', 'Country'], ['remote_updated_at', 'Updated in CRM'], ['changed_at', 'Changed here'],
     ['first_seen', 'First seen'], ['deleted_at', 'Deleted'], ['merged_into', 'Merged into'],
   ];
   const TIME_FIELDS = new Set(['remote_updated_at', 'changed_at', 'first_seen', 'deleted_at']);

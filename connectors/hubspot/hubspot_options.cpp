@@ -15,7 +15,7 @@ namespace {
 HubspotObject contacts_object() {
   return {"contacts", "0-1", RecordKind::person, "lastmodifieddate",
           {{"name", ""}, {"given_name", "firstname"}, {"family_name", "lastname"}, {"email", "email"},
-           {"phone", "phone"}, {"company", "company"}, {"national_id", ""}},
+           {"phone", "phone"}, {"company", "company"}, {"national_id", ""}, {"country", "country"}},
           {}};
 }
 
@@ -23,7 +23,7 @@ HubspotObject contacts_object() {
 HubspotObject companies_object() {
   return {"companies", "0-2", RecordKind::company, "hs_lastmodifieddate",
           {{"name", "name"}, {"given_name", ""}, {"family_name", ""}, {"email", ""},
-           {"phone", "phone"}, {"company", ""}, {"national_id", ""}},
+           {"phone", "phone"}, {"company", ""}, {"national_id", ""}, {"country", "country"}},
           {}};
 }
 
@@ -51,7 +51,7 @@ std::vector<std::string> hubspot_own_keys() {
 
 const std::vector<std::string>& hubspot_record_fields() {
   static const std::vector<std::string> f = {"name", "given_name", "family_name", "email",
-                                             "phone", "company", "national_id"};
+                                             "phone", "company", "national_id", "country"};
   return f;
 }
 

@@ -17,7 +17,7 @@ struct TargetName {
 constexpr TargetName kTargets[] = {
     {OdooTarget::name, "name"},   {OdooTarget::given_name, "given_name"}, {OdooTarget::family_name, "family_name"},
     {OdooTarget::email, "email"}, {OdooTarget::phone, "phone"},           {OdooTarget::company, "company"},
-    {OdooTarget::national_id, "national_id"},
+    {OdooTarget::national_id, "national_id"}, {OdooTarget::country, "country"},  // country_id: its name
 };
 
 // Odoo core has no first/last name (the OCA partner_firstname module adds firstname and

@@ -23,7 +23,7 @@ inline constexpr int kOdooMaxPageSize = 5000;
 
 // The record fields an Odoo field can feed (external_id, kind and updated_at are fixed:
 // id, is_company, write_date).
-enum class OdooTarget { name, given_name, family_name, email, phone, company, national_id };
+enum class OdooTarget { name, given_name, family_name, email, phone, company, national_id, country };
 
 // What partners with active = false become. Archiving is Odoo's soft delete, and the
 // issue asks for tombstones; `index` keeps them as live records instead.

@@ -19,6 +19,7 @@ std::string* target_of(Record& r, OdooTarget t) {
     case OdooTarget::phone: return &r.phone;
     case OdooTarget::company: return &r.company;
     case OdooTarget::national_id: return &r.national_id;
+    case OdooTarget::country: return &r.country;
   }
   return nullptr;
 }

@@ -75,20 +75,20 @@ PipedriveOptions parse_pipedrive_options(const SourceConfig& source, ConfigError
 
   for (const auto& [field, key] : source.fields) {
     YAML::Node at = block["fields"][field];
-    if (field != "national_id") {
+    if (field != "national_id" && field != "country") {
       common.error(at.IsDefined() ? at : block["fields"],
-                   fmt::format("fields: '{}' cannot be mapped here (only national_id; name, emails, phones and the "
+                   fmt::format("fields: '{}' cannot be mapped here (only national_id and country; name, emails, phones and the "
                                "organization name are fixed)",
                                field));
       continue;
     }
     if (!valid_field_name(key)) {
       common.error(at,
-                   fmt::format("fields.national_id: '{}' is not a Pipedrive field key (a custom field's 40-hex key)",
-                               common.written(at, key)));
+                   fmt::format("fields.{}: '{}' is not a Pipedrive field key (a custom field's 40-hex key)",
+                               field, common.written(at, key)));
       continue;
     }
-    o.national_id_field = key;
+    (field == "country" ? o.country_field : o.national_id_field) = key;
   }
   o.extra = common.extra_fields(valid_field_name, "a Pipedrive field key");
 

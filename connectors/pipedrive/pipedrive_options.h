@@ -35,6 +35,7 @@ struct PipedriveOptions {
   // national_id / extra_fields: keys of the v2 `custom_fields` map (40-hex hashes) or
   // top-level scalar fields (label ids, owner_id, …).
   std::string national_id_field;
+  std::string country_field;  // persons have no country of their own in v2: a custom field
   std::vector<std::string> extra;
   // Incremental runs re-read the persons of every organization changed since the
   // watermark, so that a renamed organization's new name reaches its persons (whose own

@@ -99,6 +99,7 @@ void map_item(simdjson::dom::object item, const PipedriveObject& object, const P
   }
   r.remote_updated_at = *t;
   if (!options.national_id_field.empty()) r.national_id = field_value(item, options.national_id_field);
+  if (!options.country_field.empty()) r.country = field_value(item, options.country_field);
   if (!options.extra.empty()) {
     JsonWriter w(r.extra);
     w.begin_object();

@@ -42,7 +42,7 @@ bool uses(const RestOptions& o, std::string_view placeholder) {
 const std::vector<std::string>& rest_record_fields() {
   static const std::vector<std::string> f = {"external_id", "kind", "name", "given_name",
                                              "family_name", "email", "phone", "company",
-                                             "national_id", "updated_at"};
+                                             "national_id", "country", "updated_at"};
   return f;
 }
 

@@ -58,6 +58,7 @@ RestPageReader::RestPageReader(const SourceConfig& source, const RestOptions& op
     else if (name == "phone") ptr_phone_ = pointer;
     else if (name == "company") ptr_company_ = pointer;
     else if (name == "national_id") ptr_national_id_ = pointer;
+    else if (name == "country") ptr_country_ = pointer;
     else if (name == "updated_at") ptr_updated_ = pointer;
   }
 }
@@ -143,7 +144,7 @@ void RestPageReader::map_record(simdjson::dom::element item, Page& page) const {
   for (Target t : {Target{ptr_name_, r.name, "name"}, Target{ptr_given_, r.given_name, "given_name"},
                    Target{ptr_family_, r.family_name, "family_name"}, Target{ptr_email_, r.email, "email"},
                    Target{ptr_phone_, r.phone, "phone"}, Target{ptr_company_, r.company, "company"},
-                   Target{ptr_national_id_, r.national_id, "national_id"}}) {
+                   Target{ptr_national_id_, r.national_id, "national_id"}, Target{ptr_country_, r.country, "country"}}) {
     if (!field(item, t.ptr, t.out)) {
       page.skip(fmt::format("record {}: {} at '{}' is not a scalar", r.external_id, t.name, t.ptr));
       return;

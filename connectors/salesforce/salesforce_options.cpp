@@ -20,7 +20,7 @@ constexpr TargetName kTargets[] = {
     {SfTarget::name, "name"},     {SfTarget::given_name, "given_name"},
     {SfTarget::family_name, "family_name"}, {SfTarget::email, "email"},
     {SfTarget::phone, "phone"},   {SfTarget::company, "company"},
-    {SfTarget::national_id, "national_id"}};
+    {SfTarget::national_id, "national_id"}, {SfTarget::country, "country"}};
 
 std::optional<SfTarget> target_of(std::string_view name) {
   for (const auto& t : kTargets)
@@ -148,7 +148,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     auto target = target_of(target_name);
     if (!target) {
       common.error(at, fmt::format("fields: '{}' is not a record field Salesforce fields can feed (name, given_name, "
-                                   "family_name, email, phone, company, national_id; Id and SystemModstamp are fixed)",
+                                   "family_name, email, phone, company, national_id, country; Id and SystemModstamp are fixed)",
                                    key));
       continue;
     }

@@ -17,7 +17,7 @@ namespace crm {
 
 // The record fields a Salesforce field can feed (external_id, kind and updated_at are
 // fixed: Id, the object, SystemModstamp).
-enum class SfTarget { name, given_name, family_name, email, phone, company, national_id };
+enum class SfTarget { name, given_name, family_name, email, phone, company, national_id, country };
 
 struct SfObject {
   std::string name;  // Contact, Account, Lead

@@ -20,6 +20,7 @@ std::string* target_of(Record& r, SfTarget t) {
     case SfTarget::phone: return &r.phone;
     case SfTarget::company: return &r.company;
     case SfTarget::national_id: return &r.national_id;
+    case SfTarget::country: return &r.country;
   }
   return nullptr;
 }

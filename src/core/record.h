@@ -26,6 +26,7 @@ struct Record {
   std::string phone;
   std::string company;
   std::string national_id;
+  std::string country;  // as the CRM writes it ("DE", "Germany"); reads national phone numbers
   TimePoint remote_updated_at{};
   std::string web_url;
   std::string extra;  // canonical JSON object of operator-chosen fields, "" when none

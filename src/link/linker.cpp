@@ -51,16 +51,16 @@ struct LinkRow {
   RecordKind kind = RecordKind::person;
   bool live = false;
   std::string name, given_name, family_name, email, phone, company, national_id;
-  std::string external_id, merged_into;
+  std::string external_id, merged_into, country;
 
   LinkFields fields() const {
-    return LinkFields{kind, name, given_name, family_name, email, phone, company, national_id};
+    return LinkFields{kind, name, given_name, family_name, email, phone, company, national_id, country};
   }
 };
 
 constexpr const char* kLinkRowColumns =
     "id, source_id, kind, deleted_ms IS NULL, name, given_name, family_name, email, phone, "
-    "company, national_id, external_id, merged_into";
+    "company, national_id, external_id, merged_into, country";
 
 void read_link_row(SQLite::Statement& q, LinkRow& r) {
   r.id = q.getColumn(0).getInt64();
@@ -76,7 +76,48 @@ void read_link_row(SQLite::Statement& q, LinkRow& r) {
   r.national_id = q.getColumn(10).getString();
   r.external_id = q.getColumn(11).getString();
   r.merged_into = q.getColumn(12).getString();
+  r.country = q.getColumn(13).getString();
 }
+
+// "Does the index hold this E.164 number from another record?" through link_keys (the
+// record's own keys are dropped before it is asked). For incremental linking.
+class IndexPhoneProbe final : public PhoneProbe {
+ public:
+  explicit IndexPhoneProbe(SQLite::Database& db) : q_(db, "SELECT 1 FROM link_keys WHERE key = ?1 LIMIT 1") {}
+  RecordKind kind = RecordKind::person;
+  bool known(std::string_view e164) const override {
+    q_.reset();
+    q_.bind(1, static_cast<int64_t>(key_hash(LinkRule::phone_other_name, kind, e164)));
+    bool found = q_.executeStep();
+    q_.reset();
+    return found;
+  }
+
+ private:
+  mutable SQLite::Statement q_;
+};
+
+// The same over the sorted phone_other_name hashes of a full relink's first pass.
+class SortedPhoneProbe final : public PhoneProbe {
+ public:
+  explicit SortedPhoneProbe(const std::vector<uint64_t>& sorted) : sorted_(sorted) {}
+  RecordKind kind = RecordKind::person;
+  bool known(std::string_view e164) const override {
+    return std::binary_search(sorted_.begin(), sorted_.end(), key_hash(LinkRule::phone_other_name, kind, e164));
+  }
+
+ private:
+  const std::vector<uint64_t>& sorted_;
+};
+
+// The keys that depend on the phone's reading: what a second look at a national number
+// can add.
+bool phone_derived(LinkRule r) {
+  return r == LinkRule::phone || r == LinkRule::phone_other_name || r == LinkRule::name_phone_country;
+}
+
+// The digits an E.164 value ends in, for its phone_national probe.
+std::string_view e164_digits(std::string_view e164) { return e164.empty() ? e164 : e164.substr(1); }
 
 // Per source id: how its values are normalised (phone region, +tags).
 class SourceOptions {
@@ -396,7 +437,7 @@ Result<LinkStats> Linker::relink_all(TimePoint now) {
 
 // ---- incremental -------------------------------------------------------------------
 
-void Linker::relink_dirty(const std::vector<int64_t>& dirty, TimePoint now, LinkStats& stats) {
+void Linker::relink_dirty(const std::vector<int64_t>& dirty_feed, TimePoint now, LinkStats& stats) {
   const int64_t now_ms = to_ms(now);
   SourceOptions options(db_, config_);
   LinkSql sql(db_);
@@ -421,18 +462,55 @@ void Linker::relink_dirty(const std::vector<int64_t>& dirty, TimePoint now, Link
   };
 
   // 1. The dirty records' keys, as their records are now.
+  std::vector<int64_t> dirty = dirty_feed;
   std::vector<LinkKey> keys;
   std::unordered_map<int64_t, std::vector<LinkKey>> dirty_keys;
-  for (int64_t id : dirty) {
+  IndexPhoneProbe probe(db_);
+  SQLite::Statement old_numbers(db_, "SELECT value FROM link_keys WHERE record_id = ?1 AND rule = ?2");
+  std::vector<std::pair<RecordKind, std::string>> numbers;  // E.164 numbers that came or went
+  auto compute_keys = [&](int64_t id) {
+    LinkRow row;
+    bool found = load_row(id, row);
+    old_numbers.reset();
+    old_numbers.bind(1, id);
+    old_numbers.bind(2, static_cast<int>(LinkRule::phone_other_name));
+    while (old_numbers.executeStep()) numbers.emplace_back(row.kind, old_numbers.getColumn(0).getString());
+    old_numbers.reset();
     drop_keys.reset();
     drop_keys.bind(1, id);
     drop_keys.exec();
-    LinkRow row;
-    if (!load_row(id, row) || !row.live) continue;
+    if (!found || !row.live) return;
+    KeyOptions o = options.of(row.source_id);
+    o.phones = &probe;
+    probe.kind = row.kind;
     keys.clear();
-    record_keys(row.fields(), options.of(row.source_id), keys);
-    for (const auto& k : keys) sql.add_key(row.id, row.source_id, k);
+    record_keys(row.fields(), o, keys);
+    for (const auto& k : keys) {
+      sql.add_key(row.id, row.source_id, k);
+      if (k.rule == LinkRule::phone_other_name) numbers.emplace_back(row.kind, k.value);
+    }
     dirty_keys[id] = keys;
+  };
+  for (int64_t id : dirty_feed) compute_keys(id);
+  // National numbers without a region read against the numbers in the index: a number
+  // that came or went may change how they read, so they are looked at again (one level:
+  // what they then read is itself in the index already).
+  {
+    std::unordered_set<int64_t> seen(dirty.begin(), dirty.end());
+    SQLite::Statement nationals(db_, "SELECT record_id FROM link_keys WHERE key = ?1 AND rule = ?2");
+    std::vector<int64_t> again;
+    for (const auto& [kind, e164] : numbers) {
+      nationals.reset();
+      nationals.bind(1, static_cast<int64_t>(national_key_hash(kind, e164_digits(e164))));
+      nationals.bind(2, static_cast<int>(LinkRule::phone_national));
+      while (nationals.executeStep())
+        if (int64_t rid = nationals.getColumn(0).getInt64(); seen.insert(rid).second) again.push_back(rid);
+      nationals.reset();
+    }
+    for (int64_t id : again) {
+      compute_keys(id);
+      dirty.push_back(id);
+    }
   }
 
   // 2. The region: closed under shared linking keys, old customers, merges and links.
@@ -577,9 +655,18 @@ void Linker::relink_dirty(const std::vector<int64_t>& dirty, TimePoint now, Link
     del_suggestions.bind(1, id);
     del_suggestions.exec();
   }
+  // The same number under other names suggests only records it did not link.
+  auto customer_now = [&](int64_t record_id) {
+    customer_of.reset();
+    customer_of.bind(1, record_id);
+    int64_t cid = customer_of.executeStep() ? customer_of.getColumn(0).getInt64() : record_id;
+    customer_of.reset();
+    return cid;
+  };
   for (const auto& [id, dkeys] : dirty_keys) {
     int64_t source_id = region.count(id) ? region[id].source_id : 0;
     for (const auto& k : dkeys) {
+      if (k.rule == LinkRule::phone_national) continue;
       members_of_key.reset();
       members_of_key.bind(1, static_cast<int64_t>(k.hash));
       members_of_key.bind(2, kMaxSuggestionMembers + 1);
@@ -589,8 +676,10 @@ void Linker::relink_dirty(const std::vector<int64_t>& dirty, TimePoint now, Link
       members_of_key.reset();
       if (members.size() < 2 || members.size() > static_cast<size_t>(kMaxSuggestionMembers)) continue;
       if (rule_links(k.rule) && !source_repeats(members)) continue;  // it links: no suggestion
+      const bool unlinked_only = k.rule == LinkRule::phone_other_name;
       for (const auto& m : members)
-        if (m.record_id != id && m.source_id != source_id)
+        if (m.record_id != id && m.source_id != source_id &&
+            (!unlinked_only || customer_now(m.record_id) != customer_now(id)))
           sql.suggest(id, m.record_id, suggestion_rule(k.rule), k.value, now_ms);
     }
   }
@@ -630,6 +719,10 @@ void Linker::relink_everything(TimePoint now, LinkStats& stats) {
     std::vector<LinkRow> batch;
     std::vector<std::vector<std::pair<size_t, LinkKey>>> out(threads);
     double compute_s = 0, insert_s = 0;
+    // For the second look at national numbers without a region: every E.164 number's
+    // phone_other_name hash, and the records whose number no region read.
+    std::vector<uint64_t> numbers;
+    std::vector<LinkRow> national;
     bool more = true;
     while (more) {
       batch.clear();
@@ -655,10 +748,50 @@ void Linker::relink_everything(TimePoint now, LinkStats& stats) {
       for (auto& th : pool) th.join();
       auto c1 = std::chrono::steady_clock::now();
       for (auto& part : out)
-        for (const auto& [i, k] : part) sql.add_key(batch[i].id, batch[i].source_id, k);
+        for (const auto& [i, k] : part) {
+          sql.add_key(batch[i].id, batch[i].source_id, k);
+          if (k.rule == LinkRule::phone_other_name) numbers.push_back(k.hash);
+          // A number no region read has its phone_national key and no phone keys.
+          else if (k.rule == LinkRule::phone_national) national.push_back(batch[i]);
+        }
       compute_s += std::chrono::duration<double>(c1 - c0).count();
       insert_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c1).count();
     }
+    // 1b. National numbers read against every number of the first pass (only those, so
+    //     that the order records come in decides nothing).
+    std::sort(numbers.begin(), numbers.end());
+    auto c0 = std::chrono::steady_clock::now();
+    std::vector<std::vector<std::pair<size_t, LinkKey>>> found(threads);
+    auto look_again = [&](size_t t) {
+      SortedPhoneProbe probe(numbers);
+      std::vector<LinkKey> keys;
+      for (size_t i = t; i < national.size(); i += threads) {
+        KeyOptions o = options.of(national[i].source_id);
+        o.phones = &probe;
+        probe.kind = national[i].kind;
+        keys.clear();
+        record_keys(national[i].fields(), o, keys);
+        for (auto& k : keys)
+          if (phone_derived(k.rule)) found[t].emplace_back(i, std::move(k));
+      }
+    };
+    {
+      std::vector<std::thread> pool;
+      for (size_t t = 1; t < threads && national.size() > 1000; ++t) pool.emplace_back(look_again, t);
+      look_again(0);
+      if (pool.empty())
+        for (size_t t = 1; t < threads; ++t) look_again(t);
+      for (auto& th : pool) th.join();
+    }
+    long resolved = 0;
+    for (const auto& part : found)
+      for (const auto& [i, k] : part) {
+        sql.add_key(national[i].id, national[i].source_id, k);
+        resolved += k.rule == LinkRule::phone_other_name;
+      }
+    log_debug("msg=\"relink: {} national numbers without a region, {} read by the index, {:.2f}s\"",
+              national.size(), resolved,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
     log_debug("msg=\"relink: computing keys {:.2f}s, inserting them {:.2f}s\"", compute_s, insert_s);
   }
   phase("keys");
@@ -670,6 +803,7 @@ void Linker::relink_everything(TimePoint now, LinkStats& stats) {
   // 2. One walk over the keys in key order: groups that link, groups that suggest.
   ClusterInput in;
   std::unordered_set<int64_t> members;
+  std::vector<std::pair<std::string, std::vector<GroupMember>>> same_number;  // phone_other_name groups
   {
     SQLite::Statement walk(db_,
                            "SELECT key, record_id, source_id, rule, rowid FROM link_keys "
@@ -680,7 +814,18 @@ void Linker::relink_everything(TimePoint now, LinkStats& stats) {
     LinkRule group_rule = LinkRule::email;
     int64_t group_rowid = 0;
     auto flush = [&] {
-      if (group.size() < 2) return;
+      if (group.size() < 2 || group_rule == LinkRule::phone_national) return;
+      if (group_rule == LinkRule::phone_other_name) {
+        // Suggests only pairs the phone did not link: known once clustered.
+        if (group.size() <= static_cast<size_t>(kMaxSuggestionMembers)) {
+          value_at.reset();
+          value_at.bind(1, group_rowid);
+          std::string value = value_at.executeStep() ? value_at.getColumn(0).getString() : std::string();
+          value_at.reset();
+          same_number.emplace_back(std::move(value), group);
+        }
+        return;
+      }
       bool repeats = source_repeats(group);
       if (rule_links(group_rule) && !repeats && group.size() <= static_cast<size_t>(kMaxKeyMembers)) {
         for (const auto& m : group) members.insert(m.record_id);
@@ -764,6 +909,19 @@ void Linker::relink_everything(TimePoint now, LinkStats& stats) {
   stats.region = static_cast<long>(region.size());
   stats.customer_changes += write_customers(sql, result, region, old_customer, source_live, now_ms);
   stats.customers = db_.execAndGet("SELECT count(*) FROM customers").getInt64();
+  // 5. One number, other names: suggestions between records of different CRMs that the
+  //    phone did not join.
+  auto customer = [&](int64_t id) {
+    auto it = result.customer_of.find(id);
+    return it == result.customer_of.end() ? id : it->second;
+  };
+  const std::string other_name = suggestion_rule(LinkRule::phone_other_name);
+  for (const auto& [value, group] : same_number)
+    for (size_t i = 0; i < group.size(); ++i)
+      for (size_t j = i + 1; j < group.size(); ++j)
+        if (group[i].source_id != group[j].source_id &&
+            customer(group[i].record_id) != customer(group[j].record_id))
+          sql.suggest(group[i].record_id, group[j].record_id, other_name, value, now_ms);
   phase("clusters");
 }
 

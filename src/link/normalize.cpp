@@ -7,8 +7,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <vector>
 
 #include "core/text_codec.h"
+#include "core/text_fold.h"
 
 namespace crm {
 namespace {
@@ -27,23 +32,6 @@ std::string utf8_map(std::string_view s, utf8proc_option_t options) {
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
   if (n < 0) return {};
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-}
-
-// Letters that carry their "accent" as part of the letter, which Unicode does not
-// decompose, so STRIPMARK keeps them: folded by hand so that "Łukasz" finds "Lukasz".
-std::string_view fold_letter(utf8proc_int32_t cp) {
-  switch (cp) {
-    case 0x0142: return "l";   // ł (Ł case-folds to it)
-    case 0x00F8: return "o";   // ø
-    case 0x0111: return "d";   // đ
-    case 0x0127: return "h";   // ħ
-    case 0x0131: return "i";   // dotless ı
-    case 0x00E6: return "ae";  // æ
-    case 0x0153: return "oe";  // œ
-    case 0x00FE: return "th";  // þ
-    case 0x00F0: return "d";   // ð
-    default: return {};
-  }
 }
 
 }  // namespace
@@ -183,49 +171,133 @@ std::optional<NormalizedPhone> normalize_phone_slow(std::string_view phone, std:
   return out;
 }
 
-std::string normalize_name(std::string_view name) {
-  std::string_view t = trim_ascii_space(name);
-  if (t.empty()) return {};
-  // NFKD + case fold, then marks dropped only after Latin, Greek and Cyrillic letters
-  // ("é" is an accented "e"; in "プ" the mark makes another letter), then NFC again.
-  std::string mapped = utf8_map(
-      t, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
-                                        UTF8PROC_CASEFOLD | UTF8PROC_IGNORE));
-  std::string out;
-  out.reserve(mapped.size());
-  bool pending_space = false;
-  utf8proc_int32_t base = 0;
-  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(mapped.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(mapped.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) break;
-    auto cat = utf8proc_category(cp);
-    bool letter_or_digit = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-                           (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
-    bool mark = cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
-    if (mark) {
-      if (base >= 0x0530 && !out.empty()) out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    } else if (!letter_or_digit) {
-      // Spaces, punctuation and symbols separate words: "Smith-Jones" = "smith jones".
-      // Apostrophes join them: "O'Brien" = "obrien".
-      if (cp != '\'' && cp != 0x2019) pending_space = !out.empty();
-      base = 0;
-    } else {
-      if (pending_space) out += ' ';
-      pending_space = false;
-      base = cp;
-      std::string_view folded = fold_letter(cp);
-      if (!folded.empty()) out += folded;
-      else out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    }
-    p += n;
-    left -= n;
+std::optional<std::string> national_digits(std::string_view phone) {
+  std::string_view t = trim_ascii_space(phone);
+  std::string digits;
+  for (char c : t) {
+    if (c >= '0' && c <= '9') digits += c;
+    else if (c != ' ' && c != '-' && c != '.' && c != '/' && c != '(' && c != ')') return std::nullopt;
   }
-  if (is_ascii(out)) return out;
-  return utf8_map(out, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  if (digits.size() < 7 || digits.size() > 15 || digits.starts_with("00")) return std::nullopt;
+  return digits;
 }
+
+namespace {
+
+// One way to read a national number: a calling code and its trunk prefix ("0" in
+// Germany, "1" in the NANP, none in Spain or Italy). Regions that share both (the NANP,
+// the UK and its crown dependencies…) are one plan.
+struct CallingPlan {
+  int cc = 0;
+  std::string ndd;
+  std::string region;  // the calling code's main region, for the final full parse
+};
+
+const std::vector<CallingPlan>& calling_plans() {
+  static const std::vector<CallingPlan> plans = [] {
+    const PhoneNumberUtil& util = phone_util();
+    std::set<std::string> regions;
+    util.GetSupportedRegions(&regions);
+    std::vector<CallingPlan> out;
+    std::set<std::pair<int, std::string>> seen;
+    for (const auto& region : regions) {
+      CallingPlan p;
+      p.cc = util.GetCountryCodeForRegion(region);
+      if (p.cc == 0) continue;
+      util.GetNddPrefixForRegion(region, true, &p.ndd);
+      if (!seen.emplace(p.cc, p.ndd).second) continue;
+      util.GetRegionCodeForCountryCode(p.cc, &p.region);
+      out.push_back(std::move(p));
+    }
+    return out;
+  }();
+  return plans;
+}
+
+// The national significant number under `plan`, "" when the digits cannot be one. A
+// full national number carries its trunk prefix ("020 …" in London, "0911 …" in
+// Nuremberg: without it, a local number); in the NANP the "1" is as often left out.
+std::string_view nsn_under(const CallingPlan& plan, std::string_view digits) {
+  if (plan.ndd.empty()) return digits;
+  if (digits.starts_with(plan.ndd)) return digits.substr(plan.ndd.size());
+  return plan.cc == 1 ? digits : std::string_view();
+}
+
+void append_e164(std::string& out, int cc, std::string_view nsn) {
+  out.clear();
+  out += '+';
+  out += std::to_string(cc);
+  out += nsn;
+}
+
+// Every E.164 number that some region holds valid for `digits`, distinct; cached.
+std::vector<std::string> valid_readings(const std::string& digits) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::vector<std::string>> cache;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(digits); it != cache.end()) return it->second;
+  }
+  const PhoneNumberUtil& util = phone_util();
+  std::vector<std::string> out;
+  std::string e164;
+  for (const auto& plan : calling_plans()) {
+    std::string_view nsn = nsn_under(plan, digits);
+    if (nsn.empty() || nsn.size() > 17) continue;
+    PhoneNumber n;
+    n.set_country_code(plan.cc);
+    size_t zeros = 0;
+    while (zeros + 1 < nsn.size() && nsn[zeros] == '0') ++zeros;
+    if (zeros > 0) {
+      n.set_italian_leading_zero(true);
+      n.set_number_of_leading_zeros(static_cast<int>(zeros));
+    }
+    n.set_national_number(std::stoull(std::string(nsn)));
+    // Lengths first (no regular expression), then the full patterns.
+    if (!util.IsPossibleNumber(n) || !util.IsValidNumber(n)) continue;
+    util.Format(n, PhoneNumberUtil::E164, &e164);
+    if (std::find(out.begin(), out.end(), e164) == out.end()) out.push_back(e164);
+  }
+  std::lock_guard lock(mu);
+  if (cache.size() >= 65536) cache.clear();  // bounded: a relink's worth of distinct numbers
+  cache.emplace(digits, out);
+  return out;
+}
+
+}  // namespace
+
+std::optional<NormalizedPhone> resolve_national(std::string_view digits, const PhoneProbe& probe) {
+  // Cheap first: does the index hold any reading of the number at all?
+  thread_local std::string e164;
+  bool any = false;
+  for (const auto& plan : calling_plans()) {
+    std::string_view nsn = nsn_under(plan, digits);
+    if (nsn.empty()) continue;
+    append_e164(e164, plan.cc, nsn);
+    if (probe.known(e164)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return std::nullopt;
+  // Most national numbers are valid in several regions ("020 7028 9701" in GB, FI, IN,
+  // IT, JP…): the index decides, when it holds exactly one of the valid readings.
+  std::vector<std::string> valid = valid_readings(std::string(digits));
+  std::erase_if(valid, [&](const std::string& e) { return !probe.known(e); });
+  if (valid.size() != 1) return std::nullopt;
+  // The one reading, confirmed by libphonenumber's own parser for its region.
+  for (const auto& plan : calling_plans()) {
+    std::string_view nsn = nsn_under(plan, digits);
+    if (nsn.empty()) continue;
+    append_e164(e164, plan.cc, nsn);
+    if (e164 != valid[0]) continue;
+    auto full = normalize_phone_slow(digits, plan.region);
+    if (full && full->e164 == valid[0]) return full;
+  }
+  return std::nullopt;
+}
+
+std::string normalize_name(std::string_view name) { return fold_text(name); }
 
 std::string normalize_national_id(std::string_view id) {
   std::string out;

@@ -33,6 +33,25 @@ std::optional<NormalizedPhone> normalize_phone(std::string_view phone, std::stri
 // The same through libphonenumber's full parser only: ~4x slower; for tests.
 std::optional<NormalizedPhone> normalize_phone_slow(std::string_view phone, std::string_view region);
 
+// The digits of a number written the national way, as a rep types what they see
+// ("020 7028 9701", "1-617-477-7138", "911 23 4567"): no '+' or "00" in front, only
+// digits and the usual separators, 7 to 15 digits. nullopt for anything else.
+std::optional<std::string> national_digits(std::string_view phone);
+
+// A national number whose region nobody gave (no country on the record, no or the wrong
+// phone_region for its source): its E.164 form when, of the numbers it is valid as in
+// any of libphonenumber's regions, exactly one is a number the index already holds from
+// another record (`probe.known(e164)`). Validity alone decides little: "020 7028 9701"
+// is valid in GB, FI, IN, IT, JP and more; "911 23 4567" in ES, PT, DE and 25 others. `probe` is asked first, for each calling code's
+// reading, so that a number the index does not hold costs no libphonenumber call. The
+// regions' verdicts on a number are cached (bounded). Thread-safe.
+class PhoneProbe {
+ public:
+  virtual ~PhoneProbe() = default;
+  virtual bool known(std::string_view e164) const = 0;
+};
+std::optional<NormalizedPhone> resolve_national(std::string_view digits, const PhoneProbe& probe);
+
 // NFKC, case-folded, accents stripped, punctuation dropped and spaces collapsed:
 // "  ZOË   Łukasz-Smith " -> "zoe lukasz smith". For search and the weak name rules.
 // "" when nothing is left.

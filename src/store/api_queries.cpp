@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/text_fold.h"
 #include "store/database.h"
 #include "store/record_columns.h"
 
@@ -46,17 +47,22 @@ std::string fts_match_expression(std::string_view text) {
     while (i < text.size() && !is_space(text[i])) ++i;
     std::string_view word = text.substr(start, i - start);
     if (word.empty() || !has_token_byte(word)) continue;
+    // Folded as the index is (records_search, sql/0006_link_search.sql): "Łukasz" and
+    // "lukasz" are the same word to both.
+    std::string folded = fold_text(word);
+    if (folded.empty()) continue;
     if (!out.empty()) out += " AND ";
-    append_fts_string(out, word);
+    append_fts_string(out, folded);
     out += '*';
   }
   return out;
 }
 
 std::string fts_email_expression(std::string_view email) {
-  if (!has_token_byte(email)) return {};
+  std::string folded = fold_text(email);
+  if (folded.empty()) return {};
   std::string out = "email : ";
-  append_fts_string(out, email);
+  append_fts_string(out, folded);
   return out;
 }
 
@@ -225,7 +231,7 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
       row.op = q.getColumn(1).getString();
       row.at = from_ms(q.getColumn(2).getInt64());
       read_record(q, 3, row.record);
-      constexpr int kMark = 3 + 19;  // after the record's columns
+      constexpr int kMark = 3 + kRecordColumnCount;  // after the record's columns
       if (!q.getColumn(kMark).isNull()) {
         MarkInfo m;
         m.id = q.getColumn(kMark).getInt64();

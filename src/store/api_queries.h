@@ -140,7 +140,8 @@ class ApiQueries {
 // The FTS5 MATCH expression for a user's search text: every whitespace-separated word
 // becomes a quoted prefix term ("zo"* finds Zoë), and the terms are ANDed. Quoting (with
 // '"' doubled) makes FTS5 syntax in the text (AND, NEAR(, *, ", column filters) plain
-// words. Words without a letter or digit are dropped; "" when none is left. Pure.
+// words. Words are folded as the index is (core/text_fold.h: "Łukasz" -> "lukasz");
+// words without a letter or digit are dropped; "" when none is left. Pure.
 std::string fts_match_expression(std::string_view text);
 
 // The MATCH expression restricting the email column to the words of `email` as one

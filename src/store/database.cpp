@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "store/migrations.h"
+#include "store/search_fold.h"
 
 namespace crm {
 namespace {
@@ -51,6 +52,8 @@ Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
     int flags = mode == OpenMode::read_write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
                                              : SQLite::OPEN_READONLY;
     auto db = std::make_unique<SQLite::Database>(path, flags | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
+    if (register_fold_function(db->getHandle()) != SQLITE_OK)
+      return Error::internal(fmt::format("{}: cannot register fold(): {}", path, db->getErrorMsg()));
     if (mode == OpenMode::read_write) {
       db->exec("PRAGMA journal_mode = WAL");
       // NORMAL in WAL mode: a crash cannot corrupt the file; a power cut may lose the

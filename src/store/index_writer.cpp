@@ -79,14 +79,14 @@ struct IndexWriter::Statements {
         insert(db,
                "INSERT INTO records (source_id, external_id, crm_type, kind, name, given_name, "
                "family_name, email, phone, company, national_id, remote_updated_ms, web_url, "
-               "extra, hash, first_seen_ms, changed_ms, deleted_ms, merged_into) VALUES "
+               "extra, hash, first_seen_ms, changed_ms, deleted_ms, merged_into, country) VALUES "
                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, "
-               "?17, ?18)"),
+               "?17, ?18, ?19)"),
         update(db,
                "UPDATE records SET kind = ?2, name = ?3, given_name = ?4, family_name = ?5, "
                "email = ?6, phone = ?7, company = ?8, national_id = ?9, remote_updated_ms = ?10, "
                "web_url = ?11, extra = ?12, hash = ?13, changed_ms = ?14, deleted_ms = ?15, "
-               "merged_into = ?16 WHERE id = ?1"),
+               "merged_into = ?16, country = ?17 WHERE id = ?1"),
         touch(db, "UPDATE records SET remote_updated_ms = ?2 WHERE id = ?1"),
         change(db,
                "INSERT INTO changes (source_id, record_id, op, at_ms, run_id) "
@@ -107,20 +107,21 @@ struct IndexWriter::Statements {
                   "AND deleted_ms IS NULL"),
         fts_unindex(db,
                     "INSERT INTO records_fts (records_fts, rowid, name, email, company) "
-                    "SELECT 'delete', id, name, email, company FROM records "
+                    "SELECT 'delete', id, name, email, company FROM records_search "
                     "WHERE id IN (SELECT value FROM json_each(?1))"),
         fts_index(db,
                   "INSERT INTO records_fts (rowid, name, email, company) "
-                  "SELECT id, name, email, company FROM records "
+                  "SELECT id, name, email, company FROM records_search "
                   "WHERE id IN (SELECT value FROM json_each(?1))"),
         index_source(db,
                      "INSERT INTO records_fts (rowid, name, email, company) "
-                     "SELECT id, name, email, company FROM records WHERE source_id = ?1"),
+                     "SELECT id, name, email, company FROM records_search WHERE source_id = ?1"),
         unpend_source(db, "DELETE FROM search_pending WHERE source_id = ?1") {}
 
   SQLite::Statement lookup, insert, update, touch, change, cursor, run_counts, tombstone, find_live;
 
-  // The search index (records_fts, sql/0002_search.sql) follows the records a page
+  // The search index (records_fts over the folded view records_search,
+  // sql/0006_link_search.sql) follows the records a page
   // writes, in the page's transaction and batched: one statement per page takes the
   // OLD values of the rows the page updates out of it (an external-content FTS5 table
   // must be told exactly what it indexed, so this runs before the rows change), one
@@ -324,7 +325,7 @@ Status IndexWriter::lookup(int64_t source_id, const std::vector<Record>& records
 
 namespace {
 
-// Binds kind … merged_into, the columns insert and update share, from parameter `first` on.
+// Binds kind … merged_into and country, the columns insert and update share, from parameter `first` on.
 void bind_content(SQLite::Statement& s, int first, const Record& r, const unsigned char* hash,
                   int64_t now_ms) {
   int i = first;
@@ -339,6 +340,7 @@ void bind_content(SQLite::Statement& s, int first, const Record& r, const unsign
   s.bind(i++, now_ms);
   if (r.deleted) s.bind(i++, now_ms); else s.bind(i++);
   s.bindNoCopy(i++, r.merged_into);
+  s.bindNoCopy(i++, r.country);
 }
 
 }  // namespace

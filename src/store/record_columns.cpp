@@ -6,7 +6,7 @@ namespace crm {
 const char* const kRecordColumns =
     "s.name, r.crm_type, r.external_id, r.kind, r.name, r.given_name, r.family_name, "
     "r.email, r.phone, r.company, r.national_id, r.remote_updated_ms, r.web_url, r.extra, "
-    "r.first_seen_ms, r.changed_ms, r.deleted_ms, r.merged_into, "
+    "r.first_seen_ms, r.changed_ms, r.deleted_ms, r.merged_into, r.country, "
     // The customer as design.md "Linking" defines it (sql/0003_link.sql).
     "coalesce((SELECT rc.customer_id FROM record_customer rc WHERE rc.record_id = r.id), "
     "CASE WHEN r.deleted_ms IS NULL THEN r.id END)";
@@ -37,6 +37,7 @@ void read_record(SQLite::Statement& q, int i, StoredRecord& sr) {
   sr.deleted_at = opt_time(q.getColumn(i++));
   r.deleted = sr.deleted_at.has_value();
   r.merged_into = q.getColumn(i++).getString();
+  r.country = q.getColumn(i++).getString();
   auto cid = q.getColumn(i++);
   sr.customer_id = cid.isNull() ? std::nullopt : std::optional<int64_t>(cid.getInt64());
 }

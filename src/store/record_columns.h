@@ -14,6 +14,7 @@ namespace crm {
 
 // "s.name, r.crm_type, ... , customer id": FROM records r joined to sources s.
 extern const char* const kRecordColumns;
+inline constexpr int kRecordColumnCount = 20;  // how many kRecordColumns has
 
 std::optional<TimePoint> opt_time(const SQLite::Column& c);
 void read_record(SQLite::Statement& q, int i, StoredRecord& sr);

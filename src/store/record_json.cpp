@@ -35,6 +35,7 @@ void append_record_json(std::string& out, const StoredRecord& sr) {
   w.key("phone").string_or_null(r.phone);
   w.key("company").string_or_null(r.company);
   w.key("national_id").string_or_null(r.national_id);
+  w.key("country").string_or_null(r.country);
   w.key("remote_updated_at");
   if (to_ms(r.remote_updated_at) == 0) w.null(); else w.value(format_iso8601(r.remote_updated_at));
   w.key("web_url").string_or_null(r.web_url);

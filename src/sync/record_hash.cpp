@@ -33,6 +33,9 @@ Hash128 hash_record(const Record& r) {
   put(buf, r.web_url);
   put(buf, r.extra);
   put(buf, r.merged_into);
+  // Last and only when set (sql/0006): records without a country keep the hash they
+  // had before the field existed, so an upgrade rewrites nothing.
+  if (!r.country.empty()) put(buf, r.country);
   XXH128_hash_t h = XXH3_128bits(buf.data(), buf.size());
   return Hash128{h.low64, h.high64};
 }

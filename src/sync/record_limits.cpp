@@ -45,7 +45,8 @@ RecordLimitResult apply_record_limits(Record& r) {
   const Field fields[] = {{"name", &r.name, kMaxFieldBytes},         {"given_name", &r.given_name, kMaxFieldBytes},
                           {"family_name", &r.family_name, kMaxFieldBytes}, {"email", &r.email, kMaxFieldBytes},
                           {"phone", &r.phone, kMaxFieldBytes},       {"company", &r.company, kMaxFieldBytes},
-                          {"national_id", &r.national_id, kMaxFieldBytes}, {"web_url", &r.web_url, kMaxWebUrlBytes},
+                          {"national_id", &r.national_id, kMaxFieldBytes}, {"country", &r.country, kMaxFieldBytes},
+                          {"web_url", &r.web_url, kMaxWebUrlBytes},
                           {"merged_into", &r.merged_into, kMaxExternalIdBytes}};
   for (const auto& f : fields) {
     bool nul = strip_nul(*f.value);

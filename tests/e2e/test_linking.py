@@ -102,15 +102,16 @@ class LinkingTest(unittest.TestCase):
         self.assertEqual(len(solo["members"]), 1)
 
     def test_phone_written_two_ways_links_and_a_new_email_moves_the_record(self):
-        # A record in hs that shares only a phone (national form) with eu:201.
+        # A record in hs that shares only a phone (national form) and the name with eu:201.
         eu201 = self.fakes["eu"].truth()["201"]
         phone = eu201["phone"]
         if not phone or not (phone.startswith("+49 30") or phone.startswith("030") or phone.startswith("0049")):
             phone = "+49 30 5550123"
             self.fakes["eu"].request("PATCH", "/_control/records/201", {"phone": phone})
         national = "030 " + phone.replace("+49 30 ", "").replace("0049-30-", "").replace("030 ", "")
+        # The same name (a phone links only records whose names agree), another e-mail.
         created = self.fakes["hs"].request("POST", "/_control/records",
-                                           {"full_name": "Phone Only", "email": "phone.only@elsewhere.example",
+                                           {"full_name": eu201["name"], "email": "phone.only@elsewhere.example",
                                             "phone": national})
         new_id = __import__("json").loads(created)["id"]
         self.sync()
@@ -183,6 +184,58 @@ class LinkingTest(unittest.TestCase):
         self.assertEqual(self.customer_of(*a.split(":")), self.customer_of(*b.split(":")))
         left = [s for s in self.api("/v1/suggestions?limit=1000")["items"] if s["a"]["name"] == "Wilhelmina Sorensen"]
         self.assertEqual(left, [])
+
+
+class NationalPhonesTest(unittest.TestCase):
+    """Numbers typed the national way, in CRMs whose phone_region is not theirs (both say
+    DE): they link to the same number in E.164 in another CRM when the names agree, and
+    the same number under another name is a suggestion (phone_other_name), not a link."""
+
+    PEOPLE = {  # name -> (in "intl", in "local")
+        "Olivia Brown": ("+44 20 7028 9701", "020 7028 9701"),
+        "Noah Green": ("+1 617 477 7138", "1-617-477-7138"),
+        "Emma White": ("+44 20 7946 0123", None),
+        "Jack Black": (None, "020 7946 0123"),  # Emma's number, another person
+    }
+
+    def setUp(self):
+        self.fakes = {name: Fake("--records", "40", "--seed", str(seed)) for name, seed in (("intl", 7), ("local", 8))}
+        self.ids = {}
+        for name, phones in self.PEOPLE.items():
+            for (source, fake), phone in zip(self.fakes.items(), phones):
+                if phone:
+                    slug = name.lower().replace(" ", ".")
+                    created = fake.request("POST", "/_control/records",
+                                           {"full_name": name, "email": f"{slug}@{source}.example", "phone": phone})
+                    self.ids[(source, name)] = __import__("json").loads(created)["id"]
+        self.ws = Workspace()
+        self.port = free_port()
+        sources = "".join(rest_source(name, fake, extra="    phone_region: DE\n") for name, fake in self.fakes.items())
+        self.ws.write_config(sources, top=f"api:\n  listen: 127.0.0.1:{self.port}\n")
+        self.daemon = None
+
+    tearDown = LinkingTest.tearDown
+
+    def customer(self, source, name):
+        status, body = get_json(self.port, f"/v1/records/{source}/{self.ids[(source, name)]}")
+        self.assertEqual(status, 200, body)
+        return body["customer_id"]
+
+    def test_national_numbers_link_when_names_agree_and_suggest_when_not(self):
+        r = self.ws.sync()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.daemon = Daemon(self.ws)
+        self.daemon.wait_ready(self.port)
+        for name in ("Olivia Brown", "Noah Green"):
+            self.assertEqual(self.customer("intl", name), self.customer("local", name), name)
+        status, body = get_json(self.port, f"/v1/customers/{self.customer('intl', 'Olivia Brown')}")
+        self.assertIn({"rule": "phone", "value": "+442070289701"},
+                      [{"rule": x["rule"], "value": x["value"]} for x in body["reasons"]])
+        self.assertNotEqual(self.customer("intl", "Emma White"), self.customer("local", "Jack Black"))
+        status, body = get_json(self.port, "/v1/suggestions?limit=1000")
+        self.assertEqual(status, 200, body)
+        pairs = [(s["rule"], s["value"], sorted([s["a"]["name"], s["b"]["name"]])) for s in body["items"]]
+        self.assertIn(("phone_other_name", "+442079460123", ["Emma White", "Jack Black"]), pairs)
 
 
 if __name__ == "__main__":

@@ -533,6 +533,8 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   // An index from schema version 1 gets its search index when it is opened.
   api.server->stop();
   db.exec("DROP TABLE records_fts");
+  db.exec("DROP VIEW records_search");
+  db.exec("ALTER TABLE records DROP COLUMN country");
   db.exec("DROP INDEX records_by_source_live");
   for (const char* t : {"link_keys", "record_customer", "customers", "link_reasons", "link_marks",
                         "suggestions", "link_state", "search_pending", "unseen_once"})
@@ -556,6 +558,69 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   api.index.writer = std::move(*reopened);
   api.start("");
   CHECK(names("q=zoe") == V{"Zoë Łukasz", "Zoe Other"});
+  CHECK_NOTHROW(api.index.writer->db().exec(
+      "INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
+}
+
+TEST_CASE("search folds every letter as the name rules do, in records and customers") {
+  Api api("", /*fill=*/false);
+  auto names = [&](const std::string& query) {
+    Json j(api.get("/v1/records?" + query).body);
+    return names_of(j);
+  };
+  auto customers = [&](const std::string& query) {
+    Json j(api.get("/v1/customers?" + query).body);
+    size_t n = 0;
+    for (auto item : j.root["items"].get_array()) n += item.is_object() ? 1 : 0;
+    return n;
+  };
+  using V = std::vector<std::string>;
+  api.index.upsert("crm-a", {person("1", "Łukasz Nowak", "lukasz@example.pl"),
+                             person("2", "Martin Ødegaard", "", "Ærø Færgen"),
+                             person("3", "Hans Straße", "hans@example.de"),
+                             person("4", "Đorđe Đokić", "", "ÆØÅ Œuvre")},
+                   kT0);
+  struct Case {
+    const char* query;
+    V found;
+  };
+  for (const Case& c : {Case{"q=lukasz", {"Łukasz Nowak"}}, Case{"q=%C5%81UKASZ", {"Łukasz Nowak"}},
+                        Case{"q=luk", {"Łukasz Nowak"}}, Case{"q=odegaard", {"Martin Ødegaard"}},
+                        Case{"q=%C3%98degaard", {"Martin Ødegaard"}}, Case{"q=aero", {"Martin Ødegaard"}},
+                        Case{"q=faergen", {"Martin Ødegaard"}}, Case{"q=strasse", {"Hans Straße"}},
+                        Case{"q=stra%C3%9Fe", {"Hans Straße"}}, Case{"q=STRASS", {"Hans Straße"}},
+                        Case{"q=djokic", V{}}, Case{"q=dokic", {"Đorđe Đokić"}}, Case{"q=oeuvre", {"Đorđe Đokić"}},
+                        Case{"q=martin+aero", {"Martin Ødegaard"}}, Case{"q=martin+lukasz", V{}}}) {
+    CAPTURE(c.query);
+    CHECK(names(c.query) == c.found);
+  }
+  CHECK(customers("q=lukasz") == 1);
+  CHECK(customers("q=odegaard") == 1);
+  CHECK(customers("q=aero") == 1);
+  CHECK(customers("q=strasse") == 1);
+  // An email lookup folds too; the exact comparison still decides.
+  CHECK(names("email=LUKASZ@example.pl") == V{"Łukasz Nowak"});
+
+  // Updates forget the old folded words and index the new ones.
+  api.index.upsert("crm-a", {person("1", "Łucja Nowak", "lucja@example.pl")}, kT0 + 1s);
+  CHECK(names("q=lukasz") == V{});
+  CHECK(names("q=lucja") == V{"Łucja Nowak"});
+  auto& db = api.index.writer->db();
+  CHECK_NOTHROW(db.exec("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
+
+  // An index of schema version 5 (search not folded) is folded by the migration.
+  api.server->stop();
+  db.exec("DROP TABLE records_fts; DROP VIEW records_search; ALTER TABLE records DROP COLUMN country;"
+          "CREATE VIRTUAL TABLE records_fts USING fts5(name, email, company, content = 'records', "
+          "content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');"
+          "INSERT INTO records_fts (records_fts) VALUES ('rebuild'); PRAGMA user_version = 5;");
+  api.index.writer.reset();
+  auto reopened = IndexWriter::open(api.index.path);
+  REQUIRE(reopened);
+  api.index.writer = std::move(*reopened);
+  api.start("");
+  CHECK(names("q=odegaard") == V{"Martin Ødegaard"});
+  CHECK(names("q=lucja") == V{"Łucja Nowak"});
   CHECK_NOTHROW(api.index.writer->db().exec(
       "INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
 }

@@ -141,7 +141,7 @@ TEST_CASE("hubspot: requests") {
   const HubspotObject& contacts = o.objects[0];
   CHECK(hubspot_list_url("http://h/", o, contacts, false, "") ==
         "http://h/crm/v3/objects/contacts?limit=100&properties=firstname%2Clastname%2Cemail%2Cphone%2Ccompany%2C"
-        "lastmodifieddate%2Chs_merged_object_ids%2Clifecyclestage&archived=false");
+        "country%2Clastmodifieddate%2Chs_merged_object_ids%2Clifecyclestage&archived=false");
   CHECK(hubspot_list_url("http://h", o, o.objects[1], true, "MDoxMA").ends_with("&archived=true&after=MDoxMA"));
   CHECK(hubspot_search_url("http://h", o, o.objects[1]) == "http://h/crm/v3/objects/companies/search");
 

@@ -260,3 +260,109 @@ TEST_CASE("a mark survives the deletion of another member, and a deleted record 
   CHECK(f.customer("hs:z") == f.row("us:A"));
   CHECK(f.reasons(f.row("us:A")) == std::vector<std::string>{"manual=checked by phone"});
 }
+
+namespace {
+
+void put_person(LinkFixture& f, const std::string& source, const std::string& id, const std::string& given,
+                const std::string& family, const std::string& phone, const std::string& country = "") {
+  Record r;
+  r.external_id = id;
+  r.given_name = given;
+  r.family_name = family;
+  r.name = given + " " + family;
+  r.phone = phone;
+  r.country = country;
+  f.put(source, r);
+}
+
+std::vector<std::string> suggestion_rules(LinkFixture& f) {
+  std::vector<std::string> out;
+  SQLite::Statement q(f.writer->db(), "SELECT rule || '=' || value FROM suggestions ORDER BY 1");
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("phones written nationally in a source without their region link, by country or by the index") {
+  // eu and hs read national numbers as German, us as American: none is right for these
+  // (and libphonenumber holds none of them valid there).
+  struct Case {
+    const char* source;      // of the national record
+    const char* e164_form;   // in hs (its +44 / +1 / +34 form parses anywhere)
+    const char* national;    // no country unless given
+    const char* country;     // "" or the record's country
+    const char* other;       // "" or another reading of the number, held by eu
+    bool links;
+  };
+  for (const Case& c : {Case{"us", "+44 20 7028 9701", "020 7028 9701", "", "", true},
+                        Case{"eu", "+1 617 477 7138", "1-617-477-7138", "", "", true},
+                        Case{"us", "+34 911 23 45 67", "911 23 4567", "", "", true},
+                        // Spanish or Portuguese: both are in the index, so neither.
+                        Case{"us", "+34 911 23 45 67", "911 23 4567", "", "+351 911 234 567", false},
+                        // … unless the record says which.
+                        Case{"us", "+34 911 23 45 67", "911 23 4567", "Spain", "+351 911 234 567", true}}) {
+    CAPTURE(std::string(c.national));
+    CAPTURE(std::string(c.country));
+    CAPTURE(std::string(c.other));
+    for (bool incremental_order : {false, true}) {
+      LinkFixture f;
+      if (*c.other) put_person(f, "hs", "o", "Olivia", "Brown", c.other);
+      // One order: the E.164 record first. The other: the national one, linked alone,
+      // then the E.164 record arrives (the national record is looked at again).
+      const std::string n = std::string(c.source) + ":n";
+      if (incremental_order) {
+        put_person(f, c.source, "n", "Olivia", "Brown", c.national, c.country);
+        f.link();
+        put_person(f, "hs", "e", "Olivia", "Brown", c.e164_form);
+      } else {
+        put_person(f, "hs", "e", "Olivia", "Brown", c.e164_form);
+        put_person(f, c.source, "n", "Olivia", "Brown", c.national, c.country);
+      }
+      f.link();
+      CHECK((f.customer(n) == f.customer("hs:e")) == c.links);
+      Linker linker(f.writer->db(), f.config);
+      auto full = linker.relink_all(f.now);
+      REQUIRE(full);
+      CHECK(full->customer_changes == 0);  // a full relink agrees
+      CHECK((f.customer(n) == f.customer("hs:e")) == c.links);
+    }
+  }
+}
+
+TEST_CASE("a phone links only records whose names agree; other names make a suggestion") {
+  LinkFixture f;
+  // A family line: the same home number for Anna and Peter Meier, in two CRMs.
+  put_person(f, "eu", "anna", "Anna", "Meier", "030 1234567");
+  put_person(f, "us", "anna", "A.", "Meier", "+49 30 1234567");
+  put_person(f, "us", "peter", "Peter", "Meier", "+49 30 1234567");
+  // A reception desk: two colleagues behind one switchboard number.
+  put_person(f, "eu", "rita", "Rita", "Kraus", "+49 89 2000 1000");
+  put_person(f, "hs", "jan", "Jan", "Nowak", "089 2000 1000");
+  // Companies: the same company name agrees.
+  Record c1, c2;
+  c1.external_id = c2.external_id = "acme";
+  c1.kind = c2.kind = RecordKind::company;
+  c1.name = "Acme GmbH";
+  c2.name = "ACME GMBH";
+  c1.phone = "+49 40 3000 2000";
+  c2.phone = "040 3000 2000";
+  f.put("eu", c1);
+  f.put("hs", c2);
+  f.link();
+  CHECK(f.customer("us:anna") == f.customer("eu:anna"));
+  CHECK(f.customer("us:peter") == f.row("us:peter"));
+  CHECK(f.customer("hs:jan") == f.row("hs:jan"));
+  CHECK(f.customer("eu:rita") == f.row("eu:rita"));
+  CHECK(f.customer("hs:acme") == f.customer("eu:acme"));
+  auto got = suggestion_rules(f);
+  std::string joined;
+  for (const auto& g : got) joined += g + "; ";
+  CAPTURE(joined);
+  CHECK(got == std::vector<std::string>{"name_company=acme gmbh", "phone_other_name=+49301234567",
+                                            "phone_other_name=+498920001000"});
+  Linker linker(f.writer->db(), f.config);
+  REQUIRE(linker.relink_all(f.now));
+  CHECK(suggestion_rules(f) == got);
+  CHECK(f.customer("us:peter") == f.row("us:peter"));
+}

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include <algorithm>
+
+#include "link/country_region.h"
 #include "link/normalize.h"
 
 using namespace crm;
@@ -118,4 +121,70 @@ TEST_CASE("national id: separators removed") {
   CHECK(normalize_national_id("de 123.456-789") == "DE123456789");
   CHECK(normalize_national_id("123 45 6789") == "123456789");
   CHECK(normalize_national_id("--") == "");
+}
+
+TEST_CASE("country: ISO codes, English and local names, folded, to a phone region") {
+  struct Case {
+    const char* country;
+    const char* region;
+  };
+  for (const Case& c : {Case{"DE", "DE"}, Case{"de", "DE"}, Case{"DEU", "DE"}, Case{"Germany", "DE"},
+                        Case{"Deutschland", "DE"}, Case{" GERMANY ", "DE"}, Case{"United Kingdom", "GB"},
+                        Case{"UK", "GB"}, Case{"GBR", "GB"}, Case{"England", "GB"}, Case{"USA", "US"},
+                        Case{"United States", "US"}, Case{"United States of America", "US"}, Case{"España", "ES"},
+                        Case{"Espana", "ES"}, Case{"Spain", "ES"}, Case{"Österreich", "AT"}, Case{"Norway", "NO"},
+                        Case{"Norge", "NO"}, Case{"Åland Islands", "AX"}, Case{"Atlantis", ""}, Case{"", ""},
+                        Case{"X", ""}}) {
+    CAPTURE(c.country);
+    CHECK(region_of_country(c.country) == std::string_view(c.region));
+  }
+}
+
+TEST_CASE("phone: national digits are the written national forms only") {
+  CHECK(national_digits("020 7028 9701") == "02070289701");
+  CHECK(national_digits("1-617-477-7138") == "16174777138");
+  CHECK(national_digits("(617) 477-7138") == "6174777138");
+  CHECK(national_digits("911 23 4567") == "911234567");
+  CHECK_FALSE(national_digits("+44 20 7028 9701"));
+  CHECK_FALSE(national_digits("0044 20 7028 9701"));
+  CHECK_FALSE(national_digits("123456"));  // too short to be a whole number
+  CHECK_FALSE(national_digits("020 7028 9701 ext. 5"));
+}
+
+namespace {
+
+struct SetProbe final : PhoneProbe {
+  std::vector<std::string> numbers;
+  mutable int asked = 0;
+  bool known(std::string_view e164) const override {
+    ++asked;
+    return std::find(numbers.begin(), numbers.end(), e164) != numbers.end();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("phone: a national number without a region reads only as the one valid number the index holds") {
+  SetProbe index;
+  // Nothing in the index: no reading, and no libphonenumber call is needed to say so.
+  CHECK_FALSE(resolve_national("02070289701", index));
+  index.numbers = {"+442070289701", "+16174777138", "+34911234567", "+351911234567", "+493012345678"};
+  struct Case {
+    const char* written;
+    const char* e164;  // "" = no reading
+  };
+  for (const Case& c : {Case{"020 7028 9701", "+442070289701"}, Case{"1-617-477-7138", "+16174777138"},
+                        Case{"(617) 477-7138", "+16174777138"}, Case{"030 12345678", "+493012345678"},
+                        // Valid in Spain (Madrid) and in Portugal (a mobile), both in the index.
+                        Case{"911 23 4567", ""},
+                        // Valid somewhere, but not a number the index holds.
+                        Case{"020 7946 0000", ""}}) {
+    CAPTURE(std::string(c.written));
+    auto digits = national_digits(c.written);
+    REQUIRE(digits);
+    auto got = resolve_national(*digits, index);
+    CHECK(std::string(got ? got->e164 : "") == c.e164);
+  }
+  // With the country given, the Spanish number reads (normalize_phone with its region).
+  CHECK(normalize_phone("911 23 4567", "ES")->e164 == "+34911234567");
 }
