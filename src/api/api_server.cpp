@@ -65,7 +65,7 @@ struct ApiServer::Impl {
        Metrics& metrics, const Clock& clock)
       : options(std::move(o)),
         readers(std::move(db_path)),
-        waiters(changes),
+        waiters(changes, options.limits.max_long_polls),
         deps{readers, scheduler, changes, waiters, metrics, clock, {}, {}} {}
 
   ServerResponse handle(const ServerRequest& req) {
@@ -160,9 +160,17 @@ Status ApiServer::start() {
   HttpServerOptions o;
   o.host = listen->first;
   o.port = listen->second;
+  const ApiLimits& limits = impl_->options.limits;
   o.threads = std::max(1u, impl_->options.threads);
-  o.connection_limit = 512;   // 256 keep-alive dashboards plus parked long-polls
+  o.connection_limit = limits.max_connections;
+  o.per_client_limit = limits.max_connections_per_client;
+  o.header_timeout = limits.header_timeout;
+  o.idle_timeout = limits.idle_timeout;
   o.max_body_bytes = 64 * 1024;  // GET only: a body is never needed
+  // The longest target a route needs is a few hundred bytes (q is capped at 256), and
+  // no route takes more than eight parameters.
+  o.max_target_bytes = 8 * 1024;
+  o.max_query_params = 32;
   Impl* impl = impl_.get();
   auto http = std::make_unique<HttpServer>(o, [impl](const ServerRequest& req) { return impl->handle(req); });
   if (auto st = http->start(); !st) return st.error();

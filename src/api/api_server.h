@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/metrics.h"
+#include "config/config.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "daemon/source_runtime.h"
@@ -20,7 +21,8 @@ namespace crm {
 struct ApiOptions {
   std::string listen = "127.0.0.1:8787";  // host:port, [v6]:port; port 0 picks one
   std::string token;                      // "" = no auth; else "Authorization: Bearer <token>"
-  unsigned threads = 4;
+  unsigned threads = 4;                   // at least (HttpServerOptions::threads)
+  ApiLimits limits;                       // the api: keys (docs/reliability.md)
 };
 
 class ApiServer {

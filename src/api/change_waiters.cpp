@@ -31,28 +31,35 @@ void wake(std::shared_ptr<DeferredResponse> d, ChangeWaiters::Answer answer, boo
 
 }  // namespace
 
-ChangeWaiters::ChangeWaiters(ChangeNotifier& notifier)
-    : notifier_(notifier), state_(std::make_shared<State>()) {
+ChangeWaiters::ChangeWaiters(ChangeNotifier& notifier, size_t max_parked)
+    : notifier_(notifier), max_parked_(max_parked), state_(std::make_shared<State>()) {
   thread_ = std::thread([this] { run(); });
 }
 
 ChangeWaiters::~ChangeWaiters() { stop(); }
 
-void ChangeWaiters::park(std::shared_ptr<DeferredResponse> d, int64_t seen_seq, SteadyTime deadline,
+bool ChangeWaiters::park(std::shared_ptr<DeferredResponse> d, int64_t seen_seq, SteadyTime deadline,
                          Answer answer) {
   {
     std::lock_guard lock(state_->mu);
     if (!state_->stopping) {
+      if (state_->waiters.size() >= max_parked_) {
+        // Requests the server gave up (their client hung up) leave room: drop them now
+        // rather than at their deadline. Only when full, so at most max_parked checks.
+        std::erase_if(state_->waiters, [](const auto& entry) { return entry.second.d->done(); });
+        if (state_->waiters.size() >= max_parked_) return false;
+      }
       subscribe_locked();
       state_->waiters.emplace(deadline, State::Waiter{std::move(d), seen_seq, std::move(answer)});
       // A change committed between the caller's read and the subscription above fired
       // no callback for us: look at the seq once more.
       if (notifier_.last_seq() > seen_seq) state_->notified = true;
       state_->cv.notify_all();
-      return;
+      return true;
     }
   }
   wake(std::move(d), std::move(answer), true);
+  return true;
 }
 
 // Subscriptions are one-shot: the thread takes a new one while requests are parked.

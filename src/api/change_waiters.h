@@ -3,11 +3,16 @@
 // ChangeNotifier reports a seq beyond the one the request saw, or its wait ends. Then its
 // answer is built again on a server thread (DeferredResponse::complete_with).
 //
+// At most `max_parked` requests park at a time (each holds a connection): park()
+// refuses more, and the caller answers 503. A request whose client hung up is given up
+// by HttpServer (its DeferredResponse is done) and stops counting at once.
+//
 // One thread keeps the deadlines; one notifier subscription at a time serves every
 // parked request. Owned by ApiServer; stop() before the HttpServer stops. Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,16 +30,19 @@ class ChangeWaiters {
   // answer must not park again.
   using Answer = std::function<ServerResponse(bool final)>;
 
-  explicit ChangeWaiters(ChangeNotifier& notifier);
+  ChangeWaiters(ChangeNotifier& notifier, size_t max_parked);
   ~ChangeWaiters();
   ChangeWaiters(const ChangeWaiters&) = delete;
   ChangeWaiters& operator=(const ChangeWaiters&) = delete;
 
   // Completes `d` with answer(false) once the notifier's last seq exceeds `seen_seq`,
   // or with answer(true) at `deadline` or stop(). After stop(): at once, answer(true).
-  void park(std::shared_ptr<DeferredResponse> d, int64_t seen_seq, SteadyTime deadline, Answer answer);
+  // False (and `d` untouched) when max_parked requests wait already.
+  [[nodiscard]] bool park(std::shared_ptr<DeferredResponse> d, int64_t seen_seq, SteadyTime deadline,
+                          Answer answer);
   // Answers every parked request (final) and ends the thread. Idempotent.
   void stop();
+  // Parked requests, given-up ones included until they are pruned.
   size_t parked() const;
 
  private:
@@ -43,6 +51,7 @@ class ChangeWaiters {
   void subscribe_locked();  // state_->mu held
 
   ChangeNotifier& notifier_;
+  const size_t max_parked_;
   std::shared_ptr<State> state_;  // shared with the notifier's callback
   std::thread thread_;
 };

@@ -80,10 +80,19 @@ std::string changes_json(const ChangePage& page) {
   return body;
 }
 
+// A client told to come back: every long-poll slot is taken (ApiLimits::max_long_polls).
+ServerResponse too_many_long_polls(size_t parked) {
+  auto r = error_response({503, "too_many_long_polls",
+                           fmt::format("{} long-polls are waiting already: retry later, or poll without wait", parked)});
+  r.headers.emplace_back("Retry-After", std::to_string(kLongPollRetryAfter.count()));
+  return r;
+}
+
 // One attempt at answering: the feed after `r.after`, or, when it is empty and the wait
-// is not over, a deferred answer parked until a change or the deadline.
+// is not over, a deferred answer parked until a change or the deadline. `waited`: the
+// request was parked before (a change it did not need woke it).
 ServerResponse attempt(ApiDeps& deps, const ChangesRequest& r, ChangeWaiters::SteadyTime deadline,
-                       const Finish& finish, bool final) {
+                       const Finish& finish, bool final, bool waited) {
   // Read before the query: a change committed after it makes the waiters look again.
   int64_t seen = deps.notifier.last_seq();
   auto reader = deps.readers.acquire();
@@ -96,9 +105,12 @@ ServerResponse attempt(ApiDeps& deps, const ChangesRequest& r, ChangeWaiters::St
   if (page->items.empty() && !final && std::chrono::steady_clock::now() < deadline) {
     auto d = std::make_shared<DeferredResponse>();
     // The producer runs later on a server thread; `deps` outlives the server.
-    deps.waiters.park(d, std::max(seen, page->last_seq), deadline,
-                      [&deps, r, deadline, finish](bool last) { return attempt(deps, r, deadline, finish, last); });
-    return ServerResponse::later(std::move(d));
+    bool parked = deps.waiters.park(d, std::max(seen, page->last_seq), deadline, [&deps, r, deadline, finish](bool last) {
+      return attempt(deps, r, deadline, finish, last, true);
+    });
+    if (parked) return ServerResponse::later(std::move(d));
+    // Full. A request that waited already gets its (empty) answer, a new one a 503.
+    if (!waited) return finish(too_many_long_polls(deps.waiters.parked()));
   }
   return finish(ServerResponse::json(200, changes_json(*page)));
 }
@@ -109,7 +121,7 @@ ServerResponse handle_changes(ApiDeps& deps, const ServerRequest& req, const Fin
   auto r = read_params(req);
   if (!r) return finish(error_response(r.error()));
   auto deadline = std::chrono::steady_clock::now() + r->wait;
-  return attempt(deps, *r, deadline, finish, r->wait.count() == 0);
+  return attempt(deps, *r, deadline, finish, r->wait.count() == 0, false);
 }
 
 }  // namespace crm

@@ -50,5 +50,7 @@ ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req);
 inline constexpr int kDefaultLimit = 100;
 inline constexpr int kMaxLimit = 1000;
 inline constexpr Millis kMaxWait = std::chrono::seconds(60);
+// Retry-After of the 503 when every long-poll slot is taken.
+inline constexpr std::chrono::seconds kLongPollRetryAfter{5};
 
 }  // namespace crm

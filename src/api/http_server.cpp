@@ -1,7 +1,7 @@
 // HttpServer on libmicrohttpd: internal epoll polling with a thread pool. Every MHD
 // callback below runs on a pool thread; the shared state they touch is the immutable
-// options, the handler (which must be thread-safe), the log buffer and the set of
-// waiting deferred requests (each behind a mutex).
+// options, the handler (which must be thread-safe), the log buffer, the connection watch
+// and the set of waiting deferred requests (each behind a mutex).
 //
 // Deferred answers (long-polls) use MHD's suspend/resume: the access handler suspends
 // the connection, DeferredResponse::complete() resumes it from any thread, and MHD then
@@ -9,7 +9,25 @@
 // shape the code: a suspended connection is never closed by MHD (it does not watch its
 // socket and does not time it out), so the MHD_Connection pointer stays valid until it
 // is resumed; and MHD_stop_daemon() must not run while a connection is suspended, so
-// stop() resumes every waiting request first and lets no new one suspend.
+// stop() resumes every waiting request first and lets no new one suspend. Because MHD
+// does not watch a suspended socket, the watch thread polls those sockets itself and
+// gives up the requests whose client hung up (DeferredAccess::abandon_if_gone).
+//
+// Why a worker serves at most 120 connections (found with strace under `wrk -c600`,
+// libmicrohttpd 0.9.75, still so in 1.0.1): MHD_epoll() drains events in rounds of
+// MAX_EVENTS = 128 and, when a round returns exactly 128, calls epoll_wait() again with
+// the same *blocking* timeout (the earliest connection timeout, or none). A worker at its
+// connection limit holds exactly its connections in its epoll set (the listen socket is
+// taken out at the limit, the resume eventfd is idle), so with 512 / 4 threads = 128
+// connections that all become ready at once the second epoll_wait() sleeps until some
+// connection times out (60 s then): the worker serves nobody, the FINs of clients that
+// give up arrive as yet another round of 128 and put it back to sleep, and their sockets
+// sit in CLOSE_WAIT. More sockets wait in CLOSE_WAIT in the listen backlog: past the
+// connection limit MHD stops accepting while the kernel still completes handshakes
+// (backlog SOMAXCONN), and clients that give up leave them there until MHD accepts them.
+// With at most 120 connections per worker (plus the listen socket and the eventfd, 122
+// descriptors) a round can never return 128, so start() adds threads as the connection
+// limit needs; and per_client_limit keeps one client address from filling the limit.
 #include "api/http_server.h"
 
 #include <arpa/inet.h>
@@ -28,7 +46,13 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <optional>
+#include <thread>
 #include <unordered_map>
+#include <vector>
+
+#include "api/connection_watch.h"
+#include "api/request_target.h"
 
 namespace crm {
 
@@ -120,8 +144,25 @@ struct DeferredAccess {
       d.phase_ = Phase::dropped;
       return false;
     }
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     d.suspended_ = c;
+    d.fd_ = info ? info->connect_fd : -1;
     MHD_suspend_connection(c);
+    return true;
+  }
+
+  // Gives `d` up when the client of its suspended connection has hung up: the
+  // connection resumes and is closed without an answer. True when it did.
+  static bool abandon_if_gone(DeferredResponse& d) {
+    std::lock_guard lock(d.mu_);
+    // Under mu_ and still suspended: MHD has not closed (or reused) the socket.
+    if (d.phase_ != Phase::waiting || !d.suspended_ || d.fd_ < 0 || !peer_hung_up(d.fd_)) return false;
+    d.response_ = ServerResponse{};
+    d.response_.drop_connection = true;
+    d.produce_ = {};
+    d.phase_ = Phase::ready;
+    MHD_resume_connection(d.suspended_);
+    d.suspended_ = nullptr;
     return true;
   }
 };
@@ -152,8 +193,11 @@ ServerResponse error_response(int status, std::string_view code, std::string_vie
                                                   code, json_escape(message)));
 }
 
-// Per-request state kept in MHD's con_cls between the calls of the access handler.
+// Per-request state kept in MHD's con_cls between the calls of the access handler,
+// from the request line (on_request_line) to the completion notification.
 struct RequestState {
+  bool started = false;                 // the access handler saw the request head
+  std::optional<TargetProblem> reject;  // answered at once (request_target.h)
   std::string body;
   bool too_large = false;
   bool responded = false;
@@ -251,6 +295,14 @@ MHD_Result collect_pair(void* cls, MHD_ValueKind, const char* key, size_t key_si
   return MHD_YES;
 }
 
+ConnectionWatch::Entry* watch_entry(MHD_Connection* c) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info ? static_cast<ConnectionWatch::Entry*>(info->socket_context) : nullptr;
+}
+
+// A worker serves at most this many connections (see the top of this file).
+constexpr unsigned kMaxConnectionsPerWorker = 120;
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -259,6 +311,16 @@ struct HttpServer::Impl {
   MHD_Daemon* daemon = nullptr;
   std::mutex log_mu;
   std::string last_log;
+  ConnectionWatch watch;
+
+  // The watch thread: late request heads, and waiting requests whose client hung up.
+  std::thread watcher;
+  std::mutex watcher_mu;
+  std::condition_variable watcher_cv;
+  bool watcher_stop = false;
+
+  Impl(HttpServerOptions o, ServerHandler h)
+      : options(std::move(o)), handler(std::move(h)), watch(options.header_timeout, options.idle_timeout) {}
 
   // Deferred requests not completed yet: suspended, or resumed and sending their answer
   // (stop() waits for those to finish). Lock order: a DeferredResponse's mutex, then wait_mu.
@@ -277,11 +339,75 @@ struct HttpServer::Impl {
     self->last_log = std::move(line);
   }
 
-  static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
+  // MHD calls this for every request (before the connection's CLOSED notification
+  // when the connection ends with it).
+  static void completed(void* cls, MHD_Connection* c, void** con_cls, MHD_RequestTerminationCode) {
+    auto* self = static_cast<Impl*>(cls);
     auto* st = static_cast<RequestState*>(*con_cls);
-    if (st && st->counted) static_cast<Impl*>(cls)->forget(st->counted);
+    if (st && st->counted) self->forget(st->counted);
     delete st;
     *con_cls = nullptr;
+    self->watch.answered(watch_entry(c), std::chrono::steady_clock::now());
+  }
+
+  static void on_connection(void* cls, MHD_Connection* c, void** socket_context,
+                            MHD_ConnectionNotificationCode code) {
+    auto* self = static_cast<Impl*>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+      if (info) *socket_context = self->watch.opened(info->connect_fd, std::chrono::steady_clock::now());
+    } else {
+      self->watch.closed(static_cast<ConnectionWatch::Entry*>(*socket_context));
+      *socket_context = nullptr;
+    }
+  }
+
+  // The URI log callback: MHD calls it with the request target as sent, before it splits
+  // the query into parameters (each stored in the connection's memory pool). A target
+  // that breaks a limit is answered at once by access(); its query is hidden from MHD by
+  // ending the string right after the '?': MHD documents this callback as the place to
+  // process the URI before it is parsed, and 0.9.75 passes its own buffer and parses the
+  // query from it right after. Without that, ~600 parameters exhaust the pool, and MHD
+  // (0.9.75-0.9.77) overwrites the 431 it queued for that and then waits for headers it
+  // has no room for: no answer until the connection times out.
+  static void* on_request_line(void* cls, const char* uri, MHD_Connection*) {
+    auto* self = static_cast<Impl*>(cls);
+    auto* st = new (std::nothrow) RequestState;
+    if (!st || !uri) return st;
+    st->reject = check_request_target(uri, self->options.max_target_bytes, self->options.max_query_params);
+    if (st->reject)
+      if (char* q = std::strchr(const_cast<char*>(uri), '?')) q[1] = '\0';
+    return st;
+  }
+
+  void watch_loop() {
+    std::unique_lock lock(watcher_mu);
+    while (!watcher_stop) {
+      if (watcher_cv.wait_for(lock, options.watch_interval, [&] { return watcher_stop; })) break;
+      lock.unlock();
+      watch.shut_late(std::chrono::steady_clock::now());
+      abandon_gone();
+      lock.lock();
+    }
+  }
+
+  void abandon_gone() {
+    std::vector<std::shared_ptr<DeferredResponse>> snapshot;
+    {
+      std::lock_guard lock(wait_mu);  // not held below: lock order is DeferredResponse, then wait_mu
+      snapshot.reserve(waiting.size());
+      for (const auto& [ptr, d] : waiting) snapshot.push_back(d);
+    }
+    for (const auto& d : snapshot) DeferredAccess::abandon_if_gone(*d);
+  }
+
+  void stop_watcher() {
+    {
+      std::lock_guard lock(watcher_mu);
+      watcher_stop = true;
+    }
+    watcher_cv.notify_all();
+    if (watcher.joinable()) watcher.join();
   }
 
   void forget(DeferredResponse* d) {
@@ -341,10 +467,18 @@ struct HttpServer::Impl {
                            size_t* upload_data_size, void** con_cls) {
     auto* self = static_cast<Impl*>(cls);
     auto* st = static_cast<RequestState*>(*con_cls);
-    if (!st) {
+    if (!st) {  // on_request_line could not allocate it
       st = new (std::nothrow) RequestState;
       if (!st) return MHD_NO;
       *con_cls = st;
+    }
+    if (!st->started) {
+      st->started = true;
+      ConnectionWatch::handling(watch_entry(c));
+      if (st->reject) {
+        st->responded = true;
+        return send_response(c, error_response(st->reject->status, st->reject->code, st->reject->message));
+      }
       // A declared oversize body is refused before any of it is read.
       const char* cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (cl) {
@@ -401,10 +535,7 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, ServerHandler handler)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->handler = std::move(handler);
-}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -434,28 +565,36 @@ Status HttpServer::start() {
     return Error::config(fmt::format("http server: host '{}' is not an IPv4 or IPv6 literal", o.host));
   }
 
-  auto timeout_s = static_cast<unsigned>((std::max<int64_t>(o.connection_timeout.count(), 0) + 999) / 1000);
+  auto timeout_s = static_cast<unsigned>((std::max<int64_t>(o.idle_timeout.count(), 0) + 999) / 1000);
+  const unsigned limit = std::max(1u, o.connection_limit);
+  const unsigned threads = std::max({1u, o.threads, (limit + kMaxConnectionsPerWorker - 1) / kMaxConnectionsPerWorker});
   impl_->daemon = MHD_start_daemon(
       flags, o.port, nullptr, nullptr, &Impl::access, impl_.get(),  //
       MHD_OPTION_EXTERNAL_LOGGER, &Impl::log, impl_.get(),  // first: later options may log
       MHD_OPTION_SOCK_ADDR, addr,                                    //
-      MHD_OPTION_THREAD_POOL_SIZE, std::max(1u, o.threads),          //
-      MHD_OPTION_CONNECTION_LIMIT, std::max(1u, o.connection_limit),  //
-      MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,                       //
+      MHD_OPTION_THREAD_POOL_SIZE, threads,                          //
+      MHD_OPTION_CONNECTION_LIMIT, limit,                            //
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, o.per_client_limit,        //
+      MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,                      //
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, std::max<size_t>(o.max_header_bytes, 4096),  //
       MHD_OPTION_NOTIFY_COMPLETED, &Impl::completed, impl_.get(),    //
+      MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, impl_.get(),  //
+      MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_request_line, impl_.get(),  //
       MHD_OPTION_END);
   if (!impl_->daemon) {
     std::lock_guard lock(impl_->log_mu);
     return Error::config(fmt::format("http server: cannot listen on {}:{}{}{}", o.host, o.port,
                                      impl_->last_log.empty() ? "" : ": ", impl_->last_log));
   }
+  impl_->watcher_stop = false;
+  impl_->watcher = std::thread([im = impl_.get()] { im->watch_loop(); });
   return {};
 }
 
 void HttpServer::stop() {
   if (!impl_ || !impl_->daemon) return;
   Impl& im = *impl_;
+  im.stop_watcher();
   // No request may start waiting now; those waiting get their 503 (which resumes them),
   // and have a moment to send it. After this, no connection is suspended.
   std::vector<std::shared_ptr<DeferredResponse>> to_answer;

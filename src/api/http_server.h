@@ -72,9 +72,10 @@ struct ServerResponse {
 //
 // Only the first completion counts: later ones, and completions after the server
 // stopped, return false and do nothing. HttpServer::stop() answers the requests still
-// waiting with 503 before it closes their connections. While a request waits, the server
-// does not notice a client that went away (libmicrohttpd does not watch suspended
-// sockets): the answer then goes to a closed socket and is dropped, so bound every wait.
+// waiting with 503 before it closes their connections. libmicrohttpd does not watch a
+// suspended socket, so the server looks at it itself (HttpServerOptions::watch_interval):
+// when the client has hung up, the request is given up (done() turns true, the
+// connection is closed) and a later completion returns false. Bound every wait anyway.
 class DeferredResponse {
  public:
   bool complete(ServerResponse response);
@@ -95,6 +96,7 @@ class DeferredResponse {
   ServerResponse response_;
   std::function<ServerResponse()> produce_;
   ::MHD_Connection* suspended_ = nullptr;  // the connection waiting for this answer
+  int fd_ = -1;                            // its socket, while suspended_ is set
 };
 
 using ServerHandler = std::function<ServerResponse(const ServerRequest&)>;
@@ -102,13 +104,27 @@ using ServerHandler = std::function<ServerResponse(const ServerRequest&)>;
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // IPv4 or IPv6 literal
   uint16_t port = 0;               // 0: the kernel picks one; see port()
+  // Worker threads, at least: each serves its share of connection_limit, and a share
+  // must stay below 121 (http_server.cpp, "Why a worker serves at most 120
+  // connections"), so a larger limit gets more threads.
   unsigned threads = 4;
   unsigned connection_limit = 512;
+  unsigned per_client_limit = 0;  // connections from one client address; 0: no limit
   size_t max_body_bytes = 1 << 20;  // larger requests get 413
   // Memory per connection for the request line and headers (and write buffers): longer
   // headers get 431 (or, past what an error answer needs, a closed connection).
   size_t max_header_bytes = 32 * 1024;
-  Millis connection_timeout = std::chrono::seconds(60);  // idle keep-alive connections
+  // The request target (path and query): longer is 414; more parameters are 400
+  // (request_target.h). 0: only max_header_bytes bounds the length.
+  size_t max_target_bytes = 0;
+  size_t max_query_params = 64;
+  // A new connection's first request head must have arrived within header_timeout; a
+  // kept-alive connection's next one within idle_timeout of the previous answer; and a
+  // connection on which no byte moves for idle_timeout is closed (connection_watch.h).
+  Millis header_timeout = std::chrono::seconds(10);
+  Millis idle_timeout = std::chrono::seconds(60);
+  // How often late request heads and waiting requests whose client hung up are looked for.
+  Millis watch_interval = std::chrono::milliseconds(250);
   // How long stop() lets the requests still waiting send their 503 before it closes them.
   Millis stop_grace = std::chrono::seconds(2);
 };

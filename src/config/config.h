@@ -101,9 +101,21 @@ struct LinkingConfig {
                                                "protonmail.com"};
 };
 
+// What the read API grants its clients, so that it stays answerable under abuse
+// (docs/reliability.md, "The read API under abuse"). The api: keys of the same names.
+struct ApiLimits {
+  unsigned max_connections = 512;
+  unsigned max_connections_per_client = 128;  // per client address; 0: no such limit
+  unsigned max_long_polls = 128;              // parked /v1/changes?wait=; more: 503
+  Millis header_timeout = std::chrono::seconds(10);
+  Millis idle_timeout = std::chrono::seconds(30);
+  bool operator==(const ApiLimits&) const = default;
+};
+
 struct ApiConfig {
   std::string listen = "127.0.0.1:8787";
   std::string token_file;  // optional
+  ApiLimits limits;
 };
 
 struct Config {

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "config/address_checks.h"
+#include "config/api_limits_loader.h"
 #include "config/config.h"
 #include "config/env_expander.h"
 #include "config/load_context.h"
@@ -52,7 +53,10 @@ void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
     return;
   }
   const Mapping m(field->value, "api.", "api", ctx);
-  m.reject_unknown({"listen", "token_file"});
+  std::vector<std::string> keys = {"listen", "token_file"};
+  keys.insert(keys.end(), api_limits_keys().begin(), api_limits_keys().end());
+  m.reject_unknown(keys);
+  read_api_limits(m, api.limits, ctx);
   if (const Field* f = m.find("listen")) {
     if (auto listen = read_string(*f, ctx)) {
       if (auto problem = listen_problem(*listen)) {

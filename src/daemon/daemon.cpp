@@ -85,7 +85,7 @@ class Daemon {
     }
     declare_crm_metrics(metrics_);
     scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *writer_, writer_mutex_, sleeper_, clock_, metrics_);
-    api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4}, config_.database,
+    api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4, config_.api.limits}, config_.database,
                                        *scheduler_, changes_, metrics_, clock_);
     if (auto st = api_->start(); !st) {
       log_error("msg=\"API: {}\"", st.error().message);
@@ -138,7 +138,8 @@ class Daemon {
                 config_.database, loaded.config->database);
       mark_reload(false);
     } else {
-      if (loaded.config->api.listen != config_.api.listen || loaded.config->api.token_file != config_.api.token_file)
+      if (loaded.config->api.listen != config_.api.listen || loaded.config->api.token_file != config_.api.token_file ||
+          loaded.config->api.limits != config_.api.limits)
         log_warn("msg=\"api settings changed: they take effect at the next restart\"");
       config_ = std::move(*loaded.config);
       scheduler_->apply_config(config_);

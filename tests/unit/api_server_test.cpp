@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -324,8 +325,9 @@ struct Api {
   FakeClock clock{kT0};
   std::unique_ptr<ApiServer> server;
   uint16_t port = 0;
+  ApiLimits limits;
 
-  explicit Api(std::string token = "", bool fill = true) {
+  explicit Api(std::string token = "", bool fill = true, ApiLimits limits = {}) : limits(limits) {
     declare_crm_metrics(metrics);
     if (fill) {
       index.upsert("crm-a",
@@ -350,6 +352,7 @@ struct Api {
     o.listen = "127.0.0.1:0";
     o.token = std::move(token);
     o.threads = 4;
+    o.limits = limits;
     server = std::make_unique<ApiServer>(o, index.path, scheduler, notifier, metrics, clock);
     REQUIRE(server->start());
     port = server->port();
@@ -547,7 +550,7 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   api.index.writer.reset();
   {
     ChangeNotifier n;
-    ApiServer old(ApiOptions{"127.0.0.1:0", "", 1}, api.index.path, api.scheduler, n, api.metrics, api.clock);
+    ApiServer old(ApiOptions{"127.0.0.1:0", "", 1, {}}, api.index.path, api.scheduler, n, api.metrics, api.clock);
     REQUIRE(old.start());
     auto r = get(old.port(), "/v1/records");
     CHECK(r.status == 503);
@@ -1004,7 +1007,7 @@ TEST_CASE("api: without an index file the data routes answer 503, health still w
   ChangeNotifier notifier;
   Metrics metrics;
   FakeClock clock{kT0};
-  ApiServer server(ApiOptions{"127.0.0.1:0", "", 2}, missing, scheduler, notifier, metrics, clock);
+  ApiServer server(ApiOptions{"127.0.0.1:0", "", 2, {}}, missing, scheduler, notifier, metrics, clock);
   REQUIRE(server.start());
   for (const char* path : {"/v1/records", "/v1/sources", "/v1/records/a/b", "/v1/changes", "/v1/changes?wait=1s"}) {
     CAPTURE(path);
@@ -1032,10 +1035,10 @@ TEST_CASE("api: listen addresses") {
   FakeClock clock{kT0};
   for (const char* bad : {"127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000", "localhost:0", "[::1:0"}) {
     CAPTURE(bad);
-    ApiServer s(ApiOptions{bad, "", 1}, "/nonexistent", scheduler, notifier, metrics, clock);
+    ApiServer s(ApiOptions{bad, "", 1, {}}, "/nonexistent", scheduler, notifier, metrics, clock);
     CHECK_FALSE(s.start());
   }
-  ApiServer v6(ApiOptions{"[::1]:0", "", 1}, "/nonexistent", scheduler, notifier, metrics, clock);
+  ApiServer v6(ApiOptions{"[::1]:0", "", 1, {}}, "/nonexistent", scheduler, notifier, metrics, clock);
   if (v6.start()) CHECK(v6.port() != 0);  // IPv6 loopback may be missing in a container
 }
 
@@ -1118,20 +1121,64 @@ TEST_CASE("HttpServer: stop() answers waiting requests with 503; late completion
   for (auto& d : pending) CHECK_FALSE(d->complete(ServerResponse::json(200, "{}")));
 }
 
+// --- Abuse: limits and timeouts (docs/reliability.md, "The read API under abuse") ------
+
+namespace {
+
+// A TCP connection to 127.0.0.1:port from `source` (another loopback address is another
+// client address); -1 when connect() fails.
+int connect_from(uint16_t port, const char* source = "127.0.0.1") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  REQUIRE(inet_pton(AF_INET, source, &from.sin_addr) == 1);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) { ::send(fd, data.data(), data.size(), MSG_NOSIGNAL); }
+
+// Everything the server sends on `fd` until it closes it (or 5 s pass without a byte).
+std::string read_until_closed(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+// True when the server closed (or reset) `fd` within `limit`; reads and drops any answer.
+bool closed_within(int fd, Millis limit) {
+  auto until = SteadyClock::now() + limit;
+  char buf[4096];
+  while (SteadyClock::now() < until) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+}  // namespace
+
 TEST_CASE("HttpServer: oversized headers are refused without harm") {
   HttpServerOptions o;
   o.max_header_bytes = 8 * 1024;
   HttpServer server(o, [](const ServerRequest&) { return ServerResponse::json(200, "{}"); });
   REQUIRE(server.start());
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = connect_from(server.port());
   REQUIRE(fd >= 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   std::string req = "GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
   ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);  // may stop early: the server hangs up
   char buf[512];
@@ -1141,4 +1188,154 @@ TEST_CASE("HttpServer: oversized headers are refused without harm") {
   INFO("answer to a 64 kB header: " << (answer.empty() ? "(connection closed)" : answer.substr(0, answer.find("\r\n"))));
   CHECK((answer.empty() || answer.starts_with("HTTP/1.1 431") || answer.starts_with("HTTP/1.1 413")));
   CHECK(get(server.port(), "/ok").status == 200);
+}
+
+
+TEST_CASE("HttpServer: a waiting request whose client hangs up is given up at once") {
+  std::mutex mu;
+  std::shared_ptr<DeferredResponse> pending;
+  HttpServerOptions o;
+  o.watch_interval = 20ms;
+  HttpServer server(o, [&](const ServerRequest&) {
+    std::lock_guard lock(mu);
+    pending = std::make_shared<DeferredResponse>();
+    return ServerResponse::later(pending);  // never completed by the handler's owner
+  });
+  REQUIRE(server.start());
+  int fd = connect_from(server.port());
+  REQUIRE(fd >= 0);
+  send_all(fd, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(eventually([&] { return server.waiting() == 1; }));
+  ::close(fd);
+  CHECK(eventually([&] { return server.waiting() == 0; }, 3s));  // not when some wait ends: none does
+  std::lock_guard lock(mu);
+  CHECK(pending->done());
+  CHECK_FALSE(pending->complete(ServerResponse::json(200, "{}")));  // too late: harmless
+}
+
+TEST_CASE("HttpServer: a request head must arrive by header_timeout, however slowly it trickles") {
+  HttpServerOptions o;
+  o.header_timeout = 300ms;
+  o.watch_interval = 20ms;
+  HttpServer server(o, [](const ServerRequest&) { return ServerResponse::json(200, "{}"); });
+  REQUIRE(server.start());
+  int slow = connect_from(server.port());
+  REQUIRE(slow >= 0);
+  send_all(slow, "GET /x HTTP/1.1\r\nHost: x\r\n");
+  // One header line every 50 ms: an idle timeout would never fire; the deadline does.
+  auto t0 = SteadyClock::now();
+  bool closed = false;
+  for (int i = 0; i < 60 && !closed; ++i) {
+    send_all(slow, fmt::format("X-Slow-{}: a\r\n", i));
+    closed = closed_within(slow, 50ms);
+  }
+  auto took = std::chrono::duration_cast<Millis>(SteadyClock::now() - t0);
+  INFO("closed after " << took.count() << " ms of trickling");
+  CHECK(closed);
+  CHECK(took >= 250ms);  // not before its deadline
+  ::close(slow);
+  CHECK(get(server.port(), "/ok").status == 200);  // a head sent at once is served
+}
+
+TEST_CASE("HttpServer: per_client_limit refuses a client address its extra connections, not others") {
+  HttpServerOptions o;
+  o.per_client_limit = 2;
+  HttpServer server(o, [](const ServerRequest&) { return ServerResponse::json(200, "{}"); });
+  REQUIRE(server.start());
+  int a = connect_from(server.port());
+  int b = connect_from(server.port());
+  REQUIRE(a >= 0);
+  REQUIRE(b >= 0);
+  REQUIRE(eventually([&] {  // both accepted: a request on each is answered
+    send_all(a, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_all(b, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    char buf[512];
+    return ::recv(a, buf, sizeof buf, 0) > 0 && ::recv(b, buf, sizeof buf, 0) > 0;
+  }));
+  int third = connect_from(server.port());  // the kernel completes the handshake ...
+  REQUIRE(third >= 0);
+  send_all(third, "GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(read_until_closed(third).empty());  // ... and the server closes it unanswered
+  ::close(third);
+  int other = connect_from(server.port(), "127.0.0.2");  // another client address
+  REQUIRE(other >= 0);
+  send_all(other, "GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(read_until_closed(other).starts_with("HTTP/1.1 200"));
+  for (int fd : {a, b, other}) ::close(fd);
+}
+
+TEST_CASE("HttpServer: an oversized or over-parametered target is answered at once, in JSON") {
+  HttpServerOptions o;
+  o.max_target_bytes = 2048;
+  o.max_query_params = 64;
+  std::atomic<size_t> seen{0};
+  HttpServer server(o, [&](const ServerRequest& req) {
+    seen = req.query.size();
+    return ServerResponse::json(200, "{}");
+  });
+  REQUIRE(server.start());
+  auto ask = [&](const std::string& target) {
+    int fd = connect_from(server.port());
+    REQUIRE(fd >= 0);
+    send_all(fd, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::string answer = read_until_closed(fd);
+    ::close(fd);
+    return answer;
+  };
+  std::string params;
+  for (int i = 0; i < 64; ++i) params += fmt::format("{}p{}=x", i ? "&" : "", i);
+  CHECK(ask("/x?" + params).starts_with("HTTP/1.1 200"));
+  CHECK(seen == 64);
+  // libmicrohttpd alone gave 600 parameters no answer: its memory pool runs out.
+  std::string many;
+  for (int i = 0; i < 600; ++i) many += fmt::format("{}p{}=x", i ? "&" : "", i);
+  auto answer = ask("/x?" + many.substr(0, 2000));  // within max_target_bytes, > 64 parameters
+  CHECK(answer.starts_with("HTTP/1.1 400"));
+  CHECK(answer.find(R"({"error":{"code":"too_many_parameters")") != std::string::npos);
+  answer = ask("/x?q=" + std::string(3000, 'a'));
+  CHECK(answer.starts_with("HTTP/1.1 414"));
+  CHECK(answer.find(R"("code":"uri_too_long")") != std::string::npos);
+
+  HttpServer lenient(HttpServerOptions{}, [](const ServerRequest&) { return ServerResponse::json(200, "{}"); });
+  REQUIRE(lenient.start());
+  int fd = connect_from(lenient.port());
+  REQUIRE(fd >= 0);
+  send_all(fd, "GET /x?" + many + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(read_until_closed(fd).starts_with("HTTP/1.1 400"));  // default limits: 64 parameters
+  ::close(fd);
+}
+
+TEST_CASE("api: long-polls beyond max_long_polls get 503 with Retry-After; one that hangs up frees its slot") {
+  ApiLimits limits;
+  limits.max_long_polls = 2;
+  Api api("", true, limits);
+  int64_t last = api.index.writer->db().execAndGet("SELECT max(seq) FROM changes").getInt64();
+  const std::string poll = fmt::format("GET /v1/changes?after={}&wait=30s HTTP/1.1\r\nHost: x\r\n\r\n", last);
+  int first = connect_from(api.port);
+  int second = connect_from(api.port);
+  REQUIRE(first >= 0);
+  REQUIRE(second >= 0);
+  send_all(first, poll);
+  send_all(second, poll);
+  REQUIRE(eventually([&] { return api.server->waiting_requests() == 2; }));
+
+  auto busy = api.get(fmt::format("/v1/changes?after={}&wait=30s", last));
+  CHECK(busy.status == 503);
+  CHECK(busy.header("Retry-After") == "5");
+  CHECK(busy.body.find(R"("code":"too_many_long_polls")") != std::string::npos);
+  CHECK(api.get(fmt::format("/v1/changes?after={}", last)).status == 200);  // without wait: served
+
+  ::close(first);  // its slot comes free without waiting 30 s
+  REQUIRE(eventually([&] { return api.server->waiting_requests() == 1; }, 3s));
+  Concurrent again(api.port);
+  again.add(Call{fmt::format("/v1/changes?after={}&wait=30s", last)});
+  CHECK(eventually([&] {
+    again.run_for(10ms);
+    return api.server->waiting_requests() == 2;
+  }));
+  CHECK(again.done() == 0);
+  ::close(second);
+  api.server->stop();
+  CHECK(again.run_for(5s) == 1);
+  CHECK(again.reply(0).status == 200);
 }

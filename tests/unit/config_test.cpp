@@ -460,6 +460,30 @@ TEST_CASE("api, zero sources, linking") {
   CHECK(require_config(load("database: ':memory:'\nsources:\n")).database == ":memory:");
 }
 
+TEST_CASE("api limits: the keys, their bounds, and limits that contradict each other") {
+  const Config& config = require_config(
+      load("database: x\n"
+           "api: { max_connections: 1024, max_connections_per_client: 0, max_long_polls: 300,\n"
+           "       header_timeout: 5s, idle_timeout: 1m }\n"));
+  CHECK(config.api.limits.max_connections == 1024);
+  CHECK(config.api.limits.max_connections_per_client == 0);
+  CHECK(config.api.limits.max_long_polls == 300);
+  CHECK(config.api.limits.header_timeout == 5s);
+  CHECK(config.api.limits.idle_timeout == 1min);
+  check_error_cases({
+      {"too few connections", "database: x\napi: { max_connections: 8 }\n", "max_connections", 2},
+      {"timeouts are whole seconds at least", "database: x\napi: { header_timeout: 500ms }\n",
+       "header_timeout", 2},
+      {"long-polls: at most half", "database: x\napi:\n  max_connections: 100\n  max_long_polls: 51\n",
+       "api.max_long_polls: 51 is more than half of api.max_connections (100)", 4},
+      {"the default long-poll cap against a small limit", "database: x\napi:\n  max_connections: 200\n",
+       "api.max_long_polls: 128 is more than half of api.max_connections (200)", 3},
+      {"per client: at most all", "database: x\napi: { max_connections: 64, max_connections_per_client: 65, "
+       "max_long_polls: 8 }\n",
+       "api.max_connections_per_client: 65 is more than api.max_connections (64)", 2},
+  });
+}
+
 TEST_CASE("${ENV} substitution in any string value, including the connector's own keys") {
   const Config& config =
       require_config(load("database: ${STATE}/index.db\n"
@@ -716,6 +740,7 @@ TEST_CASE("config/example.yaml is valid and uses every top-level part") {
                           {"CREDENTIALS_DIRECTORY", creds.path().string()}}));
   const Config& config = require_config(loaded);
   CHECK(config.api.token_file == (creds.path() / "api-token").string());
+  CHECK(config.api.limits == ApiLimits{});  // the example shows the defaults
   REQUIRE(config.sources.size() == 2);
   CHECK(config.sources[0].settings.interval == 2min);
   CHECK(config.sources[0].auth.value.reveal() == "k");
