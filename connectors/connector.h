@@ -72,6 +72,12 @@ class Connector {
   // full passes in a row did not see.
   virtual bool listing_may_shift() const { return false; }
 
+  // True when a page token stays valid for another process later (keyset cursors,
+  // time-ordered queries that restart after the last row), so that an interrupted
+  // first sync continues from its stored cursor instead of from zero. A token that has
+  // expired meanwhile must fail the page (the engine then starts the pass over).
+  virtual bool resumable() const { return false; }
+
   // Where the CRM has a deleted-records endpoint: deletions at or after `since`.
   virtual bool has_deleted_since() const { return false; }
   virtual Result<std::vector<Deletion>> deleted_since(TimePoint /*since*/) {

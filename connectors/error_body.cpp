@@ -57,6 +57,7 @@ Error error_from_response(std::string_view what, const HttpResponse& r) {
   else if (r.status == 408 || r.status == 429 || r.status >= 500) e = Error::transient(std::move(msg));
   else e = Error::config(std::move(msg));
   e.http_status = static_cast<int>(r.status);
+  if (e.kind == ErrorKind::transient) e.retry_after_s = r.retry_after_s;
   return e;
 }
 

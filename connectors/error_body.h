@@ -17,7 +17,8 @@ namespace crm {
 std::string crm_error_message(std::string_view body);
 
 // Maps a non-2xx response to an Error: 401/403 → auth, 404/400/422 → config,
-// 408/429/5xx → transient; the message is "<what>: HTTP <status>: <CRM message>".
+// 408/429/5xx → transient, with the answer's Retry-After as retry_after_s; the message
+// is "<what>: HTTP <status>: <CRM message>".
 Error error_from_response(std::string_view what, const HttpResponse& response);
 
 }  // namespace crm

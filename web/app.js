@@ -322,6 +322,8 @@
   function sourceStatus(s) {
     if (!s.configured) return 'removed';
     if (!s.enabled) return 'disabled';
+    // The CRM refuses the source (credentials, permissions, a setting): a person must act.
+    if (s.needs_attention) return 'needs-attention';
     const lastFailed = s.last_run && s.last_run.status === 'failed';
     if (s.consecutive_failures > 0 || (lastFailed && !s.running)) return 'failing';
     if (s.running) return 'running';
@@ -348,6 +350,9 @@
       td('Status', h('span', {class: `pill ${st}`}, st),
         st === 'failing' ? h('div', {class: 'sub'},
           `${s.consecutive_failures} failure${s.consecutive_failures === 1 ? '' : 's'} in a row${s.running ? ', retrying now' : ''}`)
+          : st === 'needs-attention' ? h('div', {class: 'sub'},
+            `${s.needs_attention.kind === 'auth' ? 'the CRM refuses the credentials' : 'the CRM rejects the configuration'}`
+            + '; fix it and reload the configuration (SIGHUP) to retry now')
           : null),
       td('Last success', s.last_success_at ? timeEl(s.last_success_at, relative(s.last_success_at))
         : h('span', {class: 'sub'}, 'never')),
@@ -367,10 +372,12 @@
       try {
         const body = await api('/v1/sources', ctl.signal);
         const items = body.items;
-        const failing = items.filter((s) => sourceStatus(s) === 'failing').map((s) => s.name);
+        const failing = items.filter((s) => ['failing', 'needs-attention'].includes(sourceStatus(s))).map((s) => s.name);
+        const attention = items.filter((s) => sourceStatus(s) === 'needs-attention').map((s) => s.name);
         const ok = items.filter((s) => sourceStatus(s) === 'ok').length;
         let summary = `${items.length} source${items.length === 1 ? '' : 's'}: ${ok} ok`;
         if (failing.length) summary += `, ${failing.length} failing (${failing.join(', ')})`;
+        if (attention.length) summary += `, ${attention.length} need${attention.length === 1 ? 's' : ''} attention (${attention.join(', ')})`;
         $('sources-summary').textContent = `${summary}. Updated ${new Date().toLocaleTimeString()}.`;
         $('sources-summary').className = failing.length ? 'status error' : 'status';
         // Redrawn every time: the relative times move on even when nothing else changed.

@@ -18,6 +18,10 @@ class DynamicsConnector final : public Connector {
   DynamicsConnector(const SourceConfig& source, HttpClient& http)
       : source_(source), options_(parse_dynamics_options(source, nullptr)), http_(http) {}
 
+  // @odata.nextLink carries a paging cookie (the last row's keys), not a server-side
+  // cursor: it is valid in another process; an expired one fails the page.
+  bool resumable() const override { return true; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     DynamicsToken token;
     if (cursor.page_token) {

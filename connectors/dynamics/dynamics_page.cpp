@@ -163,6 +163,7 @@ Error dynamics_error(std::string_view what, const HttpResponse& r) {
   }
   HttpResponse shaped;  // error_from_response picks the kind; the message is ours
   shaped.status = r.status;
+  shaped.retry_after_s = r.retry_after_s;
   Error e = error_from_response(what, shaped);
   e.message = fmt::format("{}: HTTP {}: {}", what, r.status, detail);
   return e;

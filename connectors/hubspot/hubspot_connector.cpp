@@ -21,6 +21,9 @@ class HubspotConnector final : public Connector {
     http_.add_bucket("search", options_.search_per_second);
   }
 
+  // A full pass pages the list endpoint by `after`, a keyset position in id order.
+  bool resumable() const override { return true; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     HubspotPageToken token;
     if (cursor.page_token) {

@@ -51,6 +51,10 @@ Error hubspot_error(std::string_view what, const HttpResponse& r) {
     e = Error::config(std::move(msg));
   }
   e.http_status = static_cast<int>(r.status);
+  // HubSpot's own headers give the window's length, not when it clears, and the DAILY
+  // limit resets at midnight in the account's time zone, which the answer does not name:
+  // only a Retry-After is a hint.
+  if (e.kind == ErrorKind::transient) e.retry_after_s = r.retry_after_s;
   return e;
 }
 

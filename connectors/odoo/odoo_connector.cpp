@@ -29,6 +29,9 @@ class OdooConnector final : public Connector {
         base_url_(trim_slash(source.base_url)),
         rpc_(source.base_url, http) {}
 
+  // Keyset paging (odoo_query.h): a token is a position, valid in any process.
+  bool resumable() const override { return true; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
     OdooPageToken token;

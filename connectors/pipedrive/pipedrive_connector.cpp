@@ -20,6 +20,9 @@ class PipedriveConnector final : public Connector {
   PipedriveConnector(const SourceConfig& source, HttpClient& http)
       : source_(source), options_(parse_pipedrive_options(source, nullptr)), http_(http) {}
 
+  // v2 cursors are keyset positions in (update_time, id) order.
+  bool resumable() const override { return true; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     const auto plan = pipedrive_plan(options_, cursor.mode);
     PipedriveToken token;

@@ -22,6 +22,10 @@ class RestConnector final : public Connector {
     return options_.style == PageStyle::page || options_.style == PageStyle::offset;
   }
 
+  // Only a keyset cursor is known to stay valid for another process and not to shift;
+  // next links and Link headers may hide offsets.
+  bool resumable() const override { return options_.style == PageStyle::cursor; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     std::string_view token = cursor.page_token ? std::string_view(*cursor.page_token) : std::string_view();
     std::string url = request_url(cursor, token);

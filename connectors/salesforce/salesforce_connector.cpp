@@ -29,6 +29,10 @@ class SalesforceConnector final : public Connector {
   SalesforceConnector(const SourceConfig& source, HttpClient& http)
       : source_(source), options_(parse_salesforce_options(source, nullptr)), http_(http) {}
 
+  // A lost query locator restarts the object's query at the last SystemModstamp the
+  // token holds (ORDER BY SystemModstamp, Id), so a token outlives the locator.
+  bool resumable() const override { return true; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
     SfPageToken token;
@@ -171,9 +175,10 @@ std::optional<Error> quota_reserve_error(const std::string& source, long long ma
   if (max <= 0) return std::nullopt;
   double share = static_cast<double>(remaining) / static_cast<double>(max);
   if (share >= reserve) return std::nullopt;
-  // A transient error: the run is skipped before it spends requests, and the scheduler's
-  // backoff stretches the interval until the rolling 24-hour allowance recovers.
-  return Error::transient(fmt::format(
+  // Skipped, not failed: the run stops before it spends requests and the scheduler tries
+  // again one interval later, without backing off (the rolling 24-hour allowance has no
+  // reset time to wait for).
+  return Error::skipped(fmt::format(
       "source '{}': daily API requests low: {} of {} remaining ({:.1f}%), under quota_reserve {:.0f}%; "
       "run skipped to leave the rest to other integrations",
       source, remaining, max, share * 100.0, reserve * 100.0));

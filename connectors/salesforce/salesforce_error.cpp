@@ -46,6 +46,9 @@ Error sf_error(std::string_view what, const HttpResponse& response) {
     out = Error::config(std::move(message));
   else out = Error::transient(std::move(message));
   out.http_status = static_cast<int>(st);
+  // REQUEST_LIMIT_EXCEEDED has no Retry-After (a rolling 24-hour allowance has no reset
+  // time): it stays on the backoff. Anything else that sends one is believed.
+  if (out.kind == ErrorKind::transient) out.retry_after_s = response.retry_after_s;
   return out;
 }
 

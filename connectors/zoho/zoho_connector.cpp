@@ -25,6 +25,10 @@ class ZohoConnector final : public Connector {
     if (source.auth.scheme.empty()) http_.set_default_auth_scheme(std::string(kZohoAuthScheme));
   }
 
+  // Time windows in Modified_Time order with page tokens valid for 24 hours; an expired
+  // one (EXPIRED_VALUE) fails the page.
+  bool resumable() const override { return true; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     ZohoToken at;
     if (cursor.page_token) {

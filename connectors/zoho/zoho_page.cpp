@@ -174,6 +174,7 @@ Error zoho_error(std::string_view what, const HttpResponse& r) {
   }
   HttpResponse shaped;  // error_from_response picks the kind from the status; codes refine it
   shaped.status = r.status;
+  shaped.retry_after_s = r.retry_after_s;
   Error e = error_from_response(what, shaped);
   e.message = fmt::format("{}: HTTP {}: {}", what, r.status, detail);
   if (code == "OAUTH_SCOPE_MISMATCH") e.kind = ErrorKind::config;

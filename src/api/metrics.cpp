@@ -254,7 +254,7 @@ void declare_crm_metrics(Metrics& m) {
   using T = Metrics::Type;
   // Counters, per source unless noted.
   m.declare("crm_index_runs_total", T::counter,
-            "Sync runs finished, by source and status (ok or failed).");
+            "Sync runs finished, by source and status (ok, failed or skipped).");
   m.declare("crm_index_records_fetched_total", T::counter,
             "Records read from the CRM, changed or not.");
   m.declare("crm_index_records_created_total", T::counter,
@@ -281,6 +281,8 @@ void declare_crm_metrics(Metrics& m) {
   m.declare("crm_index_staleness_seconds", T::gauge,
             "Seconds since the last successful run of the source.");
   m.declare("crm_index_source_up", T::gauge, "1 if the last run of the source succeeded, else 0.");
+  m.declare("crm_index_source_needs_attention", T::gauge,
+            "1 while the CRM refuses the source (credentials, permissions, configuration), else 0.");
   m.declare("crm_index_config_last_reload_successful", T::gauge,
             "1 if the last configuration (re)load succeeded, else 0.");
   m.declare("crm_index_config_last_reload_success_timestamp_seconds", T::gauge,

@@ -2,6 +2,7 @@
 // index and the scheduler are set at scrape time, from the same sources as /v1/sources:
 //   crm_index_records{source}                   live records in the index (0 before the first sync)
 //   crm_index_consecutive_failures{source}      from the scheduler
+//   crm_index_source_needs_attention{source}    1 while the CRM refuses the source, from the scheduler
 //   crm_index_last_success_timestamp_seconds    end of the last ok run; 0 when there was none
 //   crm_index_staleness_seconds{source}         now - that end; +Inf when there was none, so
 //                                               that "staleness > X" alerts fire for a source
@@ -43,6 +44,7 @@ void set_source_gauges(ApiDeps& deps) {
     const IndexedSource* ix = it == indexed.end() ? nullptr : it->second;
     if (index_read) deps.metrics.gauge_set("crm_index_records", labels, ix ? static_cast<double>(ix->live) : 0.0);
     deps.metrics.gauge_set("crm_index_consecutive_failures", labels, rt.consecutive_failures);
+    deps.metrics.gauge_set("crm_index_source_needs_attention", labels, rt.needs_attention ? 1 : 0);
     std::optional<TimePoint> success = rt.last_success;
     if (!success && ix) success = ix->last_success;
     double ts = success ? static_cast<double>(to_ms(*success)) / 1000.0 : 0.0;

@@ -76,6 +76,16 @@ void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* i
   w.field("running", rt ? rt->running : false);
   w.field("consecutive_failures", static_cast<int64_t>(rt ? rt->consecutive_failures : 0));
   w.field("stale", rt ? rt->stale : false);
+  w.key("needs_attention");
+  if (rt && rt->needs_attention) {
+    w.begin_object();
+    w.field("reason", rt->needs_attention->reason);
+    w.field("kind", rt->needs_attention->kind);
+    w.field("since", format_iso8601(rt->needs_attention->since));
+    w.end_object();
+  } else {
+    w.null();
+  }
   time_or_null(w, "last_success_at", rt && rt->last_success ? rt->last_success : idx.last_success);
   write_last_run(w, rt && rt->unrecorded_run ? run_as_seen(*rt->unrecorded_run, idx.last_run) : idx.last_run);
   w.end_object();

@@ -43,7 +43,8 @@ int run_status(const std::string& config_path) {
     out += fmt::format("{:<20} {:<10} {:<8} {:<12} {:<21} {:>9} {:>8} {:>9} {:>8} {:>8} {:>9} {:>8}  {}\n",
                        src.name, src.type, src.enabled ? "yes" : "no", fmt::format("{} {}", r.status, r.mode == "full" ? "F" : "I"),
                        format_iso8601_seconds(r.started), s.live, s.deleted, r.counts.fetched,
-                       r.counts.created, r.counts.updated, r.counts.unchanged, r.counts.deleted, r.error);
+                       r.counts.created, r.counts.updated, r.counts.unchanged, r.counts.deleted,
+                       s.needs_attention ? "needs attention: " + *s.needs_attention : r.error);
   }
   std::fputs(out.c_str(), stdout);
   return 0;

@@ -108,6 +108,9 @@ int run_sync(const SyncArgs& args) {
       std::fprintf(stdout, "%s: ok %s fetched=%ld created=%ld updated=%ld unchanged=%ld touched=%ld deleted=%ld skipped=%ld seconds=%.2f\n",
                    source->name.c_str(), to_string(s.mode), c.fetched, c.created, c.updated, c.unchanged,
                    c.touched, c.deleted, c.skipped, s.seconds);
+    } else if (s.status == RunStatus::skipped) {
+      // On purpose (a quota reserve), not a failure: the exit code stays 0.
+      std::fprintf(stdout, "%s: skipped %s: %s\n", source->name.c_str(), to_string(s.mode), s.error.c_str());
     } else {
       std::fprintf(stdout, "%s: failed %s fetched=%ld created=%ld updated=%ld unchanged=%ld touched=%ld deleted=%ld skipped=%ld seconds=%.2f error: %s\n",
                    source->name.c_str(), to_string(s.mode), c.fetched, c.created, c.updated, c.unchanged,

@@ -56,6 +56,9 @@ struct SourceSettings {
   RateLimit rate_limit;
   std::string quota_group;  // "" = the source's own bucket
   Millis max_backoff = std::chrono::minutes(30);
+  // How often a source the CRM refuses (auth, permission, configuration) is tried again
+  // until someone fixes it (or a config reload, which retries at once).
+  Millis auth_retry = std::chrono::minutes(15);
   std::optional<Millis> stale_after;  // unset: three intervals
   bool insecure_skip_verify = false;  // TLS verification off: logged as a warning at start
   int64_t max_response_size = int64_t{256} << 20;  // bytes of one answer, after decompression

@@ -17,7 +17,7 @@ const std::vector<std::string>& settings_keys() {
       "interval",    "jitter",          "timeout",      "page_size",
       "overlap",     "full_sync_every", "delete_guard", "rate_limit",
       "quota_group", "max_backoff",     "stale_after",  "insecure_skip_verify",
-      "max_response_size"};
+      "max_response_size", "auth_retry"};
   return keys;
 }
 
@@ -46,6 +46,7 @@ void read_settings(const Mapping& map, SourceSettings& s, LoadContext& ctx) {
   }
   if (const Field* f = map.find("max_backoff"))
     assign(read_duration(*f, ctx, kPositive), s.max_backoff);
+  if (const Field* f = map.find("auth_retry")) assign(read_duration(*f, ctx, kPositive), s.auth_retry);
   if (const Field* f = map.find("stale_after")) {
     if (f->value.IsNull()) {
       s.stale_after.reset();

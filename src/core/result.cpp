@@ -10,6 +10,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::data: return "data";
     case ErrorKind::not_found: return "not_found";
     case ErrorKind::internal: return "internal";
+    case ErrorKind::skipped: return "skipped";
   }
   return "internal";
 }

@@ -1,7 +1,8 @@
 // Result<T> and Error: errors as values across module boundaries.
 //
 // An Error's kind tells the caller what to do: transient → back off and retry later;
-// auth / config → stop the source and say why; data → skip the record and count it.
+// auth / config → stop the source and say why; data → skip the record and count it;
+// skipped → the run was not started on purpose (a quota reserve): not a failure.
 // GCC 12 offers std::expected only under -std=c++2b; Result has the same shape so it
 // can be swapped for it later. Value types; thread-compatible.
 #pragma once
@@ -14,7 +15,7 @@
 
 namespace crm {
 
-enum class ErrorKind { transient, auth, config, data, not_found, internal };
+enum class ErrorKind { transient, auth, config, data, not_found, internal, skipped };
 
 const char* to_string(ErrorKind kind);
 
@@ -30,6 +31,7 @@ struct Error {
   static Error data(std::string m) { return make(ErrorKind::data, std::move(m)); }
   static Error not_found(std::string m) { return make(ErrorKind::not_found, std::move(m)); }
   static Error internal(std::string m) { return make(ErrorKind::internal, std::move(m)); }
+  static Error skipped(std::string m) { return make(ErrorKind::skipped, std::move(m)); }
 
   static Error make(ErrorKind k, std::string m) {
     Error e;

@@ -21,6 +21,14 @@ struct UnrecordedRun {
   std::string error;
 };
 
+// A source the CRM refuses (credentials, permissions, a setting it rejects): a person
+// must act; it is retried every auth_retry and at once after a config reload.
+struct NeedsAttention {
+  std::string reason;  // the run's error
+  std::string kind;    // auth | config
+  TimePoint since{};   // end of the first refused run in a row
+};
+
 struct SourceRuntime {
   std::string name;
   std::string type;
@@ -36,6 +44,7 @@ struct SourceRuntime {
   double last_duration_s = 0;
   bool stale = false;                     // no success within stale_after
   std::optional<UnrecordedRun> unrecorded_run;  // shown by /v1/sources instead of the index's row
+  std::optional<NeedsAttention> needs_attention;
 };
 
 class SchedulerView {

@@ -443,15 +443,17 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
     const bool last = attempt >= max_attempts;
     Millis wait{0};
     if (result.code == CURLE_OK) {
-      if (!is_retryable_status(result.response.status) || last) return std::move(result.response);
-      if (request.final_answer && *request.final_answer && (*request.final_answer)(result.response))
-        return std::move(result.response);
       std::optional<Millis> retry_after;
       if (auto value = result.response.header("retry-after"); !value.empty())
         retry_after = parse_retry_after(value, clock.now());
+      // Kept on the answer: the connector's Error carries it to the scheduler (next_due).
+      if (retry_after) result.response.retry_after_s = static_cast<double>(retry_after->count()) / 1000.0;
+      if (!is_retryable_status(result.response.status) || last) return std::move(result.response);
+      if (request.final_answer && *request.final_answer && (*request.final_answer)(result.response))
+        return std::move(result.response);
       if (retry_after && *retry_after > options.retry_after_max) {
         // Waiting that long would stall the source: hand back the server's answer so
-        // that the run fails with its message and the scheduler backs off instead.
+        // that the run fails with its message and the scheduler waits instead.
         return std::move(result.response);
       }
       wait = retry_after

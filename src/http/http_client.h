@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,6 +56,7 @@ struct HttpResponse {
   Headers headers;  // names lower-cased, in arrival order
   std::string body;
   std::string url;  // the URL that answered (after redirects)
+  std::optional<double> retry_after_s;  // its Retry-After (seconds or HTTP-date), if any
 
   // First header with that (case-insensitive) name, or "".
   std::string_view header(std::string_view name) const;

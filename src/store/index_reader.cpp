@@ -33,13 +33,20 @@ Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::string& path) 
 Result<std::vector<SourceStatus>> IndexReader::sources() {
   try {
     std::vector<SourceStatus> out;
+    // The error of the last run that was not skipped, when the CRM refused it (auth,
+    // config): runs.error_kind exists from schema version 7 on.
+    const bool kinds = db_->execAndGet("PRAGMA user_version").getInt() >= 7;
+    std::string attention = kinds ? "(SELECT CASE WHEN a.status = 'failed' AND a.error_kind IN ('auth', 'config') "
+                                    "THEN coalesce(a.error, '') END FROM runs a WHERE a.source_id = s.id AND "
+                                    "a.status NOT IN ('running', 'skipped') ORDER BY a.id DESC LIMIT 1)"
+                                  : "NULL";
     SQLite::Statement q(*db_,
         "SELECT s.name, s.type, s.watermark_ms, s.last_full_ms, "
         " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NULL), "
         " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NOT NULL), "
         " u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
-        " u.created, u.updated, u.unchanged, u.deleted, u.skipped, u.touched "
-        "FROM sources s LEFT JOIN runs u ON u.id = "
+        " u.created, u.updated, u.unchanged, u.deleted, u.skipped, u.touched, " + attention +
+        " FROM sources s LEFT JOIN runs u ON u.id = "
         " (SELECT max(id) FROM runs WHERE source_id = s.id) ORDER BY s.name");
     while (q.executeStep()) {
       SourceStatus s;
@@ -50,6 +57,7 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
       s.live = static_cast<long>(q.getColumn(4).getInt64());
       s.deleted = static_cast<long>(q.getColumn(5).getInt64());
       s.last_run = read_run_columns(q, 6);
+      if (!q.getColumn(20).isNull()) s.needs_attention = q.getColumn(20).getString();
       out.push_back(std::move(s));
     }
     return out;

@@ -41,6 +41,7 @@ struct SourceStatus {
   long live = 0;
   long deleted = 0;
   std::optional<RunRow> last_run;
+  std::optional<std::string> needs_attention;  // why the CRM refused the last run (auth, config)
 };
 
 // A record as the index holds it.

@@ -63,6 +63,7 @@ const char* to_string(RunStatus s) {
     case RunStatus::running: return "running";
     case RunStatus::ok: return "ok";
     case RunStatus::failed: return "failed";
+    case RunStatus::skipped: return "skipped";
   }
   return "failed";
 }
@@ -92,10 +93,11 @@ struct IndexWriter::Statements {
                "INSERT INTO changes (source_id, record_id, op, at_ms, run_id) "
                "VALUES (?1, ?2, ?3, ?4, ?5)"),
         cursor(db,
-               "INSERT INTO cursors (source_id, run_id, page_token, pages, updated_ms) "
-               "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source_id) DO UPDATE SET "
+               "INSERT INTO cursors (source_id, run_id, page_token, pages, updated_ms, pass_started_ms) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source_id) DO UPDATE SET "
                "run_id = excluded.run_id, page_token = excluded.page_token, "
-               "pages = excluded.pages, updated_ms = excluded.updated_ms"),
+               "pages = excluded.pages, updated_ms = excluded.updated_ms, "
+               "pass_started_ms = excluded.pass_started_ms"),
         run_counts(db,
                    "UPDATE runs SET pages = ?2, fetched = ?3, created = ?4, updated = ?5, "
                    "unchanged = ?6, deleted = ?7, skipped = ?8, touched = ?9 WHERE id = ?1"),
@@ -214,14 +216,19 @@ Result<SourceRow> IndexWriter::ensure_source(const std::string& name, const std:
     ins.bind(3, static_cast<int64_t>(to_ms(now)));
     ins.exec();
     SQLite::Statement q(*db_,
-                        "SELECT id, watermark_ms, last_full_ms, connector_state FROM sources WHERE name = ?1");
+                        "SELECT s.id, s.watermark_ms, s.last_full_ms, c.page_token, "
+                        " coalesce(c.pass_started_ms, r.started_ms), s.connector_state FROM sources s "
+                        "LEFT JOIN cursors c ON c.source_id = s.id LEFT JOIN runs r ON r.id = c.run_id "
+                        "WHERE s.name = ?1");
     q.bind(1, name);
     if (!q.executeStep()) return Error::internal("source row vanished");
     SourceRow row;
     row.id = q.getColumn(0).getInt64();
     if (!q.getColumn(1).isNull()) row.watermark = from_ms(q.getColumn(1).getInt64());
     if (!q.getColumn(2).isNull()) row.last_full = from_ms(q.getColumn(2).getInt64());
-    if (!q.getColumn(3).isNull()) row.connector_state = q.getColumn(3).getString();
+    if (!q.getColumn(3).isNull() && !q.getColumn(4).isNull())
+      row.cursor = StoredCursor{q.getColumn(3).getString(), from_ms(q.getColumn(4).getInt64())};
+    if (!q.getColumn(5).isNull()) row.connector_state = q.getColumn(5).getString();
     return row;
   } catch (const std::exception& e) {
     return Error::internal(fmt::format("store: source {}: {}", name, describe(*db_, e)));
@@ -466,15 +473,18 @@ void IndexWriter::apply_end(const PageCommit& page) {
     src.exec();
   }
   SQLite::Statement run(*db_,
-                        "UPDATE runs SET status = ?2, error = ?3, finished_ms = ?4 WHERE id = ?1");
+                        "UPDATE runs SET status = ?2, error = ?3, finished_ms = ?4, error_kind = ?5 WHERE id = ?1");
   run.bind(1, page.run_id);
   run.bind(2, to_string(end.status));
   if (end.error.empty()) run.bind(3); else run.bind(3, end.error);
   run.bind(4, static_cast<int64_t>(to_ms(page.now)));
+  if (end.error_kind.empty()) run.bind(5); else run.bind(5, end.error_kind);
   run.exec();
-  SQLite::Statement cur(*db_, "DELETE FROM cursors WHERE source_id = ?1");
-  cur.bind(1, page.source_id);
-  cur.exec();
+  if (!end.keep_cursor) {
+    SQLite::Statement cur(*db_, "DELETE FROM cursors WHERE source_id = ?1");
+    cur.bind(1, page.source_id);
+    cur.exec();
+  }
 }
 
 Status IndexWriter::commit(const PageCommit& page) {
@@ -510,6 +520,7 @@ Status IndexWriter::commit(const PageCommit& page) {
       if (page.next_token) c.bindNoCopy(3, *page.next_token); else c.bind(3);
       c.bind(4, static_cast<int64_t>(page.counts ? page.counts->pages : 0));
       c.bind(5, static_cast<int64_t>(to_ms(page.now)));
+      c.bind(6, static_cast<int64_t>(to_ms(page.run_started)));
       c.exec();
     }
     if (page.counts) {

@@ -28,11 +28,18 @@
 
 namespace crm {
 
+// The page cursor a run left behind (a resumable first sync that was interrupted).
+struct StoredCursor {
+  std::string page_token;
+  TimePoint pass_started{};  // start of the run that read the pass's first page
+};
+
 struct SourceRow {
   int64_t id = 0;
   std::optional<TimePoint> watermark;
   std::optional<TimePoint> last_full;
   std::optional<std::string> connector_state;  // Page::state as last stored
+  std::optional<StoredCursor> cursor;  // left by an interrupted run, with a next-page token
 };
 
 // What the index holds for one external id (row_id 0: nothing yet).
@@ -67,7 +74,7 @@ struct RunCounts {
   long touched = 0;      // of `unchanged`: only the remote modification time was written
 };
 
-enum class RunStatus { running, ok, failed };
+enum class RunStatus { running, ok, failed, skipped };  // skipped: on purpose, not a failure
 const char* to_string(RunStatus s);
 
 struct RunEnd {
@@ -78,14 +85,17 @@ struct RunEnd {
   bool tombstone_unseen = false;           // full pass: live rows not in `seen` are deleted
   bool confirm_unseen = false;             // ... only when the previous full pass missed them too
   std::vector<Deletion> deletions;         // from the CRM's deleted-records endpoint
+  std::string error_kind;                  // to_string(ErrorKind) of a failure, "" for none
+  bool keep_cursor = false;                // a failed first sync a later run may resume
 };
+
 
 struct PageCommit {
   int64_t source_id = 0;
   int64_t run_id = 0;
   std::string_view crm_type;
   TimePoint now{};
-  TimePoint run_started{};
+  TimePoint run_started{};  // of the pass: a resumed first sync keeps its first run's start
   std::vector<RecordWrite> writes;
   std::vector<RecordTouch> touches;
   const std::vector<Deletion>* deletions = nullptr;  // Page::deletions: tombstoned after the writes

@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/log.h"
 #include "link/linker.h"
+#include "sync/next_due.h"
 #include "sync/sync_run.h"
 
 namespace crm {
@@ -24,6 +24,8 @@ struct Scheduler::Slot {
   std::optional<TimePoint> last_success;
   std::optional<TimePoint> last_end;
   std::string last_error;
+  std::optional<NeedsAttention> attention;  // the CRM refuses the source
+  bool reloaded_while_running = false;      // the run in flight used the previous config
   double last_duration_s = 0;
   std::optional<UnrecordedRun> unrecorded;  // the last run, when the index could not store its end
   std::string unrecorded_failure;  // error of a run of ours the index still shows "running"
@@ -52,8 +54,8 @@ void Scheduler::load_history(Slot& slot) {
   std::lock_guard lock(writer_mutex_);
   try {
     SQLite::Statement q(writer_.db(),
-        "SELECT r.status, r.finished_ms, r.error FROM runs r JOIN sources s ON s.id = r.source_id "
-        "WHERE s.name = ?1 AND r.status != 'running' ORDER BY r.id DESC LIMIT 50");
+        "SELECT r.status, r.finished_ms, r.error, r.error_kind FROM runs r JOIN sources s ON s.id = r.source_id "
+        "WHERE s.name = ?1 AND r.status NOT IN ('running', 'skipped') ORDER BY r.id DESC LIMIT 50");
     q.bind(1, slot.config.name);
     bool first = true;
     while (q.executeStep()) {
@@ -62,6 +64,9 @@ void Scheduler::load_history(Slot& slot) {
       if (first) {
         slot.last_end = finished;
         slot.last_error = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
+        std::string kind = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
+        if (status == "failed" && (kind == "auth" || kind == "config"))
+          slot.attention = NeedsAttention{slot.last_error, kind, finished.value_or(clock_.now())};
         first = false;
       }
       if (status == "ok") {
@@ -108,6 +113,13 @@ void Scheduler::apply_config(const Config& config) {
         if (slot->running) slot->pending_ctx = std::move(*ctx);
         else slot->ctx = std::move(*ctx);
         if (retimed && !slot->running) slot->next_due = std::min(slot->next_due, now + source.settings.interval);
+        // A reload is how someone says "fixed": a source the CRM refused runs at once.
+        if (slot->running) {
+          slot->reloaded_while_running = true;
+        } else if (slot->attention) {
+          slot->next_due = now;
+          log_info("source={} msg=\"configuration reloaded: retrying the source that needs attention now\"", source.name);
+        }
       }
       if (source.enabled) ++index;
     }
@@ -192,7 +204,7 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   }
   RunSummary s = run.run(false, {}, &stopping_);
   const std::string& name = config.name;
-  const char* status = s.status == RunStatus::ok ? "ok" : "failed";
+  const char* status = to_string(s.status);
   metrics_.counter_add("crm_index_runs_total", {{"source", name}, {"status", status}});
   metrics_.counter_add("crm_index_records_fetched_total", {{"source", name}}, static_cast<double>(s.counts.fetched));
   metrics_.counter_add("crm_index_records_created_total", {{"source", name}}, static_cast<double>(s.counts.created));
@@ -202,10 +214,11 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   metrics_.counter_add("crm_index_records_truncated_total", {{"source", name}}, static_cast<double>(s.counts.truncated));
   metrics_.gauge_set("crm_index_last_run_duration_seconds", {{"source", name}}, s.seconds);
   metrics_.histogram_observe("crm_index_run_duration_seconds", {{"source", name}}, s.seconds);
-  metrics_.gauge_set("crm_index_source_up", {{"source", name}}, s.status == RunStatus::ok ? 1 : 0);
+  if (s.status != RunStatus::skipped)
+    metrics_.gauge_set("crm_index_source_up", {{"source", name}}, s.status == RunStatus::ok ? 1 : 0);
   {
     std::lock_guard lock(mu_);
-    slot->last_error = s.status == RunStatus::ok ? "" : s.error;
+    if (s.status != RunStatus::skipped) slot->last_error = s.status == RunStatus::ok ? "" : s.error;
     slot->last_duration_s = s.seconds;
     if (s.end_recorded)
       slot->unrecorded.reset();
@@ -215,7 +228,7 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
     // one without kept it pending (it may not have reached that point).
     if (s.run_id != 0) slot->unrecorded_failure = s.end_recorded ? "" : s.error;
   }
-  finish(slot, s.status == RunStatus::ok, clock_.now());
+  finish(slot, s, clock_.now());
 
   std::shared_ptr<const Config> config_now;
   {
@@ -243,24 +256,40 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   }
 }
 
-void Scheduler::finish(const std::shared_ptr<Slot>& slot, bool ok, TimePoint ended) {
+void Scheduler::finish(const std::shared_ptr<Slot>& slot, const RunSummary& run, TimePoint ended) {
   {
     std::lock_guard lock(mu_);
     slot->running = false;
     slot->last_end = ended;
-    if (ok) {
-      slot->failures = 0;
+    const bool failed = run.status != RunStatus::ok && run.status != RunStatus::skipped;
+    // A skipped run is neither a failure nor a success: the count stays as it was.
+    if (run.status == RunStatus::ok) slot->failures = 0;
+    if (failed) ++slot->failures;
+    std::optional<Error> error = failed ? run.failure.value_or(Error::internal(run.error)) : std::optional<Error>();
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    NextRun next = next_due(slot->config.settings, slot->failures, error, ended, u(rng_));
+    slot->next_due = next.at;
+    // Refused under the config that a reload has replaced meanwhile: try the new one now.
+    if (next.reason == NextReason::needs_attention && slot->reloaded_while_running) slot->next_due = ended;
+    slot->reloaded_while_running = false;
+    if (next.reason == NextReason::needs_attention) {
+      if (!slot->attention) slot->attention = NeedsAttention{run.error, to_string(error->kind), ended};
+      slot->attention->reason = run.error;
+      slot->attention->kind = to_string(error->kind);
+    } else {
+      slot->attention.reset();
+    }
+    if (run.status == RunStatus::ok) {
       slot->last_success = ended;
-      slot->next_due = next_after_success(*slot, ended);
       metrics_.gauge_set("crm_index_last_success_timestamp_seconds", {{"source", slot->config.name}},
                          static_cast<double>(to_ms(ended)) / 1000.0);
-    } else {
-      ++slot->failures;
-      slot->next_due = next_after_failure(*slot, ended);
-      log_warn("source={} msg=\"next attempt in {}s after {} consecutive failure(s)\"", slot->config.name,
-               std::chrono::duration_cast<std::chrono::seconds>(slot->next_due - ended).count(), slot->failures);
+    } else if (failed) {
+      log_warn("source={} msg=\"next attempt in {}s ({}) after {} consecutive failure(s)\"", slot->config.name,
+               std::chrono::duration_cast<std::chrono::seconds>(slot->next_due - ended).count(), to_string(next.reason),
+               slot->failures);
     }
     metrics_.gauge_set("crm_index_consecutive_failures", {{"source", slot->config.name}}, slot->failures);
+    metrics_.gauge_set("crm_index_source_needs_attention", {{"source", slot->config.name}}, slot->attention ? 1 : 0);
     if (slot->pending_ctx) slot->ctx = std::move(slot->pending_ctx);
     if (slot->removed) {
       metrics_.forget("source", slot->config.name);
@@ -269,24 +298,6 @@ void Scheduler::finish(const std::shared_ptr<Slot>& slot, bool ok, TimePoint end
     }
   }
   cv_.notify_all();
-}
-
-TimePoint Scheduler::next_after_success(const Slot& slot, TimePoint now) {
-  const auto& s = slot.config.settings;
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  double factor = 1.0 + s.jitter * u(rng_);
-  auto ms = static_cast<int64_t>(static_cast<double>(s.interval.count()) * std::max(0.05, factor));
-  return now + Millis{ms};
-}
-
-TimePoint Scheduler::next_after_failure(const Slot& slot, TimePoint now) {
-  // interval, 2×, 4×, … capped at max_backoff (never sooner than one interval).
-  const auto& s = slot.config.settings;
-  double base = static_cast<double>(s.interval.count());
-  double wait = base * std::pow(2.0, std::min(slot.failures - 1, 30));
-  double cap = static_cast<double>(std::max(s.max_backoff, s.interval).count());
-  std::uniform_real_distribution<double> u(1.0 - s.jitter, 1.0);
-  return now + Millis{static_cast<int64_t>(std::min(wait, cap) * u(rng_))};
 }
 
 SourceRuntime Scheduler::runtime_of(const Slot& slot, TimePoint now) const {
@@ -304,6 +315,7 @@ SourceRuntime Scheduler::runtime_of(const Slot& slot, TimePoint now) const {
   r.last_error = slot.last_error;
   r.last_duration_s = slot.last_duration_s;
   r.unrecorded_run = slot.unrecorded;
+  r.needs_attention = slot.attention;
   // A source that never succeeded is stale once it has had stale_after to do so.
   r.stale = r.enabled && (slot.last_success ? now - *slot.last_success > r.stale_after
                                             : slot.failures > 0);

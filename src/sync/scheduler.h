@@ -1,6 +1,7 @@
 // Scheduler: runs every enabled source on its own interval (± jitter), staggering the
-// first runs, with exponential backoff capped at max_backoff after consecutive failures,
-// on a pool of worker threads so that one slow or failing source never delays another.
+// first runs; after a failed run it waits as next_due() decides from the run's Error
+// (backoff, the CRM's Retry-After, or auth_retry for a source that needs attention, which
+// a config reload retries at once); on a pool of worker threads so that one slow or failing source never delays another.
 // All runs share the daemon's one IndexWriter behind a mutex; fetching never holds it.
 //
 // Owned by the daemon. apply_config(), start(), stop() from one control thread;
@@ -24,6 +25,7 @@
 #include "http/sleeper.h"
 #include "store/index_writer.h"
 #include "sync/source_context.h"
+#include "sync/sync_run.h"
 
 namespace crm {
 
@@ -60,9 +62,7 @@ class Scheduler final : public SchedulerView {
   void loop();
   void worker();
   void run_slot(const std::shared_ptr<Slot>& slot);
-  void finish(const std::shared_ptr<Slot>& slot, bool ok, TimePoint ended);
-  TimePoint next_after_success(const Slot& slot, TimePoint now);
-  TimePoint next_after_failure(const Slot& slot, TimePoint now);
+  void finish(const std::shared_ptr<Slot>& slot, const RunSummary& run, TimePoint ended);
   SourceRuntime runtime_of(const Slot& slot, TimePoint now) const;
   void load_history(Slot& slot);
 

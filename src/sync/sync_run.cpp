@@ -115,6 +115,7 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   auto fail_early = [&](const Error& e) {
     summary.status = RunStatus::failed;
     summary.error = e.message;
+    summary.failure = e;
     log_error("source={} msg=\"{}\"", source_.name, e.message);
     return summary;
   };
@@ -129,8 +130,16 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
               started - *src->last_full >= cfg.full_sync_every;
   summary.mode = full ? SyncMode::full : SyncMode::incremental;
 
+  // A first sync (no run ever completed) that an earlier process left with a cursor
+  // continues from it, where the connector's tokens outlive a process.
+  const bool first_sync = !src->watermark && !src->last_full;
+  const bool resumable = full && first_sync && connector_.resumable();
+  std::optional<StoredCursor> resume = resumable ? src->cursor : std::nullopt;
+  summary.resumed = resume.has_value();
+  const TimePoint pass_started = resume ? resume->pass_started : started;
+
   long live_before = 0;
-  if (full) {
+  if (full && !resume) {
     auto n = locked([&] { return writer_.count_live(src->id); });
     if (!n) return fail_early(n.error());
     live_before = *n;
@@ -138,13 +147,14 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   auto run_id = locked([&] { return writer_.begin_run(src->id, summary.mode, started); });
   if (!run_id) return fail_early(run_id.error());
   summary.run_id = *run_id;
-  log_info("source={} run={} msg=\"{} run started\"", source_.name, summary.run_id,
-           to_string(summary.mode));
+  log_info("source={} run={} msg=\"{} run started{}\"", source_.name, summary.run_id,
+           to_string(summary.mode), resume ? ", resuming an interrupted first sync from its cursor" : "");
 
   Cursor cursor;
   cursor.mode = summary.mode;
   if (!full) cursor.since = *src->watermark - cfg.overlap;
   cursor.state = src->connector_state;
+  if (resume) cursor.page_token = resume->page_token;
 
   RunCounts& counts = summary.counts;
   SeenSet seen;
@@ -153,15 +163,16 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   std::vector<RecordWrite> writes;
   std::vector<RecordTouch> touches;
   std::optional<TimePoint> high_water;
-  std::string error;
+  std::optional<Error> failure;
 
   PageCommit commit;
   commit.source_id = src->id;
   commit.run_id = summary.run_id;
   commit.crm_type = crm_type_;
-  commit.run_started = started;
+  commit.run_started = pass_started;
   commit.counts = &counts;
-  commit.seen = full ? &seen : nullptr;
+  // A resumed pass saw only part of the records: its seen-set could tombstone nothing.
+  commit.seen = full && !resume ? &seen : nullptr;
 
   // The connector is used by one thread at a time: the fetch of page k+1 runs while
   // page k is written, and every exit path below waits for it first.
@@ -171,12 +182,12 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   while (true) {
     Result<Page> page = pending.get();
     if (!page) {
-      error = page.error().message;
+      failure = page.error();
       break;
     }
     if (page->needs_full_pass) {
-      error = *page->needs_full_pass;
-      if (!full) full_pass_needed = error;
+      failure = Error::transient(*page->needs_full_pass);
+      if (!full) full_pass_needed = *page->needs_full_pass;
       break;
     }
     ++counts.pages;
@@ -190,14 +201,14 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
 
     bool more = page->next.has_value();
     if (more && cursor.page_token && *page->next == *cursor.page_token) {
-      error = fmt::format("pagination did not advance: the CRM returned the same next-page token '{}' twice",
-                          page->next->substr(0, 80));
+      failure = Error::transient(fmt::format(
+          "pagination did not advance: the CRM returned the same next-page token '{}' twice", page->next->substr(0, 80)));
       more = false;
     } else if (more && counts.pages >= kMaxPagesPerRun) {
-      error = fmt::format("stopped after {} pages: pagination does not end", counts.pages);
+      failure = Error::transient(fmt::format("stopped after {} pages: pagination does not end", counts.pages));
       more = false;
     } else if (more && stop && stop->load()) {
-      error = "interrupted: shutting down";
+      failure = Error::transient("interrupted: shutting down");
       more = false;
     }
     if (page->state) cursor.state = page->state;  // the next page builds on it
@@ -223,21 +234,23 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
       commit.connector_state = nullptr;
       return s;
     });
-    if (!st) error = st.error().message;
+    if (!st) failure = st.error();
     if (progress) progress(counts, seconds_between(started, clock_.now()));
-    if (!error.empty() || !more) {
+    if (failure || !more) {
       if (more) pending.wait();
-      completed = error.empty();
+      completed = !failure;
       break;
     }
   }
+  // Skipped on purpose before anything was read (a quota reserve): not a failure.
+  const bool skipped = failure && failure->kind == ErrorKind::skipped && counts.pages == 0;
 
   RunEnd end;
   if (completed && connector_.has_deleted_since() && cursor.since) {
     auto deletions = connector_.deleted_since(*cursor.since);
     if (!deletions) {
       completed = false;
-      error = deletions.error().message;
+      failure = deletions.error();
     } else {
       end.deletions = std::move(*deletions);
     }
@@ -245,11 +258,13 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   if (completed) {
     end.status = RunStatus::ok;
     if (high_water) {
-      TimePoint wm = std::min(started, *high_water);
+      TimePoint wm = std::min(pass_started, *high_water);
       if (src->watermark) wm = std::max(wm, *src->watermark);
       end.new_watermark = wm;
     }
-    if (full) {
+    if (resume) {
+      end.full_pass_completed = true;  // nothing to tombstone on a first sync anyway
+    } else if (full) {
       double guard = cfg.delete_guard;
       if (live_before > 0 && static_cast<double>(seen.count()) < guard * static_cast<double>(live_before)) {
         end.status = RunStatus::failed;
@@ -265,9 +280,19 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
         end.confirm_unseen = connector_.listing_may_shift();
       }
     }
+  } else if (skipped) {
+    end.status = RunStatus::skipped;
+    end.error = failure->message;
   } else {
     end.status = RunStatus::failed;
-    end.error = error;
+    end.error = failure->message;
+    end.error_kind = to_string(failure->kind);
+    // What this run read stays read: a later process continues after it.
+    end.keep_cursor = resumable && counts.pages > 0;
+  }
+  if (end.status == RunStatus::failed && !failure) {  // the delete guard
+    failure = Error::data(end.error);
+    end.error_kind = to_string(failure->kind);
   }
 
   commit.writes.clear();
@@ -278,6 +303,7 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   if (auto st = locked([&] { return writer_.commit(commit); }); !st) {
     end.status = RunStatus::failed;
     end.error = st.error().message;
+    failure = st.error();
     // The end did not fit (disk full): the failure alone may; else the scheduler keeps
     // it in memory and the next run's start stores it (fail_abandoned_runs).
     summary.end_recorded =
@@ -287,6 +313,7 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
   }
   summary.status = end.status;
   summary.error = end.error;
+  if (end.status != RunStatus::ok) summary.failure = failure;
   summary.seconds = seconds_between(started, clock_.now());
   if (summary.status == RunStatus::ok) {
     log_info("source={} run={} msg=\"{} run ok\" fetched={} created={} updated={} unchanged={} touched={} deleted={} skipped={} seconds={:.2f}",
@@ -296,6 +323,9 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
       log_info("source={} run={} msg=\"{} live records not seen by this full pass; the CRM pages by "
                "position, so they are deleted only if the next full pass misses them too\"",
                source_.name, summary.run_id, counts.unseen_once);
+  } else if (summary.status == RunStatus::skipped) {
+    log_info("source={} run={} msg=\"{} run skipped: {}\"", source_.name, summary.run_id, to_string(summary.mode),
+             summary.error);
   } else {
     log_error("source={} run={} msg=\"{} run failed: {}\"", source_.name, summary.run_id,
               to_string(summary.mode), summary.error);

@@ -5,7 +5,12 @@
 //    records edited while the run paged are read again next time;
 //  - a completed full pass tombstones the records it did not see, unless it saw fewer
 //    than delete_guard of the live records (then it deletes nothing and fails, saying why);
-//  - each page is one transaction (records, change feed, cursor, counts).
+//  - each page is one transaction (records, change feed, cursor, counts);
+//  - a first sync that was interrupted resumes from its stored cursor when the connector
+//    says its page tokens outlive the process (Connector::resumable); such a pass has
+//    not seen the earlier process's records, so it tombstones nothing;
+//  - a connector's Error::skipped before the first page (a quota reserve) ends the run
+//    as skipped, not failed.
 // The next page is fetched while the current one is written.
 //
 // Owned by the caller for one run; not thread-safe. The connector, writer and clock
@@ -30,6 +35,8 @@ struct RunSummary {
   SyncMode mode = SyncMode::full;
   RunStatus status = RunStatus::failed;
   std::string error;
+  std::optional<Error> failure;  // why it failed or was skipped, with kind and hint
+  bool resumed = false;          // continued an interrupted first sync from its cursor
   RunCounts counts;
   double seconds = 0;
   TimePoint started{};

@@ -92,7 +92,7 @@ class FaultMatrixTest(unittest.TestCase):
         cls.ws.write_config(
             rest_source("flaky", cls.fake, "cursor", api_key=KEY) + rest_source("gone", Nowhere, "cursor", api_key=KEY),
             defaults=(f"  interval: 500ms\n  jitter: 0%\n  page_size: {PAGE}\n  timeout: 1s\n  max_backoff: 1s\n"
-                      "  full_sync_every: 500ms\n"),
+                      "  full_sync_every: 500ms\n  auth_retry: 500ms\n"),  # the 401 row recovers at once
             top=f"api:\n  listen: 127.0.0.1:{cls.port}\n")
         cls.daemon = Daemon(cls.ws)
         cls.deleted = set()  # ids the CRM deleted: the only tombstones allowed

@@ -235,10 +235,12 @@ class SalesforceTest(unittest.TestCase):
         # The fake's org has 100000 daily requests and has served a handful: 99.999% is
         # more than remains, 50% is not.
         self.ws.write_config(sf_source("sf", self.fake, self.ws.dir, extra="    quota_reserve: 99.999%\n"))
-        s, r = self.sync(expect=1)
-        self.assertEqual(s["status"], "failed")
+        # Skipped on purpose, not failed: exit 0, status "skipped" in `sync` and the index.
+        s, r = self.sync(expect=0)
+        self.assertEqual(s["status"], "skipped")
         self.assertIn("daily API requests low", r.stdout + r.stderr)
         self.assertEqual(self.fake.stats()["list_requests"], 0)  # no query was spent
+        self.assertEqual(self.ws.query("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), [("skipped",)])
         self.ws.write_config(sf_source("sf", self.fake, self.ws.dir, extra="    quota_reserve: 50%\n"))
         s, _ = self.sync()
         self.assertEqual(s["status"], "ok")

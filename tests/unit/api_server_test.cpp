@@ -344,7 +344,9 @@ struct Api {
     }
     auto ok = runtime("crm-a");
     ok.last_success = kT0 - 1h;
-    scheduler.set({ok, runtime("crm-b", 2), runtime("crm-c")});
+    SourceRuntime refused = runtime("crm-b", 2);
+    refused.needs_attention = NeedsAttention{"source 'crm-b': list: HTTP 401: invalid token", "auth", kT0 - 30min};
+    scheduler.set({ok, refused, runtime("crm-c")});
     start(std::move(token));
   }
   void start(std::string token) {
@@ -397,6 +399,7 @@ TEST_CASE("api: health, readiness and sources") {
   CHECK(str(a["next_run_at"]) == "2027-01-15T08:05:00Z");
   CHECK(int64_t(a["consecutive_failures"]) == 0);
   CHECK_FALSE(bool(a["stale"]));
+  CHECK(a["needs_attention"].is_null());
   CHECK(str(a["last_success_at"]) == "2027-01-15T07:00:00Z");
   auto run = a["last_run"];
   CHECK(str(run["status"]) == "ok");
@@ -409,6 +412,9 @@ TEST_CASE("api: health, readiness and sources") {
 
   auto b = items.at(1);
   CHECK(int64_t(b["consecutive_failures"]) == 2);
+  CHECK(str(b["needs_attention"]["reason"]) == "source 'crm-b': list: HTTP 401: invalid token");
+  CHECK(str(b["needs_attention"]["kind"]) == "auth");
+  CHECK(str(b["needs_attention"]["since"]) == "2027-01-15T07:30:00Z");
   CHECK(str(b["last_success_at"]) == "2027-01-15T07:30:00Z");  // from the index
   auto c = items.at(2);  // configured, never synced
   CHECK(str(c["name"]) == "crm-c");
@@ -546,6 +552,8 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   db.exec("ALTER TABLE changes DROP COLUMN mark_id");
   db.exec("ALTER TABLE sources DROP COLUMN connector_state");
   db.exec("ALTER TABLE runs DROP COLUMN touched");
+  db.exec("ALTER TABLE runs DROP COLUMN error_kind");  // sql/0007
+  db.exec("ALTER TABLE cursors DROP COLUMN pass_started_ms");
   db.exec("PRAGMA user_version = 1");
   api.index.writer.reset();
   {
@@ -985,6 +993,8 @@ TEST_CASE("api: /metrics renders request counters and per-source gauges") {
   CHECK(m.find(R"(crm_index_records{source="crm-a"} 3)") != std::string::npos);
   CHECK(m.find(R"(crm_index_records{source="crm-c"} 0)") != std::string::npos);
   CHECK(m.find(R"(crm_index_consecutive_failures{source="crm-b"} 2)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_source_needs_attention{source="crm-b"} 1)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_source_needs_attention{source="crm-a"} 0)") != std::string::npos);
   CHECK(m.find(R"(crm_index_staleness_seconds{source="crm-a"} 3600)") != std::string::npos);
   CHECK(m.find(R"(crm_index_staleness_seconds{source="crm-b"} 1800)") != std::string::npos);  // from the index
   CHECK(m.find(R"(crm_index_staleness_seconds{source="crm-c"} +Inf)") != std::string::npos);

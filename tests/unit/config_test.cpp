@@ -371,6 +371,7 @@ TEST_CASE("defaults merge into every source; the source's own keys win") {
                           "  rate_limit: 600/m\n"
                           "  quota_group: shared\n"
                           "  max_backoff: 1h\n"
+                          "  auth_retry: 1h\n"
                           "  stale_after: 2h\n"
                           "  insecure_skip_verify: true\n"
                           "sources:\n"
@@ -389,6 +390,7 @@ TEST_CASE("defaults merge into every source; the source's own keys win") {
                           "    rate_limit: 2/s\n"
                           "    quota_group: null\n"
                           "    stale_after: null\n"
+                          "    auth_retry: 2m\n"
                           "    insecure_skip_verify: false\n"
                           "    enabled: false\n"));
   CHECK(config.database == "/var/lib/crm-index/index.db");
@@ -406,12 +408,14 @@ TEST_CASE("defaults merge into every source; the source's own keys win") {
   CHECK(a.rate_limit.text == "600/m");
   CHECK(a.quota_group == "shared");
   CHECK(a.max_backoff == 1h);
+  CHECK(a.auth_retry == 1h);
   CHECK(a.stale_after == 2h);
   CHECK(a.insecure_skip_verify);
   const SourceSettings& b = config.sources[1].settings;
   CHECK(b.interval == 90min);
   CHECK(b.jitter == doctest::Approx(0.2));  // from defaults
   CHECK(b.page_size == 500);
+  CHECK(b.auth_retry == 2min);
   CHECK(b.rate_limit.per_second == doctest::Approx(2.0));
   CHECK(b.quota_group.empty());            // null: the source's own bucket
   CHECK_FALSE(b.stale_after.has_value());  // null: three intervals

@@ -264,6 +264,18 @@ TEST_CASE("dynamics state: one delta link per entity set, with the columns it wa
     CHECK_FALSE(decode_dynamics_state(bad, parser));
 }
 
+TEST_CASE("dynamics: a 429's Retry-After reaches the Error for the scheduler") {
+  HttpResponse r;
+  r.status = 429;
+  r.body = R"({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit"}})";
+  r.retry_after_s = 300;
+  Error e = dynamics_error("source 'dyn': list contacts", r);
+  CHECK(e.kind == ErrorKind::transient);
+  CHECK(e.retry_after_s == 300.0);
+  r.status = 401;
+  CHECK_FALSE(dynamics_error("source 'dyn': list contacts", r).retry_after_s.has_value());
+}
+
 namespace {
 
 // Serves the testdata pages: contacts page 1 → (next link) page 2, then accounts.

@@ -421,6 +421,7 @@ TEST_CASE("http client: Retry-After beyond retry_after_max returns the 429 witho
   CHECK(r->status == 429);
   CHECK(r->body == R"({"message":"daily quota exceeded"})");
   CHECK(r->header("retry-after") == "3600");
+  CHECK(r->retry_after_s == 3600.0);  // for the connector's Error, and so the scheduler
   CHECK(rig.sleeper.calls == 0);
   CHECK(server.count("/x") == 1);
   CHECK(client->stats().retries == 0);

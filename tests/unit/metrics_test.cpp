@@ -203,6 +203,7 @@ TEST_CASE("metrics: declare_crm_metrics declares every family with help text") {
       {"crm_index_records", "gauge"},
       {"crm_index_staleness_seconds", "gauge"},
       {"crm_index_source_up", "gauge"},
+      {"crm_index_source_needs_attention", "gauge"},
       {"crm_index_config_last_reload_successful", "gauge"},
       {"crm_index_config_last_reload_success_timestamp_seconds", "gauge"},
       {"crm_index_http_request_duration_seconds", "histogram"},

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <functional>
@@ -25,7 +26,9 @@ class MemoryCrm final : public Connector {
   std::map<std::string, Row> rows;
   int page_size = 3;
   int calls = 0;
-  int fail_on_call = -1;                   // that call returns a transient error
+  int fail_on_call = -1;                   // that call returns fail_error
+  Error fail_error = Error::transient("HTTP 503: try later");
+  bool resumable_tokens = false;           // Connector::resumable
   std::function<void(int call)> after_call;  // mutate the CRM while the run pages
   std::vector<Cursor> cursors;
   // Connector state: `state_after` goes with the last page of every run; a stored state
@@ -34,10 +37,12 @@ class MemoryCrm final : public Connector {
   std::string refused_state = "<expired>";
   std::vector<std::string> inline_deletions;  // reported by id on the next first page
 
+  bool resumable() const override { return resumable_tokens; }
+
   Result<Page> next_page(const Cursor& cursor) override {
     ++calls;
     cursors.push_back(cursor);
-    if (calls == fail_on_call) return Error::transient("HTTP 503: try later");
+    if (calls == fail_on_call) return fail_error;
     if (cursor.mode == SyncMode::incremental && cursor.state == refused_state) {
       Page refused;
       refused.needs_full_pass = "the delta token expired";
@@ -500,4 +505,142 @@ TEST_CASE("deletions a page reports by id are tombstones at once, keeping the re
   SQLite::Statement feed(f.writer->db(), "SELECT op FROM changes ORDER BY seq DESC LIMIT 1");
   REQUIRE(feed.executeStep());
   CHECK(feed.getColumn(0).getString() == "delete");
+}
+
+namespace {
+
+std::string last_run_column(Fixture& f, const char* column) {
+  SQLite::Statement q(f.writer->db(), fmt::format("SELECT coalesce({}, '') FROM runs ORDER BY id DESC LIMIT 1", column));
+  REQUIRE(q.executeStep());
+  return q.getColumn(0).getString();
+}
+
+long cursor_rows(Fixture& f) { return f.writer->db().execAndGet("SELECT count(*) FROM cursors").getInt64(); }
+
+}  // namespace
+
+TEST_CASE("a failed run carries the connector's Error: kind and the CRM's Retry-After") {
+  Fixture f;
+  for (int i = 1; i <= 5; ++i) f.put(std::to_string(i), "n", f.clock.now() - 1h);
+  f.crm.fail_on_call = 1;
+  f.crm.fail_error = Error::transient("HTTP 429: slow down");
+  f.crm.fail_error.retry_after_s = 120;
+  auto s = f.sync();
+  CHECK(s.status == RunStatus::failed);
+  REQUIRE(s.failure.has_value());
+  CHECK(s.failure->kind == ErrorKind::transient);
+  CHECK(s.failure->retry_after_s == 120);
+  CHECK(s.error == "HTTP 429: slow down");
+  CHECK(last_run_column(f, "error_kind") == "transient");
+
+  f.crm.calls = 0;
+  f.crm.fail_error = Error::auth("HTTP 401: invalid token");
+  auto a = f.sync();
+  REQUIRE(a.failure.has_value());
+  CHECK(a.failure->kind == ErrorKind::auth);
+  CHECK(last_run_column(f, "error_kind") == "auth");
+
+  f.crm.fail_on_call = -1;
+  CHECK(f.sync().status == RunStatus::ok);
+  CHECK(last_run_column(f, "error_kind").empty());
+}
+
+TEST_CASE("a connector's skip before the first page is a skipped run, not a failure") {
+  Fixture f;
+  for (int i = 1; i <= 5; ++i) f.put(std::to_string(i), "n", f.clock.now() - 1h);
+  f.crm.fail_on_call = 1;
+  f.crm.fail_error = Error::skipped("daily API requests low: run skipped");
+  auto s = f.sync();
+  CHECK(s.status == RunStatus::skipped);
+  CHECK(s.error == "daily API requests low: run skipped");
+  CHECK(last_run_column(f, "status") == "skipped");
+  CHECK(last_run_column(f, "error_kind").empty());
+  CHECK_FALSE(f.watermark().has_value());
+  CHECK(f.index().empty());
+}
+
+TEST_CASE("an interrupted first sync resumes from its stored cursor and tombstones nothing") {
+  Fixture f;
+  const TimePoint t0 = f.clock.now() - 1h;
+  for (int i = 1; i <= 10; ++i) f.put(fmt::format("{:02}", i), "n" + std::to_string(i), t0 + std::chrono::seconds(i));
+  f.crm.resumable_tokens = true;
+  f.crm.fail_on_call = 3;  // pages 1 and 2 (six records) are committed, then the CRM fails
+  const TimePoint first_start = f.clock.now();
+  auto s1 = f.sync();
+  CHECK(s1.status == RunStatus::failed);
+  CHECK(s1.counts.pages == 2);
+  CHECK(f.index().size() == 6);
+  CHECK(cursor_rows(f) == 1);  // kept for the next run
+
+  f.clock.advance(10min);
+  f.crm.fail_on_call = -1;
+  f.crm.cursors.clear();
+  auto s2 = f.sync();
+  CHECK(s2.status == RunStatus::ok);
+  CHECK(s2.resumed);
+  CHECK(s2.mode == SyncMode::full);
+  REQUIRE(!f.crm.cursors.empty());
+  CHECK(f.crm.cursors.front().page_token == std::optional<std::string>("6"));  // not from zero
+  CHECK(s2.counts.pages == 2);
+  CHECK(s2.counts.created == 4);
+  CHECK(s2.counts.deleted == 0);  // the first process's records were not in this seen-set
+  CHECK(f.index() == f.truth());
+  CHECK(f.index(true) == f.truth());
+  CHECK(cursor_rows(f) == 0);
+  // The pass began with the first run: last_full and the watermark cannot be later.
+  SQLite::Statement q(f.writer->db(), "SELECT last_full_ms, watermark_ms FROM sources");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getInt64() == to_ms(first_start));
+  CHECK(q.getColumn(1).getInt64() <= to_ms(first_start));
+
+  // Done: later runs are ordinary incremental ones.
+  f.clock.advance(1min);
+  f.crm.cursors.clear();
+  auto s3 = f.sync();
+  CHECK(s3.mode == SyncMode::incremental);
+  CHECK_FALSE(s3.resumed);
+}
+
+namespace {
+
+// Ten records, pages of three: the first run commits two pages, then the CRM fails.
+void interrupted_first_sync(Fixture& f, bool resumable) {
+  for (int i = 1; i <= 10; ++i) f.put(fmt::format("{:02}", i), "n", f.clock.now() - 1h);
+  f.crm.resumable_tokens = resumable;
+  f.crm.fail_on_call = 3;
+  CHECK(f.sync().status == RunStatus::failed);
+}
+
+// A run that works and reads from the first page.
+void check_sync_from_zero(Fixture& f) {
+  f.crm.fail_on_call = -1;
+  f.crm.cursors.clear();
+  auto s = f.sync();
+  CHECK(s.status == RunStatus::ok);
+  CHECK_FALSE(s.resumed);
+  REQUIRE(!f.crm.cursors.empty());
+  CHECK_FALSE(f.crm.cursors.front().page_token.has_value());
+  CHECK(f.index() == f.truth());
+}
+
+}  // namespace
+
+TEST_CASE("a first sync restarts from zero when the connector's tokens do not outlive a process") {
+  Fixture f;
+  interrupted_first_sync(f, false);
+  CHECK(cursor_rows(f) == 0);
+  check_sync_from_zero(f);
+}
+
+TEST_CASE("a resumed first sync whose stored token fails at once starts over next time") {
+  Fixture f;
+  interrupted_first_sync(f, true);
+  f.crm.calls = 0;
+  f.crm.fail_on_call = 1;  // e.g. the CRM's token expired while nothing ran
+  f.crm.cursors.clear();
+  auto s2 = f.sync();
+  CHECK(s2.status == RunStatus::failed);
+  CHECK(s2.resumed);
+  CHECK(cursor_rows(f) == 0);  // no progress: the cursor is dropped
+  check_sync_from_zero(f);
 }

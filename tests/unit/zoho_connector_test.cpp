@@ -203,6 +203,15 @@ TEST_CASE("zoho errors: codes, messages and kinds") {
   }
 }
 
+TEST_CASE("zoho: a Retry-After, when Zoho sends one, reaches the Error for the scheduler") {
+  HttpResponse r;
+  r.status = 429;
+  r.body = R"({"code":"TOO_MANY_REQUESTS","details":{},"message":"limit","status":"error"})";
+  CHECK_FALSE(zoho_error("zoho list", r).retry_after_s.has_value());  // the usual case: backoff
+  r.retry_after_s = 90;
+  CHECK(zoho_error("zoho list", r).retry_after_s == 90.0);
+}
+
 namespace {
 
 // A scripted Zoho: Contacts answers from `contacts` by request number, Accounts 204,

@@ -130,16 +130,17 @@ async function sourcesShowFailure(page) {
   });
   check(resp.status === 201, `fault injected (${resp.status})`);
   // The table refreshes itself: no reload, no click.
-  await page.locator(`#sources-body tr.failing[data-source="${cfg.fault.source}"]`).waitFor({ timeout: STEP_MS });
+  // A 401 is the CRM refusing the credentials: the source needs attention (not a retry).
+  await page.locator(`#sources-body tr.needs-attention[data-source="${cfg.fault.source}"]`).waitFor({ timeout: STEP_MS });
   check(await page.evaluate(() => window.__notReloaded === true), 'the table refreshed without a reload');
   await page.waitForFunction((s) => {
     const pre = document.querySelector(`#sources-body tr[data-source="${s}"] .last-error`);
     return pre && pre.textContent.length > 0;
   }, cfg.fault.source, { timeout: STEP_MS });
-  check(await row.locator('.pill').textContent() === 'failing', 'the status says failing');
-  const others = await page.locator('#sources-body tr.failing').count();
+  check(await row.locator('.pill').textContent() === 'needs-attention', 'the status says needs-attention');
+  const others = await page.locator('#sources-body tr.failing, #sources-body tr.needs-attention').count();
   check(others === 1, `only the broken source is failing (${others})`);
-  check((await page.textContent('#sources-summary')).includes('1 failing'), 'the summary counts it');
+  check((await page.textContent('#sources-summary')).includes('1 needs attention'), 'the summary counts it');
   await shot(page, 'sources.png');
 }
 
