@@ -14,9 +14,12 @@ class SecretGuard final : public Connector {
     auto page = inner_->next_page(cursor);
     if (!page) return clean(std::move(page.error()));
     if (page->next) *page->next = http_.without_credentials(*page->next);
+    if (page->needs_full_pass)
+      *page->needs_full_pass = http_.redactor().outside_text(*page->needs_full_pass, kMaxRunError);
     return page;
   }
   bool listing_may_shift() const override { return inner_->listing_may_shift(); }
+  bool resumable() const override { return inner_->resumable(); }
   bool has_deleted_since() const override { return inner_->has_deleted_since(); }
   Result<std::vector<Deletion>> deleted_since(TimePoint since) override {
     auto deletions = inner_->deleted_since(since);
