@@ -6,6 +6,7 @@
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
 #include "connectors/page_parser.h"
+#include "connectors/rest/next_url.h"
 #include "connectors/rest/rest_options.h"
 #include "connectors/rest/rest_page.h"
 #include "core/text_codec.h"
@@ -18,8 +19,11 @@ class RestConnector final : public Connector {
   RestConnector(const SourceConfig& source, HttpClient& http)
       : source_(source), options_(parse_rest_options(source, nullptr)), http_(http), reader_(source_, options_) {}
 
+  // The engine asks after the last page of a pass, so a page-number link seen on any
+  // page of it counts (sync_run.cpp).
   bool listing_may_shift() const override {
-    return options_.style == PageStyle::page || options_.style == PageStyle::offset;
+    if (options_.shifts) return *options_.shifts;
+    return options_.style == PageStyle::page || options_.style == PageStyle::offset || positional_seen_;
   }
 
   // Only a keyset cursor is known to stay valid for another process and not to shift;
@@ -29,12 +33,32 @@ class RestConnector final : public Connector {
   Result<Page> next_page(const Cursor& cursor) override {
     std::string_view token = cursor.page_token ? std::string_view(*cursor.page_token) : std::string_view();
     std::string url = request_url(cursor, token);
+    bool from_link = token.rfind(rest_token::url, 0) == 0;
     auto resp = http_.get(url, {{"Accept", "application/json"}});
-    if (!resp) return resp.error();
+    if (!resp) {
+      if (!from_link) return resp.error();
+      // The client names the URL without its query; a CRM's next link is wrong in its query.
+      Error e = resp.error();
+      e.message = fmt::format("{} (next-page URL from the CRM: {})", e.message, url_without_secrets(url, source_.auth));
+      return e;
+    }
     if (resp->status == 204) return Page{};
+    if (resp->status >= 300 && resp->status <= 399) {
+      std::string_view location = resp->header("location");
+      Error e = Error::config(fmt::format(
+          "source '{}': list: HTTP {} redirect to {} (not followed: set base_url to where the API answers)",
+          source_.name, resp->status,
+          location.empty() ? std::string("(no Location header)") : url_without_secrets(location, source_.auth)));
+      e.http_status = static_cast<int>(resp->status);
+      return e;
+    }
     if (resp->status < 200 || resp->status > 299)
       return error_from_response(fmt::format("source '{}': list", source_.name), *resp);
-    return reader_.read(*resp, token, parser_);
+    auto page = reader_.read(*resp, token, parser_);
+    if (page && page->next && page->next->rfind(rest_token::url, 0) == 0 &&
+        is_positional_link(std::string_view(*page->next).substr(rest_token::url.size())))
+      positional_seen_ = true;
+    return page;
   }
 
  private:
@@ -69,6 +93,7 @@ class RestConnector final : public Connector {
   HttpClient& http_;
   const RestPageReader reader_;  // holds references to source_ and options_ (declared before it)
   PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
+  bool positional_seen_ = false;  // a next link of this connector's life paged by number/offset
 };
 
 }  // namespace

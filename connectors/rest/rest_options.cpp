@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "connectors/source_options.h"
+
 namespace crm {
 namespace {
 
@@ -42,7 +44,7 @@ bool uses(const RestOptions& o, std::string_view placeholder) {
 const std::vector<std::string>& rest_record_fields() {
   static const std::vector<std::string> f = {"external_id", "kind", "name", "given_name",
                                              "family_name", "email", "phone", "company",
-                                             "national_id", "country", "updated_at"};
+                                             "national_id", "country", "updated_at", "deleted"};
   return f;
 }
 
@@ -84,7 +86,7 @@ RestOptions parse_rest_options(const SourceConfig& source, ConfigErrors* errors)
   if (!pag.IsDefined() || !pag.IsMap()) {
     err(pag.IsDefined() ? pag : list, "list.pagination: expected a mapping with 'style' (next_url | link_header | page | offset | cursor)");
   } else {
-    check_keys(pag, {"style", "pointer", "first_page"}, "list.pagination", errors);
+    check_keys(pag, {"style", "pointer", "first_page", "shifts"}, "list.pagination", errors);
     std::string style = scalar(pag["style"], "list.pagination.style", errors);
     size_t i = 0;
     for (; i < std::size(kStyles); ++i)
@@ -102,6 +104,13 @@ RestOptions parse_rest_options(const SourceConfig& source, ConfigErrors* errors)
         err(pag["first_page"], "list.pagination.first_page: expected an integer");
       }
     }
+    if (pag["shifts"].IsDefined()) {
+      try {
+        o.shifts = pag["shifts"].as<bool>();
+      } catch (const YAML::Exception&) {
+        err(pag["shifts"], "list.pagination.shifts: expected true or false");
+      }
+    }
     if (errors && i < std::size(kStyles)) {
       if (o.style == PageStyle::page && !uses(o, "{page}")) err(pag, "list.pagination: style page needs a parameter using {page} in list.params");
       if (o.style == PageStyle::offset && !uses(o, "{offset}")) err(pag, "list.pagination: style offset needs a parameter using {offset} in list.params");
@@ -112,7 +121,7 @@ RestOptions parse_rest_options(const SourceConfig& source, ConfigErrors* errors)
   for (const auto& [field, pointer] : source.fields) {
     const auto& known = rest_record_fields();
     if (std::find(known.begin(), known.end(), field) == known.end()) {
-      err(block["fields"], fmt::format("fields: unknown record field '{}' (known: external_id, kind, name, given_name, family_name, email, phone, company, national_id, updated_at)", field));
+      err(block["fields"], fmt::format("fields: unknown record field '{}' (known: {})", field, join(known)));
       continue;
     }
     if (pointer.empty() || !valid_json_pointer(pointer)) {

@@ -2,6 +2,7 @@
 // `crm-index check` (with an error sink) and the connector's construction.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,9 @@ struct RestOptions {
   PageStyle style = PageStyle::next_url;                     // list.pagination.style
   std::string next_pointer;  // next_url: pointer to the next URL; cursor: to the next cursor
   long first_page = 1;       // page style: number of the first page
+  // list.pagination.shifts: the listing moves under a pass (page numbers, offsets behind
+  // next links); unset: page/offset styles shift, next links are judged by their query.
+  std::optional<bool> shifts;
   std::vector<std::pair<std::string, std::string>> fields;  // record field → JSON pointer
   std::vector<std::pair<std::string, std::string>> extra;   // extra key → JSON pointer
   TimestampSpec timestamp;   // timestamp_format

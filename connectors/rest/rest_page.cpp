@@ -9,6 +9,7 @@
 #include "connectors/rest/answer_text.h"
 #include "connectors/record_fields.h"
 #include "connectors/rest/link_header.h"
+#include "connectors/rest/next_url.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "core/text_codec.h"
@@ -20,6 +21,14 @@ std::string origin_of(const std::string& url) {
   size_t scheme = url.find("://");
   size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   return slash == std::string::npos ? url : url.substr(0, slash);
+}
+
+// A deleted flag as CRMs write it: SuiteCRM's "1"/"0", booleans, "true"/"false", 1/0.
+bool truthy(std::string_view v) {
+  if (v.empty() || v == "0" || v == "false" || v == "False" || v == "FALSE" || v == "no" || v == "n" ||
+      v == "N" || v == "No")
+    return false;
+  return true;
 }
 
 // Reads one field; "" when the pointer is unset or absent. False on a non-scalar.
@@ -60,6 +69,7 @@ RestPageReader::RestPageReader(const SourceConfig& source, const RestOptions& op
     else if (name == "national_id") ptr_national_id_ = pointer;
     else if (name == "country") ptr_country_ = pointer;
     else if (name == "updated_at") ptr_updated_ = pointer;
+    else if (name == "deleted") ptr_deleted_ = pointer;
   }
 }
 
@@ -116,12 +126,12 @@ std::optional<std::string> RestPageReader::next_token(std::string_view token, si
       std::string u;
       auto v = root.at_pointer(options_.next_pointer);
       if (v.error() || !scalar_text(v.value_unsafe(), u) || u.empty()) return std::nullopt;
-      return std::string(rest_token::url) + absolute(u);
+      return std::string(rest_token::url) + encode_url_gaps(absolute(u));
     }
     case PageStyle::link_header: {
       auto next = link_header_next(response.header("link"));
       if (!next || next->empty()) return std::nullopt;
-      return std::string(rest_token::url) + absolute(*next);
+      return std::string(rest_token::url) + encode_url_gaps(absolute(*next));
     }
   }
   return std::nullopt;
@@ -159,6 +169,10 @@ void RestPageReader::map_record(simdjson::dom::element item, Page& page) const {
       r.kind = RecordKind::person;
   }
   name_from_parts(r);
+  if (!ptr_deleted_.empty()) {
+    std::string flag;
+    if (field(item, ptr_deleted_, flag) && truthy(flag)) r.deleted = true;
+  }
   if (!ptr_updated_.empty()) {
     auto v = item.at_pointer(ptr_updated_);
     if (!v.error()) {

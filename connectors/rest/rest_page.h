@@ -49,7 +49,7 @@ class RestPageReader {
   const SourceConfig& source_;
   const RestOptions& options_;
   std::string ptr_id_, ptr_kind_, ptr_name_, ptr_given_, ptr_family_, ptr_email_, ptr_phone_,
-      ptr_company_, ptr_national_id_, ptr_updated_, ptr_country_;
+      ptr_company_, ptr_national_id_, ptr_updated_, ptr_country_, ptr_deleted_;
 };
 
 }  // namespace crm

@@ -63,3 +63,13 @@ TEST_CASE("rest config errors carry their line and say what is wrong") {
     CHECK(errs.find("/etc/crm-index/t.yaml:" + std::to_string(c.line) + ":") != std::string::npos);
   }
 }
+
+TEST_CASE("rest: pagination.shifts and fields.deleted") {
+  CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: next_url, pointer: /n, shifts: true } }\n",
+                              "    fields: { external_id: /id, deleted: /attributes/deleted }\n")) == "");
+  CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: next_url, pointer: /n, shifts: often } }\n")) ==
+        "/etc/crm-index/t.yaml:6:75: source 'legacy': list.pagination.shifts: expected true or false\n");
+  CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: link_header } }\n",
+                              "    fields: { external_id: /id, deleted: attributes }\n"))
+            .find("fields.deleted: 'attributes' is not a JSON pointer") != std::string::npos);
+}
