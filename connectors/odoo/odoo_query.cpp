@@ -19,16 +19,6 @@ bool read_opt(std::string_view s, std::optional<int64_t>& out) {
   return out.has_value();
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    size_t at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
-
 void leaf(JsonWriter& w, std::string_view field, std::string_view op, std::string_view value) {
   w.begin_array().value(field).value(op).value(value).end_array();
 }

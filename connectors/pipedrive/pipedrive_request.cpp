@@ -15,16 +15,6 @@ std::string_view trimmed(std::string_view base) {
   return base;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    size_t at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
-
 }  // namespace
 
 std::string pipedrive_list_url(std::string_view base_url, const PipedriveObject& object, int page_size,

@@ -79,6 +79,16 @@ std::optional<std::string> unbase64url(std::string_view in) {
 std::optional<uint64_t> parse_uint(std::string_view s) { return parse_whole<uint64_t>(s); }
 std::optional<int64_t> parse_int(std::string_view s) { return parse_whole<int64_t>(s); }
 
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  while (true) {
+    size_t at = s.find(sep);
+    out.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    s.remove_prefix(at + 1);
+  }
+}
+
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   if (from.empty()) return;
   for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))

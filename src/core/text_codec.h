@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crm {
 
@@ -26,5 +27,7 @@ void replace_all(std::string& s, std::string_view from, std::string_view to);
 // s without leading and trailing ASCII white space (space, \t, \n, \r, \f, \v); never
 // locale-dependent.
 std::string_view trim_ascii_space(std::string_view s);
+// The parts of s between each `sep` ("a,,b" → a, "", b; "" → one empty part); views into s.
+std::vector<std::string_view> split(std::string_view s, char sep);
 
 }  // namespace crm
