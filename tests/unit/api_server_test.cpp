@@ -624,7 +624,10 @@ TEST_CASE("search folds every letter as the name rules do, in records and custom
   db.exec("DROP TABLE records_fts; DROP VIEW records_search; ALTER TABLE records DROP COLUMN country;"
           "CREATE VIRTUAL TABLE records_fts USING fts5(name, email, company, content = 'records', "
           "content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');"
-          "INSERT INTO records_fts (records_fts) VALUES ('rebuild'); PRAGMA user_version = 5;");
+          "INSERT INTO records_fts (records_fts) VALUES ('rebuild');"
+          // and without what sql/0007 adds, so that both migrations run again
+          "ALTER TABLE runs DROP COLUMN error_kind; ALTER TABLE cursors DROP COLUMN pass_started_ms;"
+          "PRAGMA user_version = 5;");
   api.index.writer.reset();
   auto reopened = IndexWriter::open(api.index.path);
   REQUIRE(reopened);
