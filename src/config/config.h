@@ -71,6 +71,14 @@ struct ConfigPosition {
   int column = 0;  // 1-based
 };
 
+// `fields: { name: { from: ..., decode: html, trim: true } }`: what the engine does to a
+// mapped text field before hashing, for CRMs that store text HTML-escaped or padded.
+struct FieldTransform {
+  bool decode_html = false;
+  bool trim = false;
+  bool operator==(const FieldTransform&) const = default;
+};
+
 struct SourceConfig {
   std::string name;  // [a-z0-9-]+, unique
   std::string type;  // a name from connectors/registry.cpp
@@ -81,6 +89,7 @@ struct SourceConfig {
   std::string phone_region;  // ISO 3166 alpha-2, e.g. DE
   bool strip_email_tags = false;  // linking: a+tag@gmail.com is a@gmail.com
   std::map<std::string, std::string> fields;  // record field → CRM field / JSON pointer
+  std::map<std::string, FieldTransform> field_transforms;  // record text field → transform
   std::vector<std::string> extra_fields;
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   bool enabled = true;

@@ -8,6 +8,7 @@
 #include "config/address_checks.h"
 #include "config/auth_loader.h"
 #include "config/did_you_mean.h"
+#include "config/fields_loader.h"
 #include "config/settings_loader.h"
 #include "config/yaml_fields.h"
 #include "connectors/registry.h"
@@ -174,12 +175,6 @@ void read_headers(const Field& f, SourceConfig& out, LoadContext& ctx) {
     }
     out.headers.emplace_back(name, std::move(*value));
   }
-}
-
-void read_fields(const Field& f, SourceConfig& out, LoadContext& ctx) {
-  auto fields = read_string_map(f, ctx);
-  if (!fields) return;
-  for (auto& [record_field, crm_field] : *fields) out.fields[record_field] = crm_field;
 }
 
 void read_optional_keys(const Mapping& m, SourceConfig& out, LoadContext& ctx) {

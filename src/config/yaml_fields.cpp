@@ -182,22 +182,4 @@ std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadCon
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(const Field& f,
-                                                                                LoadContext& ctx) {
-  if (!f.value.IsMap()) {
-    report(ctx, f, "expected a mapping of names to strings, got " + describe_shape(f.value));
-    return std::nullopt;
-  }
-  Mapping map(f.value, f.path + ".", f.path, ctx);
-  std::vector<std::pair<std::string, std::string>> out;
-  bool ok = true;
-  for (const auto& entry : map.fields()) {
-    auto s = read_string(entry, ctx);
-    ok = ok && s.has_value();
-    if (s) out.emplace_back(entry.key.Scalar(), std::move(*s));
-  }
-  if (!ok) return std::nullopt;
-  return out;
-}
-
 }  // namespace crm

@@ -73,8 +73,5 @@ std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx);
 // A size in bytes (parse_size), at least `min`.
 std::optional<int64_t> read_size(const Field& f, LoadContext& ctx, int64_t min);
 std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx);
-// A mapping of string → string, in file order.
-std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(const Field& f,
-                                                                                LoadContext& ctx);
 
 }  // namespace crm

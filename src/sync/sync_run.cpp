@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/log.h"
+#include "sync/field_transforms.h"
 #include "sync/record_hash.h"
 #include "sync/record_limits.h"
 
@@ -69,10 +70,11 @@ SyncRun::SyncRun(const SourceConfig& source, std::string crm_type, Connector& co
     : source_(source), crm_type_(std::move(crm_type)), connector_(connector), writer_(writer),
       clock_(clock), writer_mutex_(writer_mutex) {}
 
-void SyncRun::enforce_limits(std::vector<Record>& records, RunCounts& counts, int64_t run_id) {
+void SyncRun::prepare_records(std::vector<Record>& records, RunCounts& counts, int64_t run_id) {
   size_t kept = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     Record& r = records[i];
+    apply_field_transforms(r, source_.field_transforms);
     RecordLimitResult res = apply_record_limits(r);
     if (res.rejected) {
       ++counts.skipped;
@@ -195,7 +197,7 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
     counts.skipped += page->skipped;
     for (const auto& reason : page->skip_reasons)
       log_warn("source={} run={} msg=\"record skipped: {}\"", source_.name, summary.run_id, reason);
-    enforce_limits(page->records, counts, summary.run_id);
+    prepare_records(page->records, counts, summary.run_id);
     if (page->high_water && (!high_water || *page->high_water > *high_water))
       high_water = page->high_water;
 

@@ -73,8 +73,9 @@ class SyncRun {
   // works (Page::needs_full_pass): run() then runs a full pass at once.
   RunSummary run_once(bool force_full, const ProgressFn& progress, const std::atomic<bool>* stop,
                       std::optional<std::string>& full_pass_needed);
-  // Cuts or drops records that break the index's limits, counting and logging each.
-  void enforce_limits(std::vector<Record>& records, RunCounts& counts, int64_t run_id);
+  // The source's field transforms, then the index's limits: cuts or drops records that
+  // break them, counting and logging each.
+  void prepare_records(std::vector<Record>& records, RunCounts& counts, int64_t run_id);
 
   const SourceConfig& source_;
   std::string crm_type_;

@@ -20,6 +20,7 @@
 #include "connectors/rest/rest_options.h"
 #include "connectors/rest/rest_page.h"
 #include "http/http_client.h"
+#include "sync/field_transforms.h"
 #include "sync/record_hash.h"
 
 using namespace crm;
@@ -412,7 +413,10 @@ TEST_CASE("connectors/rest/example.yaml loads, and reads the recorded SuiteCRM p
   auto page = reader.read(resp, "", parser);
   REQUIRE_MESSAGE(page, page.error().message);
   REQUIRE(page->records.size() == 2);
-  CHECK(page->records[0].name == "Siobhán O&#039;Brien");  // not decoded yet (README)
+  CHECK(page->records[0].name == "Siobhán O&#039;Brien");  // as the CRM sent it...
+  apply_field_transforms(page->records[0], source.field_transforms);
+  CHECK(page->records[0].name == "Siobhán O'Brien");  // ...and as the engine hashes it
+  CHECK(page->records[0].company == "Byrne & Daughters");
   CHECK_FALSE(page->records[0].deleted);
   CHECK(page->records[1].deleted);
   CHECK(page->records[0].remote_updated_at == *parse_iso8601("2026-12-02T06:52:37Z"));
