@@ -39,16 +39,16 @@ class RestConnector final : public Connector {
       if (!from_link) return resp.error();
       // The client names the URL without its query; a CRM's next link is wrong in its query.
       Error e = resp.error();
-      e.message = fmt::format("{} (next-page URL from the CRM: {})", e.message, url_without_secrets(url, source_.auth));
+      e.message = fmt::format("{} (next-page URL from the CRM: {})", e.message, shown(url));
       return e;
     }
     if (resp->status == 204) return Page{};
     if (resp->status >= 300 && resp->status <= 399) {
       std::string_view location = resp->header("location");
+      // Same-origin redirects the client followed; what is left has no usable Location.
       Error e = Error::config(fmt::format(
-          "source '{}': list: HTTP {} redirect to {} (not followed: set base_url to where the API answers)",
-          source_.name, resp->status,
-          location.empty() ? std::string("(no Location header)") : url_without_secrets(location, source_.auth)));
+          "source '{}': list: HTTP {} redirect to {}: not followed (set base_url to where the API answers)",
+          source_.name, resp->status, location.empty() ? std::string("(no Location header)") : shown(location)));
       e.http_status = static_cast<int>(resp->status);
       return e;
     }
@@ -62,6 +62,12 @@ class RestConnector final : public Connector {
   }
 
  private:
+  // A URL for an error: the credentials this client knows, and the ones a CRM may have
+  // put in its own links (session tokens, an api_key parameter), masked.
+  std::string shown(std::string_view url) const {
+    return http_.redactor().redact(url_without_secrets(url, source_.auth));
+  }
+
   std::string request_url(const Cursor& cursor, std::string_view token) {
     if (token.rfind(rest_token::url, 0) == 0) return std::string(token.substr(rest_token::url.size()));
     std::string url = rest_join_url(source_.base_url, options_.path);
