@@ -103,6 +103,24 @@ class DaemonTest(unittest.TestCase):
         status, feed = get_json(self.port, f"/v1/changes?after={last}")
         self.assertIn(("update", str(rid)), [(c["op"], c["external_id"]) for c in feed["items"]])
 
+    def test_search_folds_every_letter(self):
+        # Issue #15.5: letters NFKD does not decompose (Ł, Ø, Æ, ß) fold like accents do,
+        # in the index and in the query.
+        self.wait_for_count(1500)
+        people = {"lukasz": ("Łukasz", "Wiśniewski"), "odegaard": ("Martin", "Ødegaard"),
+                  "aero": ("Ærø", "Hansen"), "strasse": ("Jens", "Straße")}
+        ids = {}
+        for key, (first, last) in people.items():
+            ids[key] = str(json.loads(self.fake.request("POST", "/_control/records", {
+                "full_name": f"{first} {last}", "first_name": first, "last_name": last,
+                "email": f"p{len(ids)}@example.com"}))["id"])
+        self.wait_for_count(1500 + len(people))
+        for query in ["lukasz", "odegaard", "aero", "strasse", "ŁUKASZ", "ødegaard", "straße", "STRASSE"]:
+            key = {"ŁUKASZ": "lukasz", "ødegaard": "odegaard", "straße": "strasse", "STRASSE": "strasse"}.get(query, query)
+            status, body = get_json(self.port, "/v1/records?q=" + urllib.parse.quote(query))
+            self.assertEqual(status, 200, body)
+            self.assertIn(ids[key], [i["external_id"] for i in body["items"]], f"q={query}")
+
     def test_etag_and_if_none_match(self):
         self.wait_for_count(1500)
         status, headers, body = http_get(self.port, "/v1/records?limit=5")
