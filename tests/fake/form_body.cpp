@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/text_codec.h"
+
 namespace crm::fake {
 namespace {
 
@@ -35,6 +37,16 @@ std::optional<std::string> form_field(std::string_view body, std::string_view na
     body.remove_prefix(amp + 1);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> basic_credentials(std::string_view authorization) {
+  constexpr std::string_view kBasic = "Basic ";
+  if (!authorization.starts_with(kBasic)) return std::nullopt;
+  std::string b64(authorization.substr(kBasic.size()));
+  // base64 → base64url for the shared decoder; padding dropped.
+  for (char& c : b64) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  return unbase64url(b64);
 }
 
 }  // namespace crm::fake

@@ -53,15 +53,6 @@ std::optional<int64_t> rfc3339_ms(std::string_view s) {
 
 std::string rfc3339(int64_t ms) { return format_iso8601_seconds(from_ms(ms)); }
 
-std::optional<std::string> basic_credentials(std::string_view header) {
-  constexpr std::string_view kBasic = "Basic ";
-  if (!header.starts_with(kBasic)) return std::nullopt;
-  std::string b64(header.substr(kBasic.size()));
-  // base64 → base64url for the shared decoder; padding dropped.
-  for (char& c : b64) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!b64.empty() && b64.back() == '=') b64.pop_back();
-  return unbase64url(b64);
-}
 
 
 }  // namespace
