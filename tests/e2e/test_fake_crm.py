@@ -66,9 +66,13 @@ class FakeProcess:
             f.close()
         return self.proc.returncode
 
-    def request(self, method, path_or_url, body=None, headers=None):
+    def request(self, method, path_or_url, body=None, headers=None, form=None):
+        """`body` is sent as JSON, `form` (a str) as an application/x-www-form-urlencoded body."""
         url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
         data = json.dumps(body).encode() if body is not None else None
+        if form is not None:
+            data = form.encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=20) as resp:

@@ -14,6 +14,7 @@
 #include "fake/odoo_dialect.h"
 #include "fake/pipedrive_dialect.h"
 #include "fake/salesforce_dialect.h"
+#include "fake/suitecrm_dialect.h"
 #include "fake/zoho_dialect.h"
 
 namespace crm::fake {
@@ -112,7 +113,7 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
       limiter_(config_.rate_limit > 0 ? std::make_unique<RateLimiter>(config_.rate_limit) : nullptr),
       control_(data_, faults_, stats_, tokens_, tracking_, [this] { reset(); }) {
   // Every dialect is mounted at once: their paths do not overlap (/page/contacts,
-  // /services/data/…, /crm/v3/…, /api/data/v9.2/…). Vendor dialects are added here.
+  // /services/data/…, /crm/v3/…, /api/data/v9.2/…, /Api/V8/…). Vendor dialects are added here.
   auto rest = std::make_unique<RestDialect>(data_, config_.rest, base_);
   rest_ = rest.get();
   dialects_.push_back(std::move(rest));
@@ -123,6 +124,7 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
   dialects_.push_back(std::make_unique<ZohoDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
   dialects_.push_back(std::make_unique<OdooDialect>(data_, tokens_));
   dialects_.push_back(std::make_unique<PipedriveDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
+  dialects_.push_back(std::make_unique<SuiteCrmDialect>(data_, tokens_));
 }
 
 FakeServer::~FakeServer() = default;
