@@ -46,15 +46,18 @@ def jq_clean(spec, out_path):
 
 
 class PrismTestCase(unittest.TestCase):
-    """Starts one Prism for the class. A subclass sets tmp_prefix and prism_spec(tmp)
+    """Starts one Prism for the class. A subclass sets tmp_prefix, spec or prism_spec(tmp)
     (the spec file to mock, prepared in tmp if need be), and proxy_class."""
 
     tmp_prefix = "crm-prism-"
     proxy_class = None
+    spec = None  # a vendor spec mocked as it is; else the subclass overrides prism_spec
 
     @classmethod
     def prism_spec(cls, tmp):
-        raise NotImplementedError
+        if cls.spec is None:
+            raise NotImplementedError
+        return cls.spec
 
     @classmethod
     def setUpClass(cls):
@@ -110,7 +113,9 @@ class PrismTestCase(unittest.TestCase):
 class RecordingProxy:
     """Forwards every request to Prism and remembers (method, path, status, violations).
     With rewrite_sorts, a search body's sorts are sent in the spec's string form. A
-    subclass may change the path Prism sees (upstream_path) and what is kept (entry)."""
+    subclass may change the path Prism sees (upstream_path), what is kept (entry) and
+    what the client is answered (reply: e.g. a fake CRM's answer to the same request,
+    when the spec declares no bodies)."""
 
     def __init__(self, upstream_port):
         self.seen = []
@@ -137,8 +142,10 @@ class RecordingProxy:
                     data = resp.read()
                     proxy.seen.append(proxy.entry(self.command, self.path, resp.status,
                                                   resp.getheader("sl-violations"), self.headers))
-                    self.send_response(resp.status)
-                    for k, v in resp.getheaders():
+                    status, reply_headers, data = proxy.reply(self.command, self.path, body, headers,
+                                                              (resp.status, resp.getheaders(), data))
+                    self.send_response(status)
+                    for k, v in reply_headers:
                         if k.lower() not in ("content-length", "connection", "transfer-encoding"):
                             self.send_header(k, v)
                     self.send_header("Content-Length", str(len(data)))
@@ -160,6 +167,10 @@ class RecordingProxy:
 
     def entry(self, method, path, status, violations, headers):
         return (method, path, status, violations)
+
+    def reply(self, method, path, body, headers, prism_answer):
+        """What the client gets: (status, headers, body); Prism's answer unless overridden."""
+        return prism_answer
 
     def stop(self):
         self.server.shutdown()

@@ -36,10 +36,7 @@ class PrefixStrippingProxy(RecordingProxy):
 class PipedrivePrismTest(PrismTestCase):
     tmp_prefix = "crm-prism-pd-"
     proxy_class = PrefixStrippingProxy
-
-    @classmethod
-    def prism_spec(cls, tmp):
-        return SPEC  # used as it is
+    spec = SPEC  # used as it is
 
     def config(self, objects, extra="", base_url=None):
         self.ws.write_config(f"  - name: pd\n    type: pipedrive\n    base_url: {base_url or self.proxy.url}\n"
