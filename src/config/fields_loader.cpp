@@ -4,14 +4,10 @@
 
 #include <algorithm>
 
+#include "config/did_you_mean.h"
+
 namespace crm {
 namespace {
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 void read_transformed(const Field& f, const std::string& record_field, SourceConfig& out, LoadContext& ctx) {
   Mapping m(f.value, f.path + ".", f.path, ctx);
@@ -34,7 +30,7 @@ void read_transformed(const Field& f, const std::string& record_field, SourceCon
   if (t == FieldTransform{}) return;
   const auto& text = transformable_fields();
   if (std::find(text.begin(), text.end(), record_field) == text.end()) {
-    ctx.errors.add(f.key, fmt::format("{}: decode and trim apply to text fields only ({})", f.path, joined(text)));
+    ctx.errors.add(f.key, fmt::format("{}: decode and trim apply to text fields only ({})", f.path, join_names(text)));
     return;
   }
   out.field_transforms[record_field] = t;

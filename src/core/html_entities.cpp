@@ -1,6 +1,8 @@
 #include "core/html_entities.h"
 
 #include <array>
+#include <utf8proc.h>
+
 #include <cstdint>
 
 namespace crm {
@@ -19,23 +21,12 @@ constexpr std::array<std::string_view, 96> kLatin1 = {
     "eth",    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide", "oslash", "ugrave",
     "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+void append_utf8(std::string& out, int64_t cp) {
+  // NUL, surrogates and what lies past U+10FFFF are no characters (HTML maps them so too).
+  if (cp <= 0 || cp > 0x10FFFF || !utf8proc_codepoint_valid(static_cast<utf8proc_int32_t>(cp))) cp = 0xFFFD;
+  utf8proc_uint8_t buf[4];
+  utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), buf);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
 }
 
 // The code point of the reference body between '&' and ';', or -1.
@@ -85,7 +76,7 @@ std::string decode_html_entities(std::string_view text) {
       i = amp + 1;
       continue;
     }
-    append_utf8(out, static_cast<uint32_t>(cp > 0x10FFFF ? 0x110000 : cp));
+    append_utf8(out, cp);
     i = semi + 1;
   }
   out.append(text, i, std::string_view::npos);

@@ -126,6 +126,8 @@ TEST_CASE("fields: each bad mapping is an error at its line") {
            {"      external_id: /id\n      name: {}\n", "fields.name: expected from, decode or trim", 9},
            {"      external_id: /id\n      name: { from: /n, trim: maybe }\n", "fields.name.trim: expected true or false", 9},
            {"      [a, b]\n", "fields: expected a mapping", 8},
+           {"      external_id: /id\n      name: { from: '' }\n", "fields.name.from: ", 9},
+           {"      external_id: /id\n      name: { from: /n, decode: [html] }\n", "fields.name.decode: expected a string", 9},
        }) {
     CAPTURE(c.block);
     auto loaded = load_fields(c.block);
