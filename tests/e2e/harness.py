@@ -246,13 +246,32 @@ def log(*args):
 
 
 def free_port():
-    """A port on 127.0.0.1 that nothing listens on right now."""
+    """A port on 127.0.0.1 that nothing listens on right now, below the kernel's ephemeral range.
+
+    A port from the ephemeral range can be taken while a test holds it: a client whose
+    connect to a stopped daemon picks that very port as its source port connects to itself
+    (TCP simultaneous open) and keeps the port, and the next daemon cannot bind it (seen in
+    CI: test_crash's readers against a SIGKILLed daemon)."""
+    import random
     import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    floor = 10000 if low > 12000 else 1024
+    for _ in range(200):
+        port = random.randrange(floor, low)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise RuntimeError(f"no free port in {floor}..{low}")
 
 
 class Daemon:

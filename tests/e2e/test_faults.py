@@ -7,7 +7,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (Fake, Workspace, assert_index_equals_truth, parse_summary,  # noqa: E402
-                     rest_source)
+                     free_port, rest_source)
 
 N = 600
 
@@ -112,11 +112,7 @@ class BadInputTest(unittest.TestCase):
         self.assertEqual(self.ws.run("sync", "--bogus").returncode, 2)
 
     def test_server_not_running_fails_cleanly(self):
-        import socket
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = free_port()
 
         class Nowhere:
             url = f"http://127.0.0.1:{port}"
