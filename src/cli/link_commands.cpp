@@ -5,7 +5,6 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <SQLiteCpp/Statement.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +14,7 @@
 #include "core/time.h"
 #include "link/linker.h"
 #include "store/api_queries.h"
-#include "store/database.h"
+#include "store/index_writer.h"
 
 namespace crm {
 namespace {
@@ -41,9 +40,9 @@ int run_mark(const MarkArgs& args) {
   if (!a) return fail(a.error());
   auto b = parse_record_ref(args.b);
   if (!b) return fail(b.error());
-  auto db = open_database(config->database, OpenMode::read_write);
-  if (!db) return fail(db.error());
-  Linker linker(**db, *config);
+  auto writer = IndexWriter::open(config->database);
+  if (!writer) return fail(writer.error());
+  Linker linker((*writer)->links(), *config);
   SystemClock clock;
   MarkRequest req{*a, *b, args.unlink ? MarkOp::unlink : MarkOp::link, args.note, os_user()};
   auto id = linker.add_mark(req, clock.now());
@@ -56,26 +55,17 @@ int run_mark(const MarkArgs& args) {
 int run_marks(const std::string& config_path) {
   auto config = load_config_or_report(config_path);
   if (!config) return 2;
-  auto db = open_database(config->database, OpenMode::read_only);
-  if (!db) return fail(db.error());
-  try {
-    SQLite::Statement q(**db,
-                        "SELECT m.id, m.op, sa.name || ':' || ra.external_id, sb.name || ':' || rb.external_id, "
-                        "m.at_ms, m.by_user, m.note FROM link_marks m "
-                        "JOIN records ra ON ra.id = m.a JOIN sources sa ON sa.id = ra.source_id "
-                        "JOIN records rb ON rb.id = m.b JOIN sources sb ON sb.id = rb.source_id ORDER BY m.id");
-    std::string out = fmt::format("{:<6} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", "MARK", "OP", "RECORD",
-                                  "RECORD", "AT", "BY", "NOTE");
-    while (q.executeStep())
-      out += fmt::format("#{:<5} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", q.getColumn(0).getInt64(),
-                         q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getString(),
-                         format_iso8601_seconds(from_ms(q.getColumn(4).getInt64())), q.getColumn(5).getString(),
-                         q.getColumn(6).getString());
-    std::fputs(out.c_str(), stdout);
-    return 0;
-  } catch (const std::exception& e) {
-    return fail(Error::internal(e.what()));
-  }
+  auto queries = ApiQueries::open(config->database);
+  if (!queries) return fail(queries.error());
+  auto marks = (*queries)->marks();
+  if (!marks) return fail(marks.error());
+  std::string out = fmt::format("{:<6} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", "MARK", "OP", "RECORD", "RECORD",
+                                "AT", "BY", "NOTE");
+  for (const auto& m : *marks)
+    out += fmt::format("#{:<5} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", m.id, m.op, m.a, m.b,
+                       format_iso8601_seconds(m.at), m.by_user, m.note);
+  std::fputs(out.c_str(), stdout);
+  return 0;
 }
 
 int run_review(const std::string& config_path, int limit) {
@@ -102,9 +92,9 @@ int run_review(const std::string& config_path, int limit) {
 int run_relink(const std::string& config_path) {
   auto config = load_config_or_report(config_path);
   if (!config) return 2;
-  auto db = open_database(config->database, OpenMode::read_write);
-  if (!db) return fail(db.error());
-  Linker linker(**db, *config);
+  auto writer = IndexWriter::open(config->database);
+  if (!writer) return fail(writer.error());
+  Linker linker((*writer)->links(), *config);
   SystemClock clock;
   auto stats = linker.relink_all(clock.now());
   if (!stats) return fail(stats.error());

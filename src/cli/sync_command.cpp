@@ -122,7 +122,7 @@ int run_sync(const SyncArgs& args) {
                    source->name.c_str(), c.truncated);
     std::fflush(stdout);
   }
-  Linker linker((*writer)->db(), *config);
+  Linker linker((*writer)->links(), *config);
   auto linked = linker.catch_up(clock.now());
   if (!linked) {
     std::fprintf(stdout, "linking: failed: %s\n", linked.error().message.c_str());

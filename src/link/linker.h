@@ -6,14 +6,14 @@
 // sharing a key with them, their marks and merges) is clustered again. When much has
 // changed (a first sync) or the linking config changed, it relinks everything in bulk.
 // Each call is one transaction on the writer's connection, so a crash loses nothing: the
-// next call reads the same part of the feed again.
+// next call reads the same part of the feed again. Every table it reads and writes is
+// reached through the LinkStore (src/store); which records link, and why, is decided here
+// (group_verdict.h, clusterer.h).
 //
 // Customer changes of live records are appended to the feed as `update` events, marks as
 // `link` / `unlink` events. Not thread-safe; callers hold the writer (the daemon's writer
 // mutex) around every call.
 #pragma once
-
-#include <SQLiteCpp/Database.h>
 
 #include <atomic>
 #include <cstdint>
@@ -23,7 +23,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "core/time.h"
-#include "store/change_notifier.h"
+#include "store/link_store.h"
 
 namespace crm {
 
@@ -54,7 +54,7 @@ struct MarkRequest {
 
 class Linker {
  public:
-  Linker(SQLite::Database& db, const Config& config, ChangeNotifier* notifier = nullptr);
+  Linker(LinkStore& store, const Config& config);
 
   // Set to the wall clock (ms) as a long relink makes progress, so that a watchdog can
   // tell "busy" from "stuck" while the linker holds the writer (daemon.cpp).
@@ -68,16 +68,13 @@ class Linker {
   Result<int64_t> add_mark(const MarkRequest& request, TimePoint now);
 
  private:
-  struct Region;
   std::string rules_fingerprint() const;
   void relink_everything(TimePoint now, LinkStats& stats);
   void relink_dirty(const std::vector<int64_t>& dirty, TimePoint now, LinkStats& stats);
-  void notify();
   void beat();
 
-  SQLite::Database& db_;
+  LinkStore& store_;
   const Config& config_;
-  ChangeNotifier* notifier_;
   std::atomic<int64_t>* heartbeat_ = nullptr;
 };
 

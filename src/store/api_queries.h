@@ -79,6 +79,14 @@ struct MarkInfo {
   std::string other_source, other_external_id;  // the pair's second record
 };
 
+// A manual mark as `crm-index marks` lists it.
+struct MarkListing {
+  int64_t id = 0;
+  std::string op;  // link | unlink
+  std::string a, b;  // SOURCE:EXTERNAL_ID
+  TimePoint at{};
+  std::string by_user, note;
+};
 
 struct ChangeRow {
   int64_t seq = 0;
@@ -125,6 +133,8 @@ class ApiQueries {
   // Open suggestions in (a, b) order after the pair given: none whose records are now in
   // one customer, have a mark, or are deleted.
   Result<std::vector<SuggestionRow>> suggestions(int64_t after_a, int64_t after_b, int limit);
+  // Every manual mark, oldest first.
+  Result<std::vector<MarkListing>> marks();
 
  private:
   explicit ApiQueries(std::unique_ptr<SQLite::Database> db);

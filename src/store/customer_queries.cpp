@@ -1,4 +1,4 @@
-// ApiQueries for customers and suggestions (design.md "Linking", sql/0003_link.sql).
+// ApiQueries for customers, suggestions and marks (design.md "Linking", sql/0003_link.sql).
 // A record in no record_customer row is a customer of its own while it is live, so
 // listing every customer walks the records in id order and keeps the rows that head a
 // customer: a live record of its own, or the oldest member of a linked one.
@@ -161,6 +161,32 @@ Result<std::vector<SuggestionRow>> ApiQueries::suggestions(int64_t after_a, int6
     return out;
   } catch (const std::exception& e) {
     return Error::internal(fmt::format("store: suggestions: {}", e.what()));
+  }
+}
+
+Result<std::vector<MarkListing>> ApiQueries::marks() {
+  try {
+    auto& q = statement(
+        "SELECT m.id, m.op, sa.name || ':' || ra.external_id, sb.name || ':' || rb.external_id, "
+        "m.at_ms, m.by_user, m.note FROM link_marks m "
+        "JOIN records ra ON ra.id = m.a JOIN sources sa ON sa.id = ra.source_id "
+        "JOIN records rb ON rb.id = m.b JOIN sources sb ON sb.id = rb.source_id ORDER BY m.id");
+    ResetOnExit reset(q);
+    std::vector<MarkListing> out;
+    while (q.executeStep()) {
+      MarkListing m;
+      m.id = q.getColumn(0).getInt64();
+      m.op = q.getColumn(1).getString();
+      m.a = q.getColumn(2).getString();
+      m.b = q.getColumn(3).getString();
+      m.at = from_ms(q.getColumn(4).getInt64());
+      m.by_user = q.getColumn(5).getString();
+      m.note = q.getColumn(6).getString();
+      out.push_back(std::move(m));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: marks: {}", e.what()));
   }
 }
 

@@ -89,9 +89,6 @@ struct IndexWriter::Statements {
                "web_url = ?11, extra = ?12, hash = ?13, changed_ms = ?14, deleted_ms = ?15, "
                "merged_into = ?16, country = ?17 WHERE id = ?1"),
         touch(db, "UPDATE records SET remote_updated_ms = ?2 WHERE id = ?1"),
-        change(db,
-               "INSERT INTO changes (source_id, record_id, op, at_ms, run_id) "
-               "VALUES (?1, ?2, ?3, ?4, ?5)"),
         cursor(db,
                "INSERT INTO cursors (source_id, run_id, page_token, pages, updated_ms, pass_started_ms) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source_id) DO UPDATE SET "
@@ -120,7 +117,7 @@ struct IndexWriter::Statements {
                      "SELECT id, name, email, company FROM records_search WHERE source_id = ?1"),
         unpend_source(db, "DELETE FROM search_pending WHERE source_id = ?1") {}
 
-  SQLite::Statement lookup, insert, update, touch, change, cursor, run_counts, tombstone, find_live;
+  SQLite::Statement lookup, insert, update, touch, cursor, run_counts, tombstone, find_live;
 
   // The search index (records_fts over the folded view records_search,
   // sql/0006_link_search.sql) follows the records a page
@@ -175,7 +172,47 @@ struct IndexWriter::Statements {
 };
 
 IndexWriter::IndexWriter(std::unique_ptr<SQLite::Database> db)
-    : db_(std::move(db)), st_(std::make_unique<Statements>(*db_)) {}
+    : db_(std::move(db)), st_(std::make_unique<Statements>(*db_)), feed_(std::make_unique<ChangeFeed>(*db_)) {}
+
+LinkStore& IndexWriter::links() {
+  if (!links_) links_ = std::make_unique<LinkStore>(*db_, *feed_);
+  return *links_;
+}
+
+void IndexWriter::set_notifier(ChangeNotifier* notifier) { feed_->set_notifier(notifier); }
+ChangeNotifier* IndexWriter::notifier() const { return feed_->notifier(); }
+
+Result<std::vector<RunHistoryRow>> IndexWriter::run_history(const std::string& source_name, int limit) {
+  try {
+    SQLite::Statement q(*db_,
+                        "SELECT r.status, r.finished_ms, r.error, r.error_kind FROM runs r "
+                        "JOIN sources s ON s.id = r.source_id "
+                        "WHERE s.name = ?1 AND r.status NOT IN ('running', 'skipped') ORDER BY r.id DESC LIMIT ?2");
+    q.bind(1, source_name);
+    q.bind(2, limit);
+    std::vector<RunHistoryRow> out;
+    while (q.executeStep()) {
+      RunHistoryRow r;
+      r.failed = q.getColumn(0).getString() == "failed";
+      if (!q.getColumn(1).isNull()) r.finished = from_ms(q.getColumn(1).getInt64());
+      r.error = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
+      r.error_kind = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: reading the run history: {}", describe(*db_, e)));
+  }
+}
+
+Status IndexWriter::checkpoint() {
+  try {
+    db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    return {};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: WAL checkpoint: {}", describe(*db_, e)));
+  }
+}
 
 // A first sync that did not reach its end (a crash, a kill) left its source's rows out
 // of the search index: index them now, before any run, so that a search finds them.
@@ -380,20 +417,7 @@ void IndexWriter::write_record(const PageCommit& page, const RecordWrite& w, boo
 }
 
 void IndexWriter::add_change(const PageCommit& page, int64_t row_id, ChangeOp op) {
-  auto& c = st_->change;
-  c.reset();
-  c.bind(1, page.source_id);
-  c.bind(2, row_id);
-  c.bind(3, to_string(op));
-  c.bind(4, static_cast<int64_t>(to_ms(page.now)));
-  c.bind(5, page.run_id);
-  c.exec();
-  last_change_seq_ = db_->getLastInsertRowid();
-}
-
-void IndexWriter::set_notifier(ChangeNotifier* notifier) {
-  notifier_ = notifier;
-  if (notifier_) notifier_->notify(db_->execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64());
+  feed_->append_record(page.source_id, row_id, to_string(op), to_ms(page.now), page.run_id);
 }
 
 void IndexWriter::tombstone(const PageCommit& page, int64_t row_id, const std::string& merged_into,
@@ -488,7 +512,7 @@ void IndexWriter::apply_end(const PageCommit& page) {
 }
 
 Status IndexWriter::commit(const PageCommit& page) {
-  last_change_seq_ = 0;
+  feed_->discarded();
   try {
     SQLite::Transaction tx(*db_);
     const bool search_deferred = search_pending_.contains(page.source_id);
@@ -540,10 +564,11 @@ Status IndexWriter::commit(const PageCommit& page) {
     }
     tx.commit();
     if (page.end && search_deferred) search_pending_.erase(page.source_id);
-    if (notifier_ && last_change_seq_ > 0) notifier_->notify(last_change_seq_);
+    feed_->published();
     return {};
   } catch (const std::exception& e) {
     // The transaction rolled back: nothing of this page is in the index.
+    feed_->discarded();
     return Error::internal(fmt::format("store: commit failed: {}", describe(*db_, e)));
   }
 }

@@ -23,7 +23,9 @@
 #include "core/result.h"
 #include "core/sync_mode.h"
 #include "core/time.h"
+#include "store/change_feed.h"
 #include "store/change_notifier.h"
+#include "store/link_store.h"
 #include "store/seen_set.h"
 
 namespace crm {
@@ -65,6 +67,12 @@ struct RecordWrite {
 struct RecordTouch {
   int64_t row_id = 0;
   int64_t remote_updated_ms = 0;
+};
+
+struct RunHistoryRow {
+  bool failed = false;  // else ok
+  std::optional<TimePoint> finished;
+  std::string error, error_kind;
 };
 
 struct RunCounts {
@@ -128,10 +136,16 @@ class IndexWriter {
 
   Status commit(const PageCommit& page);
 
-  SQLite::Database& db() { return *db_; }
+  // The linker's tables, on this connection; its feed events go through the same feed.
+  LinkStore& links();
+  // A source's finished runs (not running or skipped), newest first.
+  Result<std::vector<RunHistoryRow>> run_history(const std::string& source_name, int limit);
+  // Folds the WAL back into the main file, so that it does not grow under steady reads.
+  Status checkpoint();
+
   // Told the feed's last seq after every commit that appended change rows (and once now).
   void set_notifier(ChangeNotifier* notifier);
-  ChangeNotifier* notifier() const { return notifier_; }
+  ChangeNotifier* notifier() const;
 
  private:
   explicit IndexWriter(std::unique_ptr<SQLite::Database> db);
@@ -148,8 +162,8 @@ class IndexWriter {
   struct Statements;
   std::unique_ptr<Statements> st_;
   std::string ids_json_;  // reused buffer for lookup()
-  ChangeNotifier* notifier_ = nullptr;
-  int64_t last_change_seq_ = 0;  // set by add_change within the current commit
+  std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<LinkStore> links_;  // made on first use
   std::unordered_set<int64_t> search_pending_;  // sources whose first sync defers search indexing
 };
 

@@ -1,6 +1,5 @@
 #include "sync/scheduler.h"
 
-#include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,31 +51,25 @@ void Scheduler::load_history(Slot& slot) {
   // The last successful run and the failures since, so that a restart neither forgets a
   // failing source nor reports a healthy one as stale.
   std::lock_guard lock(writer_mutex_);
-  try {
-    SQLite::Statement q(writer_.db(),
-        "SELECT r.status, r.finished_ms, r.error, r.error_kind FROM runs r JOIN sources s ON s.id = r.source_id "
-        "WHERE s.name = ?1 AND r.status NOT IN ('running', 'skipped') ORDER BY r.id DESC LIMIT 50");
-    q.bind(1, slot.config.name);
-    bool first = true;
-    while (q.executeStep()) {
-      std::string status = q.getColumn(0).getString();
-      auto finished = q.getColumn(1).isNull() ? std::nullopt : std::optional(from_ms(q.getColumn(1).getInt64()));
-      if (first) {
-        slot.last_end = finished;
-        slot.last_error = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
-        std::string kind = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
-        if (status == "failed" && (kind == "auth" || kind == "config"))
-          slot.attention = NeedsAttention{slot.last_error, kind, finished.value_or(clock_.now())};
-        first = false;
-      }
-      if (status == "ok") {
-        slot.last_success = finished;
-        break;
-      }
-      ++slot.failures;
+  auto history = writer_.run_history(slot.config.name, 50);
+  if (!history) {
+    log_warn("source={} msg=\"cannot read run history: {}\"", slot.config.name, history.error().message);
+    return;
+  }
+  bool first = true;
+  for (const auto& run : *history) {
+    if (first) {
+      slot.last_end = run.finished;
+      slot.last_error = run.error;
+      if (run.failed && (run.error_kind == "auth" || run.error_kind == "config"))
+        slot.attention = NeedsAttention{run.error, run.error_kind, run.finished.value_or(clock_.now())};
+      first = false;
     }
-  } catch (const std::exception& e) {
-    log_warn("source={} msg=\"cannot read run history: {}\"", slot.config.name, e.what());
+    if (!run.failed) {
+      slot.last_success = run.finished;
+      break;
+    }
+    ++slot.failures;
   }
 }
 
@@ -239,7 +232,7 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   // Link what the run changed (also after a failed run: its pages are in the index);
   // cheap when nothing changed, and it catches up after a crash or a change of rules.
   if (config_now) {
-    Linker linker(writer_.db(), *config_now, writer_.notifier());
+    Linker linker(writer_.links(), *config_now);
     linker.set_heartbeat(&link_beat_ms_);
     if (auto linked = linker.catch_up(clock_.now()); !linked)
       log_error("msg=\"{}\"", linked.error().message);
@@ -248,11 +241,7 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   TimePoint now = clock_.now();
   if (now - last_checkpoint_ >= options_.wal_checkpoint_every) {
     last_checkpoint_ = now;
-    try {
-      writer_.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    } catch (const std::exception& e) {
-      log_warn("msg=\"WAL checkpoint failed: {}\"", e.what());
-    }
+    if (auto done = writer_.checkpoint(); !done) log_warn("msg=\"{}\"", done.error().message);
   }
 }
 

@@ -18,6 +18,8 @@ namespace {
 struct LinkFixture {
   std::filesystem::path dir;
   std::unique_ptr<IndexWriter> writer;
+  std::unique_ptr<SQLite::Database> reads;  // what the tests look at: the writer owns its SQL
+  SQLite::Database& db() { return *reads; }
   Config config;
   std::map<std::string, int64_t> sources;
   int64_t run_id = 0;
@@ -31,6 +33,7 @@ struct LinkFixture {
     auto w = IndexWriter::open((dir / "index.db").string());
     REQUIRE(w);
     writer = std::move(*w);
+    reads = std::make_unique<SQLite::Database>((dir / "index.db").string(), SQLite::OPEN_READONLY);
     for (const char* name : {"eu", "us", "hs"}) {
       SourceConfig s;
       s.name = name;
@@ -43,6 +46,7 @@ struct LinkFixture {
     }
   }
   ~LinkFixture() {
+    reads.reset();
     writer.reset();
     std::filesystem::remove_all(dir);
   }
@@ -76,14 +80,14 @@ struct LinkFixture {
     put(source, r);
   }
   LinkStats link() {
-    Linker linker(writer->db(), config);
+    Linker linker(writer->links(), config);
     auto s = linker.catch_up(now);
     REQUIRE(s);
     return *s;
   }
   int64_t row(const std::string& ref) {
     auto colon = ref.find(':');
-    SQLite::Statement q(writer->db(), "SELECT id FROM records WHERE source_id = ?1 AND external_id = ?2");
+    SQLite::Statement q(db(), "SELECT id FROM records WHERE source_id = ?1 AND external_id = ?2");
     q.bind(1, sources.at(ref.substr(0, colon)));
     q.bind(2, ref.substr(colon + 1));
     REQUIRE(q.executeStep());
@@ -91,7 +95,7 @@ struct LinkFixture {
   }
   // The customer id as the API shows it (0: none).
   int64_t customer(const std::string& ref) {
-    SQLite::Statement q(writer->db(),
+    SQLite::Statement q(db(),
                         "SELECT coalesce((SELECT customer_id FROM record_customer WHERE record_id = r.id), "
                         "CASE WHEN r.deleted_ms IS NULL THEN r.id ELSE 0 END) FROM records r WHERE r.id = ?1");
     q.bind(1, row(ref));
@@ -100,14 +104,14 @@ struct LinkFixture {
   }
   std::vector<std::string> reasons(int64_t customer_id) {
     std::vector<std::string> out;
-    SQLite::Statement q(writer->db(), "SELECT rule || '=' || value FROM link_reasons WHERE customer_id = ?1 ORDER BY 1");
+    SQLite::Statement q(db(), "SELECT rule || '=' || value FROM link_reasons WHERE customer_id = ?1 ORDER BY 1");
     q.bind(1, customer_id);
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
   }
-  long suggestions() { return writer->db().execAndGet("SELECT count(*) FROM suggestions").getInt64(); }
+  long suggestions() { return db().execAndGet("SELECT count(*) FROM suggestions").getInt64(); }
   Result<int64_t> mark(const std::string& a, const std::string& b, MarkOp op) {
-    Linker linker(writer->db(), config);
+    Linker linker(writer->links(), config);
     auto ra = parse_record_ref(a);
     auto rb = parse_record_ref(b);
     REQUIRE(ra);
@@ -159,7 +163,7 @@ TEST_CASE("weak evidence only suggests; persons never link to companies") {
   CHECK(f.customer("us:A") == f.row("us:A"));
   CHECK(f.customer("hs:C") == f.row("hs:C"));  // same email, but a company
   CHECK(f.customer("eu:1") == f.row("eu:1"));
-  SQLite::Statement q(f.writer->db(), "SELECT rule, value FROM suggestions");
+  SQLite::Statement q(f.db(), "SELECT rule, value FROM suggestions");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getString() == "name_company");
   CHECK(q.getColumn(1).getString() == "max mustermann | acme gmbh");
@@ -212,7 +216,7 @@ TEST_CASE("manual marks: link joins, unlink splits, both survive a full relink")
   REQUIRE(f.mark("hs:z", "us:A", MarkOp::link));
   CHECK(f.customer("us:A") == f.row("us:A"));
   CHECK(f.customer("hs:z") == f.row("us:A"));
-  Linker linker(f.writer->db(), f.config);
+  Linker linker(f.writer->links(), f.config);
   REQUIRE(linker.relink_all(f.now));
   CHECK(f.customer("eu:1") == f.row("eu:1"));
   CHECK(f.customer("hs:z") == f.row("us:A"));
@@ -234,7 +238,7 @@ TEST_CASE("a full relink and incremental linking agree") {
   std::map<std::string, int64_t> incremental;
   for (const char* s : {"eu", "us"})
     for (int i = 0; i < 40; ++i) incremental[std::string(s) + ":" + std::to_string(i)] = f.customer(std::string(s) + ":" + std::to_string(i));
-  Linker linker(f.writer->db(), f.config);
+  Linker linker(f.writer->links(), f.config);
   auto stats = linker.relink_all(f.now);
   REQUIRE(stats);
   CHECK(stats->full);
@@ -277,7 +281,7 @@ void put_person(LinkFixture& f, const std::string& source, const std::string& id
 
 std::vector<std::string> suggestion_rules(LinkFixture& f) {
   std::vector<std::string> out;
-  SQLite::Statement q(f.writer->db(), "SELECT rule || '=' || value FROM suggestions ORDER BY 1");
+  SQLite::Statement q(f.db(), "SELECT rule || '=' || value FROM suggestions ORDER BY 1");
   while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
 }
@@ -321,7 +325,7 @@ TEST_CASE("phones written nationally in a source without their region link, by c
       }
       f.link();
       CHECK((f.customer(n) == f.customer("hs:e")) == c.links);
-      Linker linker(f.writer->db(), f.config);
+      Linker linker(f.writer->links(), f.config);
       auto full = linker.relink_all(f.now);
       REQUIRE(full);
       CHECK(full->customer_changes == 0);  // a full relink agrees
@@ -361,7 +365,7 @@ TEST_CASE("a phone links only records whose names agree; other names make a sugg
   CAPTURE(joined);
   CHECK(got == std::vector<std::string>{"name_company=acme gmbh", "phone_other_name=+49301234567",
                                             "phone_other_name=+498920001000"});
-  Linker linker(f.writer->db(), f.config);
+  Linker linker(f.writer->links(), f.config);
   REQUIRE(linker.relink_all(f.now));
   CHECK(suggestion_rules(f) == got);
   CHECK(f.customer("us:peter") == f.row("us:peter"));

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 
+#include "store/database.h"
 #include "store/index_reader.h"
 #include "store/index_writer.h"
 #include "sync/sync_run.h"
@@ -82,6 +83,9 @@ struct Fixture {
   FakeClock clock{from_ms(1'800'000'000'000)};
   MemoryCrm crm;
   std::unique_ptr<IndexWriter> writer;
+  // What the tests look at, through a connection of their own: the writer's SQL is its own.
+  std::unique_ptr<SQLite::Database> side;
+  SQLite::Database& db() { return *side; }
 
   Fixture() {
     dir = std::filesystem::temp_directory_path() /
@@ -94,8 +98,12 @@ struct Fixture {
     auto w = IndexWriter::open(db_path);
     REQUIRE(w);
     writer = std::move(*w);
+    auto side_db = open_database(db_path, OpenMode::read_write);  // with fold() for the search view
+    REQUIRE(side_db);
+    side = std::move(*side_db);
   }
   ~Fixture() {
+    side.reset();
     writer.reset();
     std::filesystem::remove_all(dir);
   }
@@ -109,23 +117,24 @@ struct Fixture {
     return run.run(full);
   }
   std::optional<TimePoint> watermark() {
-    SQLite::Statement q(writer->db(), "SELECT watermark_ms FROM sources WHERE name = 'mem'");
+    SQLite::Statement q(db(), "SELECT watermark_ms FROM sources WHERE name = 'mem'");
     if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
     return from_ms(q.getColumn(0).getInt64());
   }
-  // Counts every INSERT and UPDATE on records from now on (temp triggers: test only).
+  // Counts every INSERT and UPDATE on records from now on (triggers in the test's file
+  // only, made on the side connection: the writer's statements fire them too).
   void count_record_writes() {
-    auto& db = writer->db();
-    db.exec("CREATE TEMP TABLE IF NOT EXISTS record_writes (n INTEGER)");
-    db.exec("DELETE FROM record_writes");
-    db.exec("CREATE TEMP TRIGGER IF NOT EXISTS rw_ins AFTER INSERT ON main.records BEGIN INSERT INTO record_writes VALUES (1); END");
-    db.exec("CREATE TEMP TRIGGER IF NOT EXISTS rw_upd AFTER UPDATE ON main.records BEGIN INSERT INTO record_writes VALUES (1); END");
+    auto& d = db();
+    d.exec("CREATE TABLE IF NOT EXISTS record_writes (n INTEGER)");
+    d.exec("DELETE FROM record_writes");
+    d.exec("CREATE TRIGGER IF NOT EXISTS rw_ins AFTER INSERT ON records BEGIN INSERT INTO record_writes VALUES (1); END");
+    d.exec("CREATE TRIGGER IF NOT EXISTS rw_upd AFTER UPDATE ON records BEGIN INSERT INTO record_writes VALUES (1); END");
   }
-  long record_writes() { return writer->db().execAndGet("SELECT count(*) FROM record_writes").getInt64(); }
-  long changes() { return writer->db().execAndGet("SELECT count(*) FROM changes").getInt64(); }
+  long record_writes() { return db().execAndGet("SELECT count(*) FROM record_writes").getInt64(); }
+  long changes() { return db().execAndGet("SELECT count(*) FROM changes").getInt64(); }
   std::map<std::string, std::string> index(bool with_deleted = false) {
     std::map<std::string, std::string> out;
-    SQLite::Statement q(writer->db(), "SELECT external_id, name, deleted_ms IS NOT NULL FROM records");
+    SQLite::Statement q(db(), "SELECT external_id, name, deleted_ms IS NOT NULL FROM records");
     while (q.executeStep())
       if (with_deleted || q.getColumn(2).getInt() == 0)
         out[q.getColumn(0).getString()] = q.getColumn(1).getString();
@@ -162,7 +171,7 @@ TEST_CASE("first run is a full pass that stores everything; a no-op run writes n
   CHECK(s2.counts.created + s2.counts.updated + s2.counts.deleted == 0);
   CHECK(f.changes() == before);
   // Only bookkeeping rows (runs, sources, cursors) were written: no record row.
-  SQLite::Statement q(f.writer->db(), "SELECT max(changed_ms) FROM records");
+  SQLite::Statement q(f.db(), "SELECT max(changed_ms) FROM records");
   q.executeStep();
   CHECK(q.getColumn(0).getInt64() < to_ms(f.clock.now() - 30s));
   CHECK(f.record_writes() == 0);
@@ -296,16 +305,21 @@ TEST_CASE("a record deleted and then seen again comes back") {
 
 namespace {
 
-long search_hits(IndexWriter& w, const std::string& term) {
-  SQLite::Statement q(w.db(), "SELECT count(*) FROM records_fts WHERE records_fts MATCH ?1");
+// Through a connection of their own: the writer's SQL is its own.
+long search_hits(const std::string& path, const std::string& term) {
+  auto db = open_database(path, OpenMode::read_only);
+  REQUIRE(db);
+  SQLite::Statement q(**db, "SELECT count(*) FROM records_fts WHERE records_fts MATCH ?1");
   q.bind(1, term);
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
 
 // FTS5 checks its index against the external content table (records) row by row.
-void check_search_index_matches_records(IndexWriter& w) {
-  CHECK_NOTHROW(w.db().exec("INSERT INTO records_fts (records_fts) VALUES ('integrity-check')"));
+void check_search_index_matches_records(const std::string& path) {
+  auto db = open_database(path, OpenMode::read_write);
+  REQUIRE(db);
+  CHECK_NOTHROW((*db)->exec("INSERT INTO records_fts (records_fts) VALUES ('integrity-check')"));
 }
 
 }  // namespace
@@ -326,18 +340,18 @@ TEST_CASE("a first sync indexes its records for search at its end; later runs ke
   };
   REQUIRE(f.sync().status == RunStatus::ok);
   CHECK(hits_during == 0);
-  CHECK(search_hits(*f.writer, "alpha1") == 1);
-  check_search_index_matches_records(*f.writer);
+  CHECK(search_hits(f.db_path, "alpha1") == 1);
+  check_search_index_matches_records(f.db_path);
 
   f.crm.after_call = nullptr;
   f.clock.advance(1min);
   f.put("3", "gamma", f.clock.now() - 10s);
   f.put("11", "delta", f.clock.now() - 10s);
   REQUIRE(f.sync().status == RunStatus::ok);
-  CHECK(search_hits(*f.writer, "alpha3") == 0);
-  CHECK(search_hits(*f.writer, "gamma") == 1);
-  CHECK(search_hits(*f.writer, "delta") == 1);
-  check_search_index_matches_records(*f.writer);
+  CHECK(search_hits(f.db_path, "alpha3") == 0);
+  CHECK(search_hits(f.db_path, "gamma") == 1);
+  CHECK(search_hits(f.db_path, "delta") == 1);
+  check_search_index_matches_records(f.db_path);
 }
 
 TEST_CASE("a first sync that fails still indexes what it stored; one cut short by a crash is indexed at the next open") {
@@ -346,8 +360,8 @@ TEST_CASE("a first sync that fails still indexes what it stored; one cut short b
   for (int i = 1; i <= 9; ++i) f.put(std::to_string(i), "beta" + std::to_string(i), t0);
   f.crm.fail_on_call = 2;
   REQUIRE(f.sync().status == RunStatus::failed);
-  CHECK(search_hits(*f.writer, "beta1") == 1);
-  check_search_index_matches_records(*f.writer);
+  CHECK(search_hits(f.db_path, "beta1") == 1);
+  check_search_index_matches_records(f.db_path);
 
   // A crash: a second source's first run writes a page, and the process dies before
   // the run's end.
@@ -366,14 +380,14 @@ TEST_CASE("a first sync that fails still indexes what it stored; one cut short b
   page.now = f.clock.now();
   page.writes.push_back(RecordWrite{&r, 0, Hash128{}, ChangeOp::create});
   REQUIRE(f.writer->commit(page));
-  CHECK(search_hits(*f.writer, "omega") == 0);
+  CHECK(search_hits(f.db_path, "omega") == 0);
   f.writer.reset();
   auto reopened = IndexWriter::open(f.db_path);
   REQUIRE(reopened);
   f.writer = std::move(*reopened);
-  CHECK(search_hits(*f.writer, "omega") == 1);
-  CHECK(f.writer->db().execAndGet("SELECT count(*) FROM search_pending").getInt64() == 0);
-  check_search_index_matches_records(*f.writer);
+  CHECK(search_hits(f.db_path, "omega") == 1);
+  CHECK(f.db().execAndGet("SELECT count(*) FROM search_pending").getInt64() == 0);
+  check_search_index_matches_records(f.db_path);
 }
 
 TEST_CASE("a record whose CRM moved only its modification time gets that time and nothing else") {
@@ -382,7 +396,7 @@ TEST_CASE("a record whose CRM moved only its modification time gets that time an
   for (int i = 1; i <= 6; ++i) f.put(std::to_string(i), "n" + std::to_string(i), t0);
   REQUIRE(f.sync().status == RunStatus::ok);
   auto remote_ms = [&](const std::string& id) {
-    SQLite::Statement q(f.writer->db(), "SELECT remote_updated_ms, changed_ms, hash FROM records WHERE external_id = ?1");
+    SQLite::Statement q(f.db(), "SELECT remote_updated_ms, changed_ms, hash FROM records WHERE external_id = ?1");
     q.bind(1, id);
     REQUIRE(q.executeStep());
     return std::make_tuple(q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString());
@@ -412,7 +426,7 @@ TEST_CASE("a record whose CRM moved only its modification time gets that time an
   CHECK(std::get<0>(remote_ms("5")) == to_ms(touched_at));
   CHECK(std::get<0>(remote_ms("1")) == to_ms(t0));
   // The search index is untouched and still agrees with its content table.
-  CHECK_NOTHROW(f.writer->db().exec("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
+  CHECK_NOTHROW(f.db().exec("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"));
 
   // A full pass over data that did not change writes no row at all.
   f.clock.advance(1min);
@@ -422,7 +436,7 @@ TEST_CASE("a record whose CRM moved only its modification time gets that time an
   CHECK(full.counts.touched == 0);
   CHECK(f.record_writes() == 0);
   CHECK(f.changes() == feed);
-  SQLite::Statement run(f.writer->db(), "SELECT touched FROM runs WHERE id = ?1");
+  SQLite::Statement run(f.db(), "SELECT touched FROM runs WHERE id = ?1");
   run.bind(1, s.run_id);
   REQUIRE(run.executeStep());
   CHECK(run.getColumn(0).getInt64() == 2);
@@ -436,7 +450,7 @@ TEST_CASE("connector state: stored with its page, handed back after a restart; u
   REQUIRE(f.sync().status == RunStatus::ok);
   CHECK_FALSE(f.crm.cursors.front().state);
   auto stored = [&] {
-    return f.writer->db().execAndGet("SELECT coalesce(connector_state, '') FROM sources").getString();
+    return f.db().execAndGet("SELECT coalesce(connector_state, '') FROM sources").getString();
   };
   CHECK(stored() == "links-1");
 
@@ -466,7 +480,7 @@ TEST_CASE("connector state: stored with its page, handed back after a restart; u
   // The CRM no longer takes the state: that run fails with the reason and a full pass
   // (which deletes what the CRM lost meanwhile) follows at once.
   f.crm.rows.erase("3");
-  f.writer->db().exec("UPDATE sources SET connector_state = '<expired>'");
+  f.db().exec("UPDATE sources SET connector_state = '<expired>'");
   f.crm.cursors.clear();
   f.clock.advance(1min);
   auto s = f.sync();
@@ -478,7 +492,7 @@ TEST_CASE("connector state: stored with its page, handed back after a restart; u
   REQUIRE(f.crm.cursors.size() >= 2);
   CHECK(f.crm.cursors[0].mode == SyncMode::incremental);
   CHECK(f.crm.cursors[1].mode == SyncMode::full);
-  SQLite::Statement runs(f.writer->db(), "SELECT mode, status, error FROM runs ORDER BY id DESC LIMIT 2");
+  SQLite::Statement runs(f.db(), "SELECT mode, status, error FROM runs ORDER BY id DESC LIMIT 2");
   REQUIRE(runs.executeStep());
   CHECK(runs.getColumn(0).getString() == "full");
   CHECK(runs.getColumn(1).getString() == "ok");
@@ -502,7 +516,7 @@ TEST_CASE("deletions a page reports by id are tombstones at once, keeping the re
   CHECK(s.counts.deleted == 1);
   CHECK(f.index() == f.truth());
   CHECK(f.index(true).at("4") == "n4");
-  SQLite::Statement feed(f.writer->db(), "SELECT op FROM changes ORDER BY seq DESC LIMIT 1");
+  SQLite::Statement feed(f.db(), "SELECT op FROM changes ORDER BY seq DESC LIMIT 1");
   REQUIRE(feed.executeStep());
   CHECK(feed.getColumn(0).getString() == "delete");
 }
@@ -510,12 +524,12 @@ TEST_CASE("deletions a page reports by id are tombstones at once, keeping the re
 namespace {
 
 std::string last_run_column(Fixture& f, const char* column) {
-  SQLite::Statement q(f.writer->db(), fmt::format("SELECT coalesce({}, '') FROM runs ORDER BY id DESC LIMIT 1", column));
+  SQLite::Statement q(f.db(), fmt::format("SELECT coalesce({}, '') FROM runs ORDER BY id DESC LIMIT 1", column));
   REQUIRE(q.executeStep());
   return q.getColumn(0).getString();
 }
 
-long cursor_rows(Fixture& f) { return f.writer->db().execAndGet("SELECT count(*) FROM cursors").getInt64(); }
+long cursor_rows(Fixture& f) { return f.db().execAndGet("SELECT count(*) FROM cursors").getInt64(); }
 
 }  // namespace
 
@@ -588,7 +602,7 @@ TEST_CASE("an interrupted first sync resumes from its stored cursor and tombston
   CHECK(f.index(true) == f.truth());
   CHECK(cursor_rows(f) == 0);
   // The pass began with the first run: last_full and the watermark cannot be later.
-  SQLite::Statement q(f.writer->db(), "SELECT last_full_ms, watermark_ms FROM sources");
+  SQLite::Statement q(f.db(), "SELECT last_full_ms, watermark_ms FROM sources");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getInt64() == to_ms(first_start));
   CHECK(q.getColumn(1).getInt64() <= to_ms(first_start));
