@@ -32,6 +32,7 @@
 // Immutable after construction; thread-safe (Dataset and TokenIssuer lock).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -45,9 +46,13 @@ namespace crm::fake {
 inline constexpr std::string_view kSuiteClientId = "3f1c8a52-9d3e-4a1f-b1d2-5c6e7f809a1b";
 inline constexpr std::string_view kSuiteClientSecret = "suitecrm-client-secret-1";
 
+struct SuiteOptions {
+  bool seconds = false;  // the API user's time format: H:i:s (true) or SuiteCRM's default H:i
+};
+
 class SuiteCrmDialect final : public Dialect {
  public:
-  SuiteCrmDialect(const Dataset& data, TokenIssuer& tokens);
+  SuiteCrmDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base, SuiteOptions options);
 
   std::string_view name() const override { return "suitecrm"; }
   RouteKind route(std::string_view path) const override;
@@ -64,6 +69,9 @@ class SuiteCrmDialect final : public Dialect {
 
   const Dataset& data_;
   TokenIssuer& tokens_;
+  const BaseUrl& base_;
+  const SuiteOptions options_;
+  mutable std::atomic<uint64_t> list_requests_{0};  // the salt of each list request's tie order
 };
 
 }  // namespace crm::fake
