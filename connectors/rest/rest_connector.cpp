@@ -55,6 +55,14 @@ class RestConnector final : public Connector {
     if (resp->status < 200 || resp->status > 299)
       return error_from_response(fmt::format("source '{}': list", source_.name), *resp);
     auto page = reader_.read(*resp, token, parser_);
+    if (!page && resp->url != url) {
+      // A same-origin redirect the client followed ended at a page that is not the API
+      // (SuiteCRM sends a wrong base path to its login page): name where it led.
+      Error e = page.error();
+      e.message = fmt::format("{} (redirected to {}: set base_url to where the API answers)", e.message,
+                              shown(resp->url));
+      return e;
+    }
     if (page && page->next && page->next->rfind(rest_token::url, 0) == 0 &&
         is_positional_link(std::string_view(*page->next).substr(rest_token::url.size())))
       positional_seen_ = true;

@@ -19,7 +19,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Fake, assert_same_records, parse_summary  # noqa: E402
 from prism import SPECS, PrismTestCase, RecordingProxy, skip_unless_prism  # noqa: E402
-from test_suitecrm import CLIENT_ID, CLIENT_SECRET, contacts_source, indexed, truth_of, write_secret  # noqa: E402
+from test_suitecrm import (CLIENT_ID, CLIENT_SECRET, SECONDS, contacts_source, indexed, truth_of,  # noqa: E402
+                           write_secret)
 
 SPEC = os.path.join(SPECS, "suitecrm", "swagger.json")
 PREFIX = "/Api/V8"
@@ -51,7 +52,7 @@ class SuiteCrmPrismTest(PrismTestCase):
 
     def setUp(self):
         super().setUp()
-        self.fake = Fake("--records", "300")
+        self.fake = Fake("--records", "300", *SECONDS)
         self.proxy.fake = self.fake
 
     def tearDown(self):
@@ -82,9 +83,9 @@ class SuiteCrmPrismTest(PrismTestCase):
         self.assertIn("incremental", r.stdout)
         self.assert_all_valid(self.proxy.seen)
         # The watermark's raw space arrives percent-encoded, in the first request and the links.
-        filtered = [p for _, p, _, _ in self.proxy.seen if "filter%5Bdate_modified%5D%5Bgte%5D=" in p]
+        filtered = [p for _, p, _, _ in self.proxy.seen if "filter%5Bdate_modified%5D%5Bgt%5D=" in p]
         self.assertEqual(len(filtered), len(self.proxy.seen))
-        self.assertTrue(all("%20" in p.split("gte%5D=")[1].split("&")[0] for p in filtered), filtered)
+        self.assertTrue(all("%20" in p.split("gt%5D=")[1].split("&")[0] for p in filtered), filtered)
         assert_same_records(self, truth_of(self.fake, "person"), indexed(self.ws, "suitecrm"))
 
     def test_the_fakes_guids_pass_the_specs_uuid_format(self):

@@ -124,7 +124,7 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
   dialects_.push_back(std::make_unique<ZohoDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
   dialects_.push_back(std::make_unique<OdooDialect>(data_, tokens_));
   dialects_.push_back(std::make_unique<PipedriveDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
-  dialects_.push_back(std::make_unique<SuiteCrmDialect>(data_, tokens_));
+  dialects_.push_back(std::make_unique<SuiteCrmDialect>(data_, tokens_, base_, config_.suitecrm));
 }
 
 FakeServer::~FakeServer() = default;

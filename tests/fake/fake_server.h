@@ -22,6 +22,7 @@
 #include "fake/faults.h"
 #include "fake/rest_dialect.h"
 #include "fake/stats.h"
+#include "fake/suitecrm_dialect.h"
 #include "fake/token_issuer.h"
 
 namespace crm::fake {
@@ -34,6 +35,7 @@ struct FakeConfig {
   std::string bearer;     // non-empty: Authorization: Bearer required
   double rate_limit = 0;  // requests per second, burst of the same size; 0: off
   std::vector<std::string> dynamics_untracked;  // Dataverse sets without change tracking
+  SuiteOptions suitecrm;
 };
 
 class FakeServer {

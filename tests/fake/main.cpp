@@ -72,6 +72,11 @@ int main(int argc, char** argv) {
   app.add_option("--dynamics-untracked", config.dynamics_untracked,
                  "Dataverse entity sets without change tracking (contacts, accounts)")
       ->check(CLI::IsMember({"contacts", "accounts"}));
+  std::string suitecrm_time_format = "H:i";
+  app.add_option("--suitecrm-time-format", suitecrm_time_format,
+                 "the SuiteCRM API user's time format: H:i (a fresh SuiteCRM's, no seconds) or H:i:s")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"H:i", "H:i:s"}));
   uint64_t shared_people = 0;
   app.add_option("--shared-people", shared_people,
                  "seeded persons 1..N are the same people in every fake given the same N "
@@ -84,6 +89,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   crm::fake::set_shared_people(shared_people);
+  config.suitecrm.seconds = suitecrm_time_format == "H:i:s";
   auto offset = crm::fake::parse_utc_offset(tz);
   if (!offset) {
     fmt::print(stderr, "crm-fake: --tz: expected Z or +hh:mm / -hh:mm, got '{}'\n", tz);

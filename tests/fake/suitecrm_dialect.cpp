@@ -64,11 +64,24 @@ std::string_view module_part(std::string_view path) {
   return path.substr(0, path.find('/'));
 }
 
-// Calls fn(row) for every row of the module's table that may match `where`, live and
-// deleted, in (date_modified, id) order or in id order (the table's primary key, what
-// MySQL walks without ORDER BY); stops when fn returns false.
+// Calls emit(row) for the rows of one date_modified second in the order of one request
+// (suite_tie_rank with `salt`), then clears them; false when emit says stop.
 template <class Fn>
-void for_each_row(const Dataset& data, const SuiteModule& m, const SuiteWhere& where, bool by_id, Fn&& fn) {
+bool flush_ties(std::vector<SuiteRow>& ties, uint64_t salt, Fn& emit) {
+  std::sort(ties.begin(), ties.end(), [salt](const SuiteRow& a, const SuiteRow& b) {
+    return suite_tie_rank(a.rec.id, salt) < suite_tie_rank(b.rec.id, salt);
+  });
+  for (const auto& row : ties)
+    if (!emit(row)) return false;
+  ties.clear();
+  return true;
+}
+
+// Calls fn(row) for every row of the module's table that may match `where`, live and
+// deleted, in (date_modified, id) order or in id order (the table's primary key); stops
+// when fn returns false.
+template <class Fn>
+void for_each_sorted_row(const Dataset& data, const SuiteModule& m, const SuiteWhere& where, bool by_id, Fn&& fn) {
   auto less = [by_id](const SuiteRow& a, const SuiteRow& b) {
     return by_id ? a.rec.id < b.rec.id : before({a.modified_ms, a.rec.id}, {b.modified_ms, b.rec.id});
   };
@@ -103,6 +116,24 @@ void for_each_row(const Dataset& data, const SuiteModule& m, const SuiteWhere& w
     if (!fn(gone[g++])) return;
 }
 
+// Calls fn(row) for every row of the module's table that may match `where`, live and
+// deleted, in date_modified order (equal seconds in an order of the request's `salt`:
+// ORDER BY date_modified has no tie-breaker) or in id order (the table's primary key,
+// what MySQL walks without ORDER BY); stops when fn returns false.
+template <class Fn>
+void for_each_row(const Dataset& data, const SuiteModule& m, const SuiteWhere& where, bool by_id, uint64_t salt,
+                  Fn&& emit) {
+  std::vector<SuiteRow> ties;
+  auto fn = [&](const SuiteRow& row) {
+    if (by_id) return emit(row);
+    if (!ties.empty() && ties.front().modified_ms != row.modified_ms && !flush_ties(ties, salt, emit)) return false;
+    ties.push_back(row);
+    return true;
+  };
+  for_each_sorted_row(data, m, where, by_id, fn);
+  if (!ties.empty()) flush_ties(ties, salt, emit);
+}
+
 // The rows of one answer, and what SuiteCRM counts around them.
 struct Window {
   std::vector<SuiteRow> rows;
@@ -111,7 +142,7 @@ struct Window {
 };
 
 Window select(const Dataset& data, const SuiteModule& m, const SuiteListParams& p, uint64_t offset, uint64_t limit,
-              uint64_t seeded) {
+              uint64_t seeded, uint64_t salt) {
   const bool by_id = p.sort_field != "date_modified";
   auto matches = [&](const SuiteRow& row) {
     return p.where.matches([&](std::string_view f) { return suite_db_value(m, row, f, seeded); });
@@ -121,7 +152,7 @@ Window select(const Dataset& data, const SuiteModule& m, const SuiteListParams& 
   // Descending: count first, then take the same rows from the other end.
   uint64_t from = offset, to = offset > UINT64_MAX - limit ? UINT64_MAX : offset + limit;
   if (p.sort_desc) {
-    for_each_row(data, m, p.where, by_id, [&](const SuiteRow& row) {
+    for_each_row(data, m, p.where, by_id, salt, [&](const SuiteRow& row) {
       if (matches(row) && (p.where.show_deleted || !row.deleted)) ++listed;
       return true;
     });
@@ -129,7 +160,7 @@ Window select(const Dataset& data, const SuiteModule& m, const SuiteListParams& 
     from = to > limit ? to - limit : 0;
     listed = 0;
   }
-  for_each_row(data, m, p.where, by_id, [&](const SuiteRow& row) {
+  for_each_row(data, m, p.where, by_id, salt, [&](const SuiteRow& row) {
     if (!matches(row)) return true;
     ++w.matching;
     if (!p.where.show_deleted && row.deleted) return true;
@@ -150,13 +181,13 @@ constexpr std::pair<std::string_view, std::string_view> kAccountLinks[] = {
     {"Contacts", "contacts"}, {"Opportunities", "opportunities"}};
 
 void write_record(JsonWriter& w, const SuiteModule& m, const SuiteRow& row, const std::vector<std::string>& fields,
-                  uint64_t seeded) {
+                  uint64_t seeded, bool seconds) {
   const std::string guid = suite_guid(row.rec.id);
   w.begin_object().field("type", m.name).field("id", guid).key("attributes").begin_object();
   for (std::string_view f : m.fields) {
     if (f == "id") continue;  // AttributeObjectHelper unsets it
     if (!fields.empty() && std::find(fields.begin(), fields.end(), f) == fields.end()) continue;
-    w.field(f, suite_api_value(m, row, f, seeded));
+    w.field(f, suite_api_value(m, row, f, seeded, seconds));
   }
   w.end_object().key("relationships").begin_object();
   using Links = std::span<const std::pair<std::string_view, std::string_view>>;
@@ -175,20 +206,51 @@ std::string page_link(const SuiteModule& m, PhpValue query, int64_t number) {
   return fmt::format("V8/module/{}?{}", m.name, php_link_query(query));
 }
 
+// Paths of the site outside /Api, where a base_url without /Api leads: the legacy UI's
+// front controller and what Apache hands to it (V8/… without the /Api rewrite).
+bool is_site_path(std::string_view path) {
+  return path == "/index.php" || path.starts_with("/V8/") || path.starts_with("/legacy/");
+}
+
+// What SuiteCRM answers there without a UI session: a 301 to the login page, and the
+// login page itself (HTML).
+ServerResponse site_page(const ServerRequest& req, const std::string& base) {
+  ServerResponse r;
+  r.headers = {{"Content-Type", "text/html; charset=UTF-8"}};
+  if (req.path == "/index.php") {
+    r.status = 200;
+    r.body = "<!DOCTYPE html>\n<html><head><title>SuiteCRM</title></head><body><form action=\"index.php\" "
+             "method=\"post\" name=\"DetailView\" id=\"form\"><input type=\"hidden\" name=\"module\" "
+             "value=\"Users\"><input type=\"hidden\" name=\"action\" value=\"Authenticate\">"
+             "<input type=\"text\" name=\"user_name\"><input type=\"password\" name=\"username_password\">"
+             "</form></body></html>\n";
+    return r;
+  }
+  std::string login = base + "/index.php?action=Login&module=Users";
+  r.status = 301;
+  r.headers.emplace_back("Location", login);
+  r.body = fmt::format("<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>301 Moved "
+                       "Permanently</title>\n</head><body>\n<h1>Moved Permanently</h1>\n<p>The document has moved "
+                       "<a href=\"{}\">here</a>.</p>\n</body></html>\n",
+                       login);
+  return r;
+}
+
 }  // namespace
 
-SuiteCrmDialect::SuiteCrmDialect(const Dataset& data, TokenIssuer& tokens) : data_(data), tokens_(tokens) {}
+SuiteCrmDialect::SuiteCrmDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base, SuiteOptions options)
+    : data_(data), tokens_(tokens), base_(base), options_(options) {}
 
 RouteKind SuiteCrmDialect::route(std::string_view path) const {
   if (path == kTokenPath) return RouteKind::other;
   if (path == "/Api/V8/module/Contacts" || path == "/Api/V8/module/Accounts") return RouteKind::list;
-  if (path.starts_with("/Api/")) return RouteKind::other;
+  if (path.starts_with("/Api/") || is_site_path(path)) return RouteKind::other;
   return RouteKind::none;
 }
 
 bool SuiteCrmDialect::allows(std::string_view method, std::string_view path) const {
   if (path == kTokenPath) return method == "POST";
-  return method == "GET" || method == "HEAD";
+  return method == "GET" || method == "HEAD" || is_site_path(path);
 }
 
 ServerResponse SuiteCrmDialect::error(int status, std::string_view /*code*/, std::string_view message) const {
@@ -204,6 +266,7 @@ int64_t SuiteCrmDialect::view_since_ms(const ServerRequest& req) const {
 
 ServerResponse SuiteCrmDialect::handle(const ServerRequest& req) const {
   if (req.path == kTokenPath) return token(req);
+  if (is_site_path(req.path)) return site_page(req, base_.get());
   // league's ResourceServer first: "Bearer " exactly, then a token it issued.
   std::string_view auth = req.header("authorization");
   if (auth.empty())
@@ -277,7 +340,7 @@ ServerResponse SuiteCrmDialect::list(const ServerRequest& req, const SuiteModule
   const uint64_t size = paged ? static_cast<uint64_t>(*p.size) : kUnpagedRecords;
   const uint64_t offset = paged && number > 0 ? static_cast<uint64_t>(number - 1) * size : 0;
   const bool overflow = paged && number > 0 && static_cast<uint64_t>(number - 1) > UINT64_MAX / size;
-  Window win = overflow ? Window{} : select(data_, m, p, offset, size, data_.seeded_count());
+  Window win = overflow ? Window{} : select(data_, m, p, offset, size, data_.seeded_count(), ++list_requests_);
   if (win.too_big) {
     ServerResponse r;
     r.status = 500;
@@ -286,6 +349,13 @@ ServerResponse SuiteCrmDialect::list(const ServerRequest& req, const SuiteModule
              "20480 bytes) in <b>/var/www/html/data/SugarBean.php</b> on line <b>3211</b><br />\n";
     return r;
   }
+  // getRecords() reloads each listed bean with getBeanSafe(), which finds no deleted
+  // one: a page with a deleted row (filter[deleted][eq]=1) is this 400, so deleted
+  // records cannot be listed.
+  for (const auto& row : win.rows)
+    if (row.deleted)
+      return answer(400, errors_body(400, fmt::format("{} module with id {} is not found", m.name, suite_guid(row.rec.id))),
+                    kMediaType);
 
   std::string body;
   body.reserve(256 + win.rows.size() * 1200);
@@ -300,7 +370,7 @@ ServerResponse SuiteCrmDialect::list(const ServerRequest& req, const SuiteModule
     w.key("meta").begin_object().field("message", "Request was successful, but there is no result").end_object();
   }
   w.key("data").begin_array();
-  for (const auto& row : win.rows) write_record(w, m, row, p.fields, data_.seeded_count());
+  for (const auto& row : win.rows) write_record(w, m, row, p.fields, data_.seeded_count(), options_.seconds);
   w.end_array();
   if (pagination) {
     auto link = [&](bool present, int64_t n) {
@@ -333,7 +403,7 @@ ServerResponse SuiteCrmDialect::one(const ServerRequest& req, const SuiteModule&
   JsonWriter w(body);
   w.begin_object().key("data");
   const int64_t modified = rec->modified_ms;
-  write_record(w, m, SuiteRow{std::move(*rec), modified, false}, p.fields, data_.seeded_count());
+  write_record(w, m, SuiteRow{std::move(*rec), modified, false}, p.fields, data_.seeded_count(), options_.seconds);
   w.end_object();
   return answer(200, php_pretty_json(body), kMediaType);
 }

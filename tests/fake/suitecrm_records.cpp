@@ -102,7 +102,6 @@ std::string php_html_escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#039;"; break;
       case '<': out += "&lt;"; break;
@@ -117,13 +116,17 @@ std::string suite_db_value(const SuiteModule& module, const SuiteRow& row, std::
   return php_html_escape(raw_value(module, row, field, seeded));
 }
 
-std::string suite_api_value(const SuiteModule& module, const SuiteRow& row, std::string_view field, uint64_t seeded) {
+std::string suite_api_value(const SuiteModule& module, const SuiteRow& row, std::string_view field, uint64_t seeded,
+                            bool seconds) {
   std::string v = suite_db_value(module, row, field, seeded);
-  // AttributeObjectHelper: a string that parses as 'Y-m-d H:i:s' is printed
-  // date(DATE_ATOM, strtotime(…)) in PHP's default zone (UTC here).
-  if (v.size() == 19 && v[4] == '-' && v[10] == ' ' && v[13] == ':') return v.substr(0, 10) + "T" + v.substr(11) + "+00:00";
+  // A datetime goes through the user's display format and back: DATE_ATOM in PHP's
+  // default zone (UTC here), ":00" for the seconds when that format has none.
+  if (v.size() == 19 && v[4] == '-' && v[10] == ' ' && v[13] == ':')
+    return v.substr(0, 10) + "T" + v.substr(11, seconds ? 8 : 5) + (seconds ? "" : ":00") + "+00:00";
   return v;
 }
+
+uint64_t suite_tie_rank(uint64_t id, uint64_t salt) { return splitmix64(id ^ splitmix64(salt)); }
 
 std::string suite_db_datetime(int64_t ms) {
   std::string iso = format_iso8601_seconds(from_ms(ms));  // 2026-12-02T06:52:37Z

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
+#include <optional>
 
 namespace crm::fake {
 namespace {
@@ -45,21 +47,53 @@ long long leading_int(std::string_view s) {
   return neg ? -v : v;
 }
 
-// The first whole second whose DB string satisfies `>= value` (or `> value`): DB strings
-// sort as the times they stand for, so a binary search over seconds finds the bound.
-int64_t text_lower_bound_ms(std::string_view value, bool strict) {
-  auto ok = [&](int64_t s) {
-    std::string db = suite_db_datetime(s * 1000);
-    return strict ? std::string_view(db) > value : std::string_view(db) >= value;
+// MariaDB's reading of a string compared with a DATETIME column: "YYYY-MM-DD", then "T" or
+// a space and "HH:MM[:SS[.fraction]]"; what follows (a "Z", an offset) is cut off with a
+// warning and not applied. A string that is not a valid datetime is the zero date
+// 0000-00-00 00:00:00, before every stored value: nullopt.
+std::optional<int64_t> mariadb_datetime_ms(std::string_view s) {
+  size_t at = 0;
+  auto number = [&](size_t digits) -> std::optional<int> {
+    if (at + digits > s.size()) return std::nullopt;
+    int v = 0;
+    for (size_t i = 0; i < digits; ++i) {
+      char c = s[at + i];
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    at += digits;
+    return v;
   };
-  int64_t lo = 0, hi = 253402300799;  // 1970-01-01 00:00:00 … 9999-12-31 23:59:59
-  if (ok(lo)) return INT64_MIN;
-  if (!ok(hi)) return (hi + 1) * 1000;
-  while (hi - lo > 1) {
-    int64_t mid = lo + (hi - lo) / 2;
-    (ok(mid) ? hi : lo) = mid;
+  auto sep = [&](char c) { return at < s.size() && s[at] == c ? (++at, true) : false; };
+  std::optional<int> y = number(4), mo, d, h = 0, mi = 0, sec = 0;
+  if (!y || !sep('-') || !(mo = number(2)) || !sep('-') || !(d = number(2))) return std::nullopt;
+  int64_t frac_ms = 0;
+  if (at < s.size() && (s[at] == ' ' || s[at] == 'T')) {
+    ++at;
+    if (!(h = number(2)) || !sep(':') || !(mi = number(2))) return std::nullopt;
+    if (sep(':') && !(sec = number(2))) return std::nullopt;
+    if (sep('.'))
+      for (int64_t scale = 100; at < s.size() && s[at] >= '0' && s[at] <= '9'; ++at, scale /= 10)
+        frac_ms += (s[at] - '0') * scale;
   }
-  return hi * 1000;
+  using namespace std::chrono;
+  const year_month_day ymd{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
+  if (!ymd.ok() || *h > 23 || *mi > 59 || *sec > 59) return std::nullopt;
+  const int64_t days = sys_days{ymd}.time_since_epoch().count();
+  return ((days * 24 + *h) * 60 + *mi) * 60'000 + *sec * 1000 + frac_ms;
+}
+
+bool is_datetime_field(std::string_view field) { return field == "date_modified" || field == "date_entered"; }
+
+int three_way(auto a, auto b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+// The first whole second that satisfies `>= value` (or `> value`).
+int64_t datetime_lower_bound_ms(std::string_view value, bool strict) {
+  std::optional<int64_t> v = mariadb_datetime_ms(value);
+  if (!v) return INT64_MIN;  // the zero date: every row is after it
+  int64_t floor_s = *v >= 0 ? *v / 1000 : -((-*v + 999) / 1000);
+  bool whole = floor_s * 1000 == *v;
+  return (strict || !whole ? floor_s + 1 : floor_s) * 1000;
 }
 
 }  // namespace
@@ -67,11 +101,12 @@ int64_t text_lower_bound_ms(std::string_view value, bool strict) {
 bool suite_compare(const SuiteCondition& c, std::string_view db) {
   int cmp = 0;
   if (c.field == "deleted") {
-    long long a = leading_int(db), b = leading_int(c.value);
-    cmp = a < b ? -1 : a > b ? 1 : 0;
+    cmp = three_way(leading_int(db), leading_int(c.value));
+  } else if (is_datetime_field(c.field)) {
+    // Both sides as datetimes; the zero date (an unparseable value) sorts first.
+    cmp = three_way(mariadb_datetime_ms(db).value_or(INT64_MIN), mariadb_datetime_ms(c.value).value_or(INT64_MIN));
   } else {
-    int r = db.compare(c.value);
-    cmp = r < 0 ? -1 : r > 0 ? 1 : 0;
+    cmp = three_way(db.compare(c.value), 0);
   }
   if (c.op == "=") return cmp == 0;
   if (c.op == "<>") return cmp != 0;
@@ -121,7 +156,7 @@ SuiteWhereResult parse_suite_where(const PhpValue* filter, const SuiteModule& mo
   for (const auto& c : out.where.conditions) {
     if (c.field == "deleted" && c.op == "=" && c.value == "1") out.where.show_deleted = true;
     if (!out.where.any && c.field == "date_modified" && (c.op == "=" || c.op == ">=" || c.op == ">"))
-      out.where.since_ms = std::max(out.where.since_ms, text_lower_bound_ms(c.value, c.op == ">"));
+      out.where.since_ms = std::max(out.where.since_ms, datetime_lower_bound_ms(c.value, c.op == ">"));
   }
   return out;
 }

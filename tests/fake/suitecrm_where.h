@@ -4,11 +4,15 @@
 // As the vendor code does it: `filter[<field>][<op>]=<value>` with ops eq, neq, gt, gte,
 // lt, lte (any case), joined by AND unless filter[operator]=or; `deleted eq 0` is added
 // when the filter does not name `deleted`; each value is pasted into the SQL as a quoted
-// string, so a date compares as TEXT with the stored "YYYY-MM-DD HH:MM:SS" (a watermark
-// written "2026-12-02T06:52:37Z" sorts after every time of that day); `deleted` is an
-// int column (MySQL reads the string's leading digits). A field the bean does not have
-// is "Filter field <f> in <Object> module is not found". Only a where that contains
-// `deleted = '1'` shows deleted rows (GetModulesParams::getDeleted()).
+// string. As MariaDB 10.11 then compares it (measured on SuiteCRM 7.14.6): a date field
+// (date_modified, date_entered) as a DATETIME, so "2026-12-02 06:52:37",
+// "2026-12-02T06:52:37Z" and "2026-12-02T06:52:37+00:00" are the same second (an offset
+// is cut off, not applied) and a value that is not a datetime is the zero date
+// 0000-00-00 00:00:00 (`gt` matches every row, `lt` and `eq` none); `deleted` as an int
+// (the string's leading digits); other fields as text. A field the bean does not have is
+// "Filter field <f> in <Object> module is not found". Only a where that contains
+// `deleted = '1'` selects deleted rows (GetModulesParams::getDeleted()); the dialect
+// then fails on them (suitecrm_dialect.h).
 // Pure values; thread-safe.
 #pragma once
 
@@ -29,7 +33,7 @@ struct SuiteCondition {
   std::string value;
 };
 
-// True when the stored `db` value satisfies `db <op> value` (text or, for deleted, int).
+// True when the stored `db` value satisfies `db <op> value` (datetime, int or text).
 bool suite_compare(const SuiteCondition& c, std::string_view db);
 
 struct SuiteWhere {
