@@ -26,6 +26,9 @@ int run_cli(int argc, char** argv) {
   std::string check_config;
   auto* check = app.add_subcommand("check", "Validate a configuration file");
   check->add_option("--config,-c", check_config, "Configuration file")->required();
+  bool check_connect = false;
+  check->add_flag("--connect", check_connect,
+                  "Also ask each enabled source's CRM for one page of a full and of an incremental pass");
 
   SyncArgs sync_args;
   auto* sync = app.add_subcommand("sync", "Run one pass for each source, then exit");
@@ -77,7 +80,7 @@ int run_cli(int argc, char** argv) {
                 : log_level == "error" ? LogLevel::error
                                        : LogLevel::info);
   if (*run) return run_daemon(run_config);
-  if (*check) return run_check(check_config, std::cout, std::cerr);
+  if (*check) return run_check(check_config, std::cout, std::cerr, check_connect);
   if (*sync) return run_sync(sync_args);
   if (*status) return run_status(status_config);
   if (*exp) return run_export(export_args);

@@ -66,6 +66,25 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
   }
 }
 
+Result<std::optional<SourceRow>> IndexReader::source_row(const std::string& name) {
+  try {
+    // connector_state exists from schema version 5 on.
+    const bool states = db_->execAndGet("PRAGMA user_version").getInt() >= 5;
+    SQLite::Statement q(*db_, fmt::format("SELECT id, watermark_ms, last_full_ms, {} FROM sources WHERE name = ?",
+                                          states ? "connector_state" : "NULL"));
+    q.bind(1, name);
+    if (!q.executeStep()) return std::optional<SourceRow>{};
+    SourceRow row;
+    row.id = q.getColumn(0).getInt64();
+    row.watermark = opt_time(q.getColumn(1));
+    row.last_full = opt_time(q.getColumn(2));
+    if (!q.getColumn(3).isNull()) row.connector_state = q.getColumn(3).getString();
+    return std::optional<SourceRow>{std::move(row)};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: {}", e.what()));
+  }
+}
+
 Status IndexReader::for_each_record(const RecordFilter& filter,
                                     const std::function<bool(const StoredRecord&)>& fn) {
   try {

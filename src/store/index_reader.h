@@ -65,6 +65,9 @@ class IndexReader {
   static Result<std::unique_ptr<IndexReader>> open(const std::string& path);
 
   Result<std::vector<SourceStatus>> sources();
+  // What the next run of `name` starts from (id, watermark, last full pass, connector
+  // state; no cursor); nullopt when the index has no such source.
+  Result<std::optional<SourceRow>> source_row(const std::string& name);
   // Streams records ordered by source, external_id; stops early if fn returns false.
   Status for_each_record(const RecordFilter& filter, const std::function<bool(const StoredRecord&)>& fn);
 

@@ -12,7 +12,7 @@ Two daemons run at debug log level against crm-fake: one with the right secrets 
 source syncs), one with wrong ones (every source fails: 401, invalid_client,
 invalid_grant, Odoo's refused login). Then every secret value, and the base64 form of each
 HTTP Basic credential, is searched for in the daemons' whole output, `crm-index check`,
-`sync` and `status` output, `/metrics`, `/v1/sources`, `/v1/records`, `/v1/changes`,
+`check --connect`, `sync` and `status` output, `/metrics`, `/v1/sources`, `/v1/records`, `/v1/changes`,
 `/v1/customers`, and the bytes of the SQLite files (every table: runs.error included)."""
 
 import base64
@@ -241,6 +241,13 @@ class SecretsTest(unittest.TestCase):
                 r = ws.run(*DEBUG, *args, env=c.env)
                 self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
                 texts.append((f"{label} {args[0]}", (r.stdout + r.stderr).encode()))
+        # check --connect asks every CRM: the right secrets pass, each wrong one fails.
+        for label, ws, c, expect in (("right", right_ws, right_c, 0), ("wrong", wrong_ws, wrong_c, 1)):
+            r = ws.run(*DEBUG, "check", "--connect", "--config", ws.config, env=c.env)
+            self.assertEqual(r.returncode, expect, r.stdout + r.stderr)
+            self.assertEqual(r.stdout.count(": full page: "), 14, r.stdout)
+            self.assertEqual(r.stdout.count(": full page: failed: "), 14 if expect else 0, r.stdout)
+            texts.append((f"{label} check --connect", (r.stdout + r.stderr).encode()))
         # A one-shot sync with the wrong secrets prints each source's failure.
         r = wrong_ws.run(*DEBUG, "sync", "--config", wrong_ws.config, env=wrong_c.env)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
@@ -323,6 +330,10 @@ class EchoTest(unittest.TestCase):
             r = ws.run(*DEBUG, "sync", "--config", ws.config, env=c.env)
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             texts = [("/v1/sources", served), ("sync output", (r.stdout + r.stderr).encode())]
+            r = ws.run(*DEBUG, "check", "--connect", "--config", ws.config, env=c.env)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("request rejected", r.stdout)  # the echo reached check's lines too
+            texts.append(("check --connect output", (r.stdout + r.stderr).encode()))
             with open(daemon.log_path, "rb") as f:
                 texts.append(("daemon log", f.read()))
             for path in glob.glob(ws.db + "*"):
