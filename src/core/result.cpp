@@ -11,6 +11,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::not_found: return "not_found";
     case ErrorKind::internal: return "internal";
     case ErrorKind::skipped: return "skipped";
+    case ErrorKind::interrupted: return "interrupted";
   }
   return "internal";
 }

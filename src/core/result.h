@@ -15,7 +15,9 @@
 
 namespace crm {
 
-enum class ErrorKind { transient, auth, config, data, not_found, internal, skipped };
+// interrupted: this process is stopping (a signal, the scheduler's stop); nothing the CRM
+// did, and not to be retried by whoever sees it.
+enum class ErrorKind { transient, auth, config, data, not_found, internal, skipped, interrupted };
 
 const char* to_string(ErrorKind kind);
 
@@ -32,6 +34,7 @@ struct Error {
   static Error not_found(std::string m) { return make(ErrorKind::not_found, std::move(m)); }
   static Error internal(std::string m) { return make(ErrorKind::internal, std::move(m)); }
   static Error skipped(std::string m) { return make(ErrorKind::skipped, std::move(m)); }
+  static Error interrupted(std::string m) { return make(ErrorKind::interrupted, std::move(m)); }
 
   static Error make(ErrorKind k, std::string m) {
     Error e;

@@ -432,11 +432,11 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
   const int max_attempts = std::max(1, options.max_attempts);
   std::optional<HttpResponse> last_response;
   for (int attempt = 1;; ++attempt) {
-    if (limiter && !limiter->acquire(sleeper)) return Error::transient(kInterrupted);
-    if (request.bucket && !request.bucket->acquire(sleeper)) return Error::transient(kInterrupted);
+    if (limiter && !limiter->acquire(sleeper)) return Error::interrupted(kInterrupted);
+    if (request.bucket && !request.bucket->acquire(sleeper)) return Error::interrupted(kInterrupted);
     ++stats.requests;
     AttemptResult result = perform(request);
-    if (result.code == CURLE_ABORTED_BY_CALLBACK) return Error::transient(kInterrupted);
+    if (result.code == CURLE_ABORTED_BY_CALLBACK) return Error::interrupted(kInterrupted);
     if (result.too_big)  // the same answer again would be as large: not retried
       return Error::config(fmt::format("answer larger than max_response_size ({} bytes after decompression)",
                                        options.max_response_size));
@@ -472,7 +472,7 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
       wait = jittered(backoff_delay(attempt, options.backoff_base, options.backoff_max), rng);
     }
     ++stats.retries;
-    if (wait.count() > 0 && !sleeper.sleep_for(wait)) return Error::transient(kInterrupted);
+    if (wait.count() > 0 && !sleeper.sleep_for(wait)) return Error::interrupted(kInterrupted);
   }
 }
 
@@ -495,7 +495,7 @@ Status HttpClient::Impl::fetch_token() {
   const TimePoint sent_at = clock.now();  // the lifetime counts from the request, to be safe
   auto response = execute(*prepared);
   if (!response) {
-    if (response.error().message == kInterrupted) return response.error();
+    if (response.error().kind == ErrorKind::interrupted) return response.error();
     return with_context(response.error(), prefix());
   }
   if (response->status < 200 || response->status >= 300) {
@@ -558,7 +558,7 @@ Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
     if (auto ok = check_origin(*prepared); !ok) return ok.error();
     auto response = execute(*prepared);
     if (!response) {
-      if (response.error().message == kInterrupted) return response.error();
+      if (response.error().kind == ErrorKind::interrupted) return response.error();
       return with_context(response.error(),
                           fmt::format("{} {}", prepared->method, prepared->message_url));
     }

@@ -210,7 +210,7 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
       failure = Error::transient(fmt::format("stopped after {} pages: pagination does not end", counts.pages));
       more = false;
     } else if (more && stop && stop->load()) {
-      failure = Error::transient("interrupted: shutting down");
+      failure = Error::interrupted("interrupted: shutting down");
       more = false;
     }
     if (page->state) cursor.state = page->state;  // the next page builds on it
