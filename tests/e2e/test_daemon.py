@@ -149,8 +149,15 @@ class DaemonTest(unittest.TestCase):
 
     def test_sources_and_metrics(self):
         self.wait_for_count(1500)
-        status, body = get_json(self.port, "/v1/sources")
-        src = body["items"][0]
+        # At a 2 s interval the next run may have begun (seen under ASan): the latest run is
+        # "running" then. Wait, bounded, for a moment between runs.
+        deadline = time.monotonic() + 15
+        while True:
+            status, body = get_json(self.port, "/v1/sources")
+            src = body["items"][0]
+            if src["last_run"]["status"] != "running" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         for key in ("name", "type", "enabled", "interval_s", "records", "deleted", "watermark",
                     "next_run_at", "consecutive_failures", "last_run"):
             self.assertIn(key, src)
