@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/connector_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

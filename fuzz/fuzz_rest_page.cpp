@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/connector_config.h"
 #include "connectors/rest/rest_options.h"
 #include "connectors/rest/rest_page.h"
 #include "core/log.h"

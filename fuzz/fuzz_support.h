@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/connector_config.h"
 
 namespace crm::fuzz {
 

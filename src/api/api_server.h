@@ -9,11 +9,11 @@
 #include <memory>
 #include <string>
 
-#include "api/metrics.h"
+#include "core/metrics.h"
 #include "config/config.h"
 #include "core/result.h"
 #include "core/time.h"
-#include "daemon/source_runtime.h"
+#include "sync/source_runtime.h"
 #include "store/change_notifier.h"
 
 namespace crm {

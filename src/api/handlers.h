@@ -12,11 +12,11 @@
 
 #include "api/change_waiters.h"
 #include "api/http_server.h"
-#include "api/metrics.h"
+#include "core/metrics.h"
 #include "api/reader_pool.h"
 #include "api/router.h"
 #include "core/time.h"
-#include "daemon/source_runtime.h"
+#include "sync/source_runtime.h"
 #include "store/change_notifier.h"
 
 namespace crm {

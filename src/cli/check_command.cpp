@@ -7,6 +7,7 @@
 #include "cli/connect_probe.h"
 #include "cli/signal_watcher.h"
 #include "config/config.h"
+#include "connectors/connector_config.h"
 #include "config/file_permissions.h"
 #include "store/index_reader.h"
 #include "sync/source_context.h"

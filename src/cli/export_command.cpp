@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "daemon/config_loading.h"
 #include "core/json_writer.h"
 #include "store/index_reader.h"
 #include "store/record_json.h"

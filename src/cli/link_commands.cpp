@@ -10,7 +10,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "daemon/config_loading.h"
 #include "core/time.h"
 #include "link/linker.h"
 #include "store/api_queries.h"

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "daemon/config_loading.h"
 #include "store/index_reader.h"
 
 namespace crm {

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/config_loading.h"
+#include "daemon/config_loading.h"
 #include "cli/signal_watcher.h"
 #include "core/log.h"
 #include "daemon/instance_lock.h"

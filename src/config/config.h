@@ -1,5 +1,5 @@
 // Config: the validated YAML contract of design.md ("Configuration contract"), with
-// defaults merged into every source and secrets resolved. Built once by load_config();
+// defaults merged into every source and secrets resolved. Built once by read_config_file();
 // immutable afterwards and safe to share between threads.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,7 +82,7 @@ struct FieldTransform {
 
 struct SourceConfig {
   std::string name;  // [a-z0-9-]+, unique
-  std::string type;  // a name from connectors/registry.cpp
+  std::string type;  // a name from the source type table (connectors/registry.cpp)
   std::string base_url;
   std::vector<std::string> objects;  // empty: the type's default list
   AuthConfig auth;
@@ -187,11 +188,21 @@ struct LoadedConfig {
   std::vector<ConfigError> errors;  // in file order
 };
 
-// Reads, validates and resolves a config file. Never throws.
-LoadedConfig load_config(const std::string& path, const EnvLookup& env = process_env());
-// Same from text (tests): `file` is used only in error positions and to resolve paths.
-LoadedConfig load_config_text(const std::string& text, const std::string& file,
-                              const EnvLookup& env = process_env());
+// What the loader needs of each source `type:`: the keys its blocks may hold beyond the
+// common ones and the check of them. The table belongs to connectors/ (a layer above
+// config), which hands it in: connectors/connector_config.h is what callers use.
+struct SourceTypeRules {
+  std::string_view name;
+  const std::vector<std::string>* own_keys = nullptr;
+  void (*validate)(const SourceConfig& source, ConfigErrors& errors) = nullptr;
+};
+using SourceTypeTable = std::vector<SourceTypeRules>;
+
+// Reads, validates and resolves a config file with these source types. Never throws.
+LoadedConfig read_config_file(const std::string& path, const SourceTypeTable& types, const EnvLookup& env);
+// Same from text: `file` is used only in error positions and to resolve paths.
+LoadedConfig read_config_text(const std::string& text, const std::string& file, const SourceTypeTable& types,
+                              const EnvLookup& env);
 
 // One line for `check` and the start-up log, no secret ever (URL credentials redacted):
 // "legacy  type=rest  url=http://127.0.0.1:8080  interval=5m  page_size=200  rate=10/s

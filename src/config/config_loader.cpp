@@ -1,4 +1,4 @@
-// load_config(): YAML text → validated Config (design.md, "Configuration contract").
+// read_config_file(): YAML text → validated Config (design.md, "Configuration contract").
 // Order of work: parse, expand ${ENV} in every scalar, read the top level, `defaults:`,
 // then each source on top of the defaults. Every problem is collected; the Config is
 // returned only when there were none.
@@ -201,9 +201,9 @@ EnvLookup process_env() {
   };
 }
 
-LoadedConfig load_config_text(const std::string& text, const std::string& file,
+LoadedConfig read_config_text(const std::string& text, const std::string& file, const SourceTypeTable& types,
                               const EnvLookup& env) {
-  LoadContext ctx(file, folder_of(file), env);
+  LoadContext ctx(file, folder_of(file), env, types);
   Config config;
   config.path = file;
   try {
@@ -219,14 +219,14 @@ LoadedConfig load_config_text(const std::string& text, const std::string& file,
   return finish(ctx, std::move(config));
 }
 
-LoadedConfig load_config(const std::string& path, const EnvLookup& env) {
+LoadedConfig read_config_file(const std::string& path, const SourceTypeTable& types, const EnvLookup& env) {
   std::string text;
   if (std::string error = read_whole_file(path, text); !error.empty()) {
     LoadedConfig out;
     out.errors.push_back(ConfigError{path, 0, 0, "cannot read: " + error});
     return out;
   }
-  return load_config_text(text, path, env);
+  return read_config_text(text, path, types, env);
 }
 
 }  // namespace crm

@@ -11,7 +11,6 @@
 #include "config/fields_loader.h"
 #include "config/settings_loader.h"
 #include "config/yaml_fields.h"
-#include "connectors/registry.h"
 
 namespace crm {
 namespace {
@@ -57,7 +56,13 @@ void read_name(const Mapping& m, SourceConfig& out, SourceNames& names, LoadCont
   out.name = *name;
 }
 
-const ConnectorType* read_type(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
+const SourceTypeRules* find_type(const SourceTypeTable& types, std::string_view name) {
+  for (const auto& t : types)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+const SourceTypeRules* read_type(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
   const Field* f = m.find("type");
   if (f == nullptr) {
     m.report_missing("type");
@@ -65,10 +70,10 @@ const ConnectorType* read_type(const Mapping& m, SourceConfig& out, LoadContext&
   }
   auto type = read_nonempty_string(*f, ctx);
   if (!type) return nullptr;
-  const ConnectorType* found = find_connector_type(*type);
+  const SourceTypeRules* found = find_type(ctx.types, *type);
   if (found == nullptr) {
     std::vector<std::string> known;
-    for (const auto& t : connector_types()) known.emplace_back(t.name);
+    for (const auto& t : ctx.types) known.emplace_back(t.name);
     ctx.errors.add(f->at(), fmt::format("type: unknown source type '{}'{}; known types: {}",
                                         ctx.as_written(f->value), did_you_mean(*type, known),
                                         join_names(known)));
@@ -80,12 +85,12 @@ const ConnectorType* read_type(const Mapping& m, SourceConfig& out, LoadContext&
 
 // Unknown keys. When the type is unknown, its own keys are too: only keys that look
 // like a typo of a known key are reported, not every connector-specific one.
-void check_keys(const Mapping& m, const ConnectorType* type, LoadContext& ctx) {
+void check_keys(const Mapping& m, const SourceTypeRules* type, LoadContext& ctx) {
   std::vector<std::string> allowed = common_source_keys();
   const auto& settings = settings_keys();
   allowed.insert(allowed.end(), settings.begin(), settings.end());
   if (type != nullptr) {
-    allowed.insert(allowed.end(), type->own_keys.begin(), type->own_keys.end());
+    if (type->own_keys != nullptr) allowed.insert(allowed.end(), type->own_keys->begin(), type->own_keys->end());
     m.reject_unknown(allowed);
     return;
   }
@@ -215,7 +220,7 @@ std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
   out.position = ConfigPosition{ctx.errors.file(), node.Mark().line + 1, node.Mark().column + 1};
   read_name(m, out, names, ctx);
   if (!out.name.empty()) m.set_label(fmt::format("source '{}'", out.name));
-  const ConnectorType* type = read_type(m, out, ctx);
+  const SourceTypeRules* type = read_type(m, out, ctx);
   check_keys(m, type, ctx);
   read_base_url(m, out, ctx);
   read_optional_keys(m, out, ctx);

@@ -1,6 +1,6 @@
 // One block of `sources:`: the common keys (name, type, base_url, auth, ...), the
 // settings on top of `defaults:`, the keys of the source's connector type, and then
-// that type's own validate() from connectors/registry.cpp.
+// that type's own validate() from the table the caller handed in (LoadContext::types).
 // Internal to src/config/. Not thread-safe (writes to the LoadContext).
 #pragma once
 

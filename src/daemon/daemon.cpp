@@ -8,8 +8,9 @@
 #include <sstream>
 
 #include "api/api_server.h"
-#include "api/metrics.h"
-#include "cli/config_loading.h"
+#include "connectors/connector_config.h"
+#include "core/metrics.h"
+#include "daemon/config_loading.h"
 #include "config/file_permissions.h"
 #include "core/log.h"
 #include "daemon/instance_lock.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/source_runtime.h"
+#include "sync/source_runtime.h"
 
 namespace crm {
 

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "api/metrics.h"
+#include "core/metrics.h"
 #include "config/config.h"
-#include "daemon/source_runtime.h"
+#include "sync/source_runtime.h"
 #include "http/rate_limiter.h"
 #include "http/sleeper.h"
 #include "store/index_writer.h"

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "api/http_server.h"
-#include "api/metrics.h"
+#include "core/metrics.h"
 #include "store/change_notifier.h"
 #include "store/database.h"
 #include "store/index_writer.h"

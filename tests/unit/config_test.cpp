@@ -1,6 +1,7 @@
 // load_config / load_config_text / summarize / run_check: every error kind with its
 // line, the defaults merge, ${ENV}, X_file secrets, and "no secret in any message".
 #include "config/config.h"
+#include "connectors/connector_config.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>

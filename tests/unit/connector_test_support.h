@@ -19,6 +19,7 @@
 
 #include "api/http_server.h"
 #include "config/config.h"
+#include "connectors/connector_config.h"
 #include "connectors/connector.h"
 #include "connectors/registry.h"
 #include "core/time.h"

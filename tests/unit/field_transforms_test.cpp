@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "config/config.h"
+#include "connectors/connector_config.h"
 #include "core/html_entities.h"
 #include "sync/field_transforms.h"
 

@@ -1,7 +1,7 @@
 // Metrics: the exposition text line by line, label escaping, cumulative histogram
 // buckets, forget(), a concurrency smoke test, and (when promtool is installed) the
 // verdict of `promtool check metrics` on the daemon's families.
-#include "api/metrics.h"
+#include "core/metrics.h"
 
 #include <doctest/doctest.h>
 

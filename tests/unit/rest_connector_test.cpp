@@ -13,6 +13,7 @@
 
 #include "api/http_server.h"
 #include "config/config.h"
+#include "connectors/connector_config.h"
 #include "connectors/registry.h"
 #include "connectors/rest/link_header.h"
 #include "connectors/page_parser.h"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/connector_config.h"
 
 using namespace crm;
 

@@ -12,6 +12,7 @@
 
 #include "api/http_server.h"
 #include "config/config.h"
+#include "connectors/connector_config.h"
 #include "connectors/registry.h"
 #include "connectors/salesforce/salesforce_connector.h"
 #include "connectors/salesforce/salesforce_error.h"

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "connectors/connector_config.h"
 #include "http/sleeper.h"
 
 using namespace crm;

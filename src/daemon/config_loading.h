@@ -1,4 +1,5 @@
-// Loading the config for a command: errors are printed as file:line:col lines.
+// Loading the config for the daemon (start, reload) and every command: errors are
+// printed as file:line:col lines.
 #pragma once
 
 #include <optional>

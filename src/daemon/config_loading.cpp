@@ -1,6 +1,8 @@
-#include "cli/config_loading.h"
+#include "daemon/config_loading.h"
 
 #include <cstdio>
+
+#include "connectors/connector_config.h"
 
 namespace crm {
 

@@ -2,7 +2,7 @@
 // a scrape renders a few hundred lines at most, so a finer scheme would buy nothing.
 //
 // Text format reference: https://prometheus.io/docs/instrumenting/exposition_formats/
-#include "api/metrics.h"
+#include "core/metrics.h"
 
 #include <algorithm>
 #include <charconv>
