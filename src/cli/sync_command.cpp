@@ -11,10 +11,9 @@
 #include "cli/signal_watcher.h"
 #include "core/log.h"
 #include "daemon/instance_lock.h"
-#include "link/linker.h"
 #include "store/index_writer.h"
 #include "sync/source_context.h"
-#include "sync/sync_run.h"
+#include "sync/source_runner.h"
 
 namespace crm {
 namespace {
@@ -86,6 +85,7 @@ int run_sync(const SyncArgs& args) {
     return 1;
   }
 
+  SourceRunner runner(**writer, nullptr, clock, nullptr);
   int exit_code = 0;
   for (const SourceConfig* source : selected) {
     if (signals.stop_flag().load()) {
@@ -98,10 +98,12 @@ int run_sync(const SyncArgs& args) {
       exit_code = 1;
       continue;
     }
-    SyncRun run((*ctx)->config, std::string((*ctx)->type->crm_type), *(*ctx)->connector, **writer, clock);
     ProgressLine progress(source->name);
-    RunSummary s = run.run(args.full, [&](const RunCounts& c, double e) { progress.update(c, e); },
-                           &signals.stop_flag());
+    RunRequest request;
+    request.full = args.full;
+    request.progress = [&](const RunCounts& c, double e) { progress.update(c, e); };
+    request.stop = &signals.stop_flag();
+    RunSummary s = runner.run(**ctx, request);
     progress.clear();
     const RunCounts& c = s.counts;
     if (s.status == RunStatus::ok) {
@@ -122,8 +124,7 @@ int run_sync(const SyncArgs& args) {
                    source->name.c_str(), c.truncated);
     std::fflush(stdout);
   }
-  Linker linker((*writer)->links(), *config);
-  auto linked = linker.catch_up(clock.now());
+  auto linked = runner.link(*config);
   if (!linked) {
     std::fprintf(stdout, "linking: failed: %s\n", linked.error().message.c_str());
     exit_code = 1;

@@ -3,6 +3,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -47,15 +48,16 @@ class SystemClock final : public Clock {
   TimePoint now() const override;
 };
 
+// Atomic, so that a test may move it while threads of the code under test read it.
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(TimePoint t) : t_(t) {}
-  TimePoint now() const override { return t_; }
-  void advance(Millis d) { t_ += d; }
-  void set(TimePoint t) { t_ = t; }
+  TimePoint now() const override { return t_.load(); }
+  void advance(Millis d) { t_.store(t_.load() + d); }
+  void set(TimePoint t) { t_.store(t); }
 
  private:
-  TimePoint t_;
+  std::atomic<TimePoint> t_;
 };
 
 }  // namespace crm

@@ -8,17 +8,18 @@
 #include <sstream>
 
 #include "api/api_server.h"
+#include "config/file_permissions.h"
 #include "connectors/connector_config.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "daemon/config_loading.h"
-#include "config/file_permissions.h"
-#include "core/log.h"
 #include "daemon/instance_lock.h"
 #include "daemon/status_line.h"
 #include "daemon/systemd_notifier.h"
 #include "store/change_notifier.h"
 #include "store/index_writer.h"
 #include "sync/scheduler.h"
+#include "sync/source_runner.h"
 
 namespace crm {
 namespace {
@@ -85,7 +86,8 @@ class Daemon {
       return 2;
     }
     declare_crm_metrics(metrics_);
-    scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *writer_, writer_mutex_, sleeper_, clock_, metrics_);
+    runner_ = std::make_unique<SourceRunner>(*writer_, &writer_mutex_, clock_, &metrics_);
+    scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *runner_, sleeper_, clock_, metrics_);
     api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4, config_.api.limits}, config_.database,
                                        *scheduler_, changes_, metrics_, clock_);
     if (auto st = api_->start(); !st) {
@@ -196,6 +198,7 @@ class Daemon {
   SystemdNotifier notifier_;
   std::timed_mutex writer_mutex_;
   std::unique_ptr<IndexWriter> writer_;
+  std::unique_ptr<SourceRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ApiServer> api_;
 };

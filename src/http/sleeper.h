@@ -15,15 +15,17 @@ class Sleeper {
   virtual ~Sleeper() = default;
   // Returns false when woken early by stop(): the caller should give up.
   virtual bool sleep_for(Millis d) = 0;
+  // A shutdown: wakes every waiter, and later waits return false at once.
+  virtual void stop() = 0;
   // True once a shutdown began: requests in flight are abandoned at the next chance.
-  virtual bool stopped() const { return false; }
+  virtual bool stopped() const = 0;
 };
 
 // Really waits; stop() wakes every waiter and makes later waits return false at once.
 class RealSleeper final : public Sleeper {
  public:
   bool sleep_for(Millis d) override;
-  void stop();
+  void stop() override;
   bool stopped() const override { return stopped_.load(); }
 
  private:
@@ -40,13 +42,16 @@ class FakeSleeper final : public Sleeper {
     total += d;
     ++calls;
     if (clock_) clock_->advance(d);
-    return true;
+    return !stopped_.load();
   }
+  void stop() override { stopped_ = true; }
+  bool stopped() const override { return stopped_.load(); }
   Millis total{0};
   int calls = 0;
 
  private:
   FakeClock* clock_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace crm

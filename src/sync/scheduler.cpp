@@ -5,9 +5,7 @@
 #include <algorithm>
 
 #include "core/log.h"
-#include "link/linker.h"
 #include "sync/next_due.h"
-#include "sync/sync_run.h"
 
 namespace crm {
 
@@ -38,10 +36,14 @@ Millis stale_after_of(const SourceConfig& c) {
 
 }  // namespace
 
-Scheduler::Scheduler(SchedulerOptions options, IndexWriter& writer, std::timed_mutex& writer_mutex,
-                     RealSleeper& sleeper, const Clock& clock, Metrics& metrics)
-    : options_(options), writer_(writer), writer_mutex_(writer_mutex), sleeper_(sleeper),
-      clock_(clock), metrics_(metrics), limiters_(clock) {
+Scheduler::Scheduler(SchedulerOptions options, SourceRunner& runner, Sleeper& sleeper, const Clock& clock,
+                     Metrics& metrics, ContextFactory make_context)
+    : options_(options), runner_(runner), sleeper_(sleeper), clock_(clock), metrics_(metrics), limiters_(clock),
+      make_context_(std::move(make_context)) {
+  if (!make_context_)
+    make_context_ = [this](const SourceConfig& source) {
+      return make_source_context(source, limiters_, sleeper_, clock_);
+    };
   heartbeat_ms_ = to_ms(clock_.now());
 }
 
@@ -50,8 +52,7 @@ Scheduler::~Scheduler() { stop(); }
 void Scheduler::load_history(Slot& slot) {
   // The last successful run and the failures since, so that a restart neither forgets a
   // failing source nor reports a healthy one as stale.
-  std::lock_guard lock(writer_mutex_);
-  auto history = writer_.run_history(slot.config.name, 50);
+  auto history = runner_.history(slot.config.name, 50);
   if (!history) {
     log_warn("source={} msg=\"cannot read run history: {}\"", slot.config.name, history.error().message);
     return;
@@ -83,7 +84,7 @@ void Scheduler::apply_config(const Config& config) {
     size_t index = 0, enabled = 0;
     for (const auto& s : config.sources) enabled += s.enabled ? 1 : 0;
     for (const auto& source : config.sources) {
-      auto ctx = make_source_context(source, limiters_, sleeper_, clock_);
+      auto ctx = make_context_(source);
       if (!ctx) {
         log_error("source={} msg=\"{}\"", source.name, ctx.error().message);
         continue;
@@ -186,29 +187,15 @@ void Scheduler::worker() {
 
 void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
   // The config and context are only replaced while the slot is not running.
-  const SourceConfig& config = slot->ctx->config;
-  SyncRun run(config, std::string(slot->ctx->type->crm_type), *slot->ctx->connector, writer_,
-              clock_, &writer_mutex_);
+  RunRequest request;
+  request.stop = &stopping_;
   {
     // A failure the index could not take last time is stored when this run starts,
     // with its own error instead of "interrupted".
     std::lock_guard lock(mu_);
-    run.set_unrecorded_failure(slot->unrecorded_failure);
+    request.unrecorded_failure = slot->unrecorded_failure;
   }
-  RunSummary s = run.run(false, {}, &stopping_);
-  const std::string& name = config.name;
-  const char* status = to_string(s.status);
-  metrics_.counter_add("crm_index_runs_total", {{"source", name}, {"status", status}});
-  metrics_.counter_add("crm_index_records_fetched_total", {{"source", name}}, static_cast<double>(s.counts.fetched));
-  metrics_.counter_add("crm_index_records_created_total", {{"source", name}}, static_cast<double>(s.counts.created));
-  metrics_.counter_add("crm_index_records_updated_total", {{"source", name}}, static_cast<double>(s.counts.updated));
-  metrics_.counter_add("crm_index_records_deleted_total", {{"source", name}}, static_cast<double>(s.counts.deleted));
-  metrics_.counter_add("crm_index_records_skipped_total", {{"source", name}}, static_cast<double>(s.counts.skipped));
-  metrics_.counter_add("crm_index_records_truncated_total", {{"source", name}}, static_cast<double>(s.counts.truncated));
-  metrics_.gauge_set("crm_index_last_run_duration_seconds", {{"source", name}}, s.seconds);
-  metrics_.histogram_observe("crm_index_run_duration_seconds", {{"source", name}}, s.seconds);
-  if (s.status != RunStatus::skipped)
-    metrics_.gauge_set("crm_index_source_up", {{"source", name}}, s.status == RunStatus::ok ? 1 : 0);
+  RunSummary s = runner_.run(*slot->ctx, request);
   {
     std::lock_guard lock(mu_);
     if (s.status != RunStatus::skipped) slot->last_error = s.status == RunStatus::ok ? "" : s.error;
@@ -228,21 +215,10 @@ void Scheduler::run_slot(const std::shared_ptr<Slot>& slot) {
     std::lock_guard lock(mu_);
     config_now = config_;
   }
-  std::lock_guard lock(writer_mutex_);
-  // Link what the run changed (also after a failed run: its pages are in the index);
-  // cheap when nothing changed, and it catches up after a crash or a change of rules.
-  if (config_now) {
-    Linker linker(writer_.links(), *config_now);
-    linker.set_heartbeat(&link_beat_ms_);
-    if (auto linked = linker.catch_up(clock_.now()); !linked)
+  if (config_now)
+    if (auto linked = runner_.link(*config_now, &link_beat_ms_); !linked)
       log_error("msg=\"{}\"", linked.error().message);
-  }
-  // Keep the WAL from growing without bound under steady reads.
-  TimePoint now = clock_.now();
-  if (now - last_checkpoint_ >= options_.wal_checkpoint_every) {
-    last_checkpoint_ = now;
-    if (auto done = writer_.checkpoint(); !done) log_warn("msg=\"{}\"", done.error().message);
-  }
+  runner_.checkpoint_if_due();
 }
 
 void Scheduler::finish(const std::shared_ptr<Slot>& slot, const RunSummary& run, TimePoint ended) {

@@ -1,8 +1,9 @@
-// Scheduler: runs every enabled source on its own interval (± jitter), staggering the
-// first runs; after a failed run it waits as next_due() decides from the run's Error
-// (backoff, the CRM's Retry-After, or auth_retry for a source that needs attention, which
-// a config reload retries at once); on a pool of worker threads so that one slow or failing source never delays another.
-// All runs share the daemon's one IndexWriter behind a mutex; fetching never holds it.
+// Scheduler: decides when each enabled source runs: on its own interval (± jitter),
+// staggering the first runs; after a failed run it waits as next_due() decides from the
+// run's Error (backoff, the CRM's Retry-After, or auth_retry for a source that needs
+// attention, which a config reload retries at once). Runs happen on a pool of worker
+// threads, so that one slow or failing source never delays another, through the
+// SourceRunner (the run, its metrics, linking, checkpoints): the scheduler only schedules.
 //
 // Owned by the daemon. apply_config(), start(), stop() from one control thread;
 // snapshot() and the progress getters from any thread.
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,27 +20,31 @@
 #include <thread>
 #include <vector>
 
-#include "core/metrics.h"
 #include "config/config.h"
-#include "sync/source_runtime.h"
+#include "core/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/sleeper.h"
-#include "store/index_writer.h"
 #include "sync/source_context.h"
-#include "sync/sync_run.h"
+#include "sync/source_runner.h"
+#include "sync/source_runtime.h"
 
 namespace crm {
 
 struct SchedulerOptions {
   unsigned workers = 4;
   Millis first_run_spread = std::chrono::seconds(10);  // first runs spread over this much
-  Millis wal_checkpoint_every = std::chrono::seconds(30);
 };
+
+// Builds what running a source needs from its config (make_source_context; tests give
+// their own connectors).
+using ContextFactory = std::function<Result<std::unique_ptr<SourceContext>>(const SourceConfig& source)>;
 
 class Scheduler final : public SchedulerView {
  public:
-  Scheduler(SchedulerOptions options, IndexWriter& writer, std::timed_mutex& writer_mutex,
-            RealSleeper& sleeper, const Clock& clock, Metrics& metrics);
+  // Without `make_context`, contexts come from make_source_context with the scheduler's
+  // rate limiters, `sleeper` and `clock`. stop() stops `sleeper`.
+  Scheduler(SchedulerOptions options, SourceRunner& runner, Sleeper& sleeper, const Clock& clock, Metrics& metrics,
+            ContextFactory make_context = {});
   ~Scheduler() override;
 
   // Adds, removes and retimes sources. A running source finishes its run first.
@@ -67,12 +73,12 @@ class Scheduler final : public SchedulerView {
   void load_history(Slot& slot);
 
   SchedulerOptions options_;
-  IndexWriter& writer_;
-  std::timed_mutex& writer_mutex_;
-  RealSleeper& sleeper_;
+  SourceRunner& runner_;
+  Sleeper& sleeper_;
   const Clock& clock_;
   Metrics& metrics_;
   RateLimiters limiters_;
+  ContextFactory make_context_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -85,7 +91,6 @@ class Scheduler final : public SchedulerView {
   std::atomic<bool> reload_ok_{true};
   std::atomic<int64_t> heartbeat_ms_{0};
   std::mt19937_64 rng_{std::random_device{}()};
-  TimePoint last_checkpoint_{};
 };
 
 }  // namespace crm

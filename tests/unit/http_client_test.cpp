@@ -177,6 +177,8 @@ std::string gzip_stored(std::string_view data) {
 class StoppedSleeper final : public Sleeper {
  public:
   bool sleep_for(Millis) override { return false; }
+  void stop() override {}
+  bool stopped() const override { return false; }
 };
 
 AuthConfig oauth2_client_credentials(const std::string& token_url) {

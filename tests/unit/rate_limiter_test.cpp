@@ -26,6 +26,8 @@ class CountingSleeper final : public Sleeper {
     ++calls;
     return true;
   }
+  void stop() override {}
+  bool stopped() const override { return false; }
   std::mutex mu_;
   Millis total{0};
   int calls = 0;

@@ -1,0 +1,69 @@
+#include "sync/source_runner.h"
+
+#include <optional>
+
+#include "core/log.h"
+
+namespace crm {
+namespace {
+
+// The writer mutex when there is one (the daemon), nothing otherwise (a one-off sync).
+std::optional<std::unique_lock<std::timed_mutex>> hold(std::timed_mutex* mutex) {
+  if (mutex == nullptr) return std::nullopt;
+  return std::unique_lock(*mutex);
+}
+
+}  // namespace
+
+SourceRunner::SourceRunner(IndexWriter& writer, std::timed_mutex* writer_mutex, const Clock& clock,
+                           Metrics* metrics, Millis checkpoint_every)
+    : writer_(writer), writer_mutex_(writer_mutex), clock_(clock), metrics_(metrics),
+      checkpoint_every_(checkpoint_every) {}
+
+RunSummary SourceRunner::run(const SourceContext& ctx, const RunRequest& request) {
+  SyncRun run(ctx.config, std::string(ctx.type->crm_type), *ctx.connector, writer_, clock_, writer_mutex_);
+  run.set_unrecorded_failure(request.unrecorded_failure);
+  RunSummary s = run.run(request.full, request.progress, request.stop);
+  publish(ctx.config.name, s);
+  return s;
+}
+
+void SourceRunner::publish(const std::string& name, const RunSummary& s) {
+  if (metrics_ == nullptr) return;
+  Metrics& m = *metrics_;
+  const Metrics::Labels source = {{"source", name}};
+  m.counter_add("crm_index_runs_total", {{"source", name}, {"status", to_string(s.status)}});
+  const std::pair<const char*, long> counts[] = {
+      {"crm_index_records_fetched_total", s.counts.fetched}, {"crm_index_records_created_total", s.counts.created},
+      {"crm_index_records_updated_total", s.counts.updated}, {"crm_index_records_deleted_total", s.counts.deleted},
+      {"crm_index_records_skipped_total", s.counts.skipped}, {"crm_index_records_truncated_total", s.counts.truncated}};
+  for (const auto& [family, n] : counts) m.counter_add(family, source, static_cast<double>(n));
+  m.gauge_set("crm_index_last_run_duration_seconds", source, s.seconds);
+  m.histogram_observe("crm_index_run_duration_seconds", source, s.seconds);
+  if (s.status != RunStatus::skipped) m.gauge_set("crm_index_source_up", source, s.status == RunStatus::ok ? 1 : 0);
+}
+
+Result<LinkStats> SourceRunner::link(const Config& config, std::atomic<int64_t>* heartbeat) {
+  auto lock = hold(writer_mutex_);
+  Linker linker(writer_.links(), config);
+  linker.set_heartbeat(heartbeat);
+  return linker.catch_up(clock_.now());
+}
+
+Result<std::vector<RunHistoryRow>> SourceRunner::history(const std::string& source, int limit) {
+  auto lock = hold(writer_mutex_);
+  return writer_.run_history(source, limit);
+}
+
+void SourceRunner::checkpoint_if_due() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    const TimePoint now = clock_.now();
+    if (now - last_checkpoint_ < checkpoint_every_) return;
+    last_checkpoint_ = now;
+  }
+  auto lock = hold(writer_mutex_);
+  if (auto done = writer_.checkpoint(); !done) log_warn("msg=\"{}\"", done.error().message);
+}
+
+}  // namespace crm
