@@ -9,10 +9,10 @@
 #include <optional>
 #include <random>
 
-#include "http/oauth2_token.h"
-#include "http/origin.h"
-#include "http/retry_policy.h"
 #include "core/text_codec.h"
+#include "http/origin.h"
+#include "http/request_auth.h"
+#include "http/retry_policy.h"
 
 namespace crm {
 namespace {
@@ -40,22 +40,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return lower_char(x) == lower_char(y);
          });
-}
-
-// The URL as it may appear in an error: scheme, host, port and path. The query string
-// and fragment may carry an api_key, the user-info a password: both are dropped.
-std::string url_for_message(std::string_view url) {
-  url = url.substr(0, url.find_first_of("?#"));
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  size_t host_start = scheme_end + 3;
-  size_t authority_end = url.find('/', host_start);
-  std::string_view authority = url.substr(host_start, authority_end - host_start);
-  size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  std::string out(url.substr(0, host_start));
-  out += url.substr(host_start + at + 1);
-  return out;
 }
 
 // Appends name=value to the query string, before any fragment, in place of any copy
@@ -215,6 +199,8 @@ struct PreparedRequest {
   std::string given_url;    // as the caller gave it: HttpResponse::url
   std::string message_url;  // for errors: no query, no user-info
   std::vector<std::string> header_lines;
+  const std::string* basic_user = nullptr;  // HTTP Basic, written by libcurl
+  const std::string* basic_password = nullptr;
   const std::string* body = nullptr;
   RateLimiter* bucket = nullptr;  // the request's extra bucket, if any
   const std::function<bool(const HttpResponse&)>* final_answer = nullptr;
@@ -252,12 +238,10 @@ struct HttpClient::Impl {
         rng(std::random_device{}()) {
     init_curl_once();
     curl = curl_easy_init();
-    refresh_token = auth.refresh_token.reveal();
     if (!options.base_url.empty()) {
       trusted.add(options.base_url);
-      if (!auth.token_url.empty()) trusted.add(auth.token_url);
+      if (!auth.token_url().empty()) trusted.add(auth.token_url());
     }
-    rebuild_redactor();
   }
   ~Impl() {
     if (curl) curl_easy_cleanup(curl);
@@ -270,12 +254,10 @@ struct HttpClient::Impl {
   Result<HttpResponse> execute(const PreparedRequest& request);
   AttemptResult perform(const PreparedRequest& request);
   Error redacted(Error e) const;
-  void rebuild_redactor();
   Status check_origin(const PreparedRequest& request) const;
-  const std::string& auth_scheme() const { return auth.scheme.empty() ? default_scheme : auth.scheme; }
 
   HttpClientOptions options;
-  AuthConfig auth;
+  RequestAuth auth;
   std::shared_ptr<RateLimiter> limiter;
   std::map<std::string, std::shared_ptr<RateLimiter>> buckets;  // add_bucket()
   Sleeper& sleeper;
@@ -284,12 +266,7 @@ struct HttpClient::Impl {
       nullptr;  // one handle for the client's life: its connection cache keeps connections alive
   HttpStats stats;
   std::mt19937_64 rng;
-  OAuth2Token token;
-  std::string refresh_token;  // the current one: servers may rotate it
-  std::string last_token_response;
-  std::string default_scheme = "Bearer";  // set_default_auth_scheme()
   TrustedOrigins trusted;  // where credentials may go; empty: no base_url, no check
-  Redactor redactor;       // every credential held, rebuilt when a token changes
 };
 
 Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bool with_auth,
@@ -315,22 +292,12 @@ Result<PreparedRequest> HttpClient::Impl::prepare(const HttpRequest& request, bo
   if (with_defaults)
     for (const auto& [n, v] : options.default_headers) put_header(headers, n, v);
   if (with_auth) {
-    const std::string& type = auth.type;
-    if (type == "bearer") {
-      put_header(headers, "Authorization", auth_scheme() + " " + auth.token.reveal());
-    } else if (type == "api_key") {
-      if (auth.in == "query")
-        out.url = with_query_param(request.url, auth.name, auth.value.reveal());
-      else
-        put_header(headers, auth.name, auth.value.reveal());
-    } else if (type == "basic") {
-      put_header(headers, "Authorization",
-                 "Basic " + base64(auth.username + ":" + auth.password.reveal()));
-    } else if (type == "oauth2") {
-      put_header(headers, "Authorization", token.authorization(auth_scheme()));
-    } else if (!type.empty() && type != "odoo") {  // odoo logs in at the JSON-RPC level
-      return Error::config(fmt::format("unknown auth type '{}'", type));
-    }
+    auto applied = auth.apply();
+    if (!applied) return applied.error();
+    if (applied->header) put_header(headers, applied->header->first, applied->header->second);
+    if (applied->query) out.url = with_query_param(request.url, applied->query->first, applied->query->second);
+    out.basic_user = applied->basic_user;
+    out.basic_password = applied->basic_password;
   }
   for (const auto& [n, v] : request.headers) put_header(headers, n, v);
 
@@ -386,6 +353,11 @@ AttemptResult HttpClient::Impl::perform(const PreparedRequest& request) {
   if (!options.user_agent.empty())
     curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.list);
+  if (request.basic_user != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl_easy_setopt(curl, CURLOPT_USERNAME, request.basic_user->c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, request.basic_password->c_str());
+  }
 
   const std::string& body = *request.body;
   if (request.method == "HEAD") {
@@ -478,52 +450,31 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
 
 Status HttpClient::Impl::fetch_token() {
   ++stats.token_refreshes;
-  const std::string where = url_for_message(auth.token_url);
-  auto prefix = [&] { return fmt::format("oauth2: token request to {} failed", where); };
-  if (auth.token_url.empty()) return Error::config("oauth2: token_url is not set");
-  auto form = token_request_body(auth, refresh_token);
-  if (!form) return Error::config(form.error().message);
-  HttpRequest request{
-      "POST",
-      auth.token_url,
-      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
-      std::move(*form)};
-  if (auth.client_auth == "basic") request.headers.emplace_back("Authorization", client_basic_credentials(auth));
+  auto request = auth.token_request();
+  if (!request) return request.error();
   // The token endpoint is another service: no source headers, no credentials but the form's.
-  auto prepared = prepare(request, /*with_auth=*/false, /*with_defaults=*/false);
+  auto prepared = prepare(*request, /*with_auth=*/false, /*with_defaults=*/false);
   if (!prepared) return prepared.error();
   const TimePoint sent_at = clock.now();  // the lifetime counts from the request, to be safe
   auto response = execute(*prepared);
   if (!response) {
     if (response.error().kind == ErrorKind::interrupted) return response.error();
-    return with_context(response.error(), prefix());
+    return with_context(response.error(), auth.token_failure_prefix());
   }
-  if (response->status < 200 || response->status >= 300) {
-    std::string detail = oauth_error_detail(response->body);
-    std::string message = fmt::format("{}: HTTP {}", prefix(), response->status);
-    if (!detail.empty()) message += ": " + detail;
-    // 429/5xx were retried already; still a server problem, not a bad credential.
-    Error e = is_retryable_status(response->status) ? Error::transient(std::move(message))
-                                                    : Error::auth(std::move(message));
-    e.http_status = static_cast<int>(response->status);
-    return e;
-  }
-  auto parsed = parse_token_response(response->body);
-  if (!parsed) return Error::auth(fmt::format("{}: {}", prefix(), parsed.error().message));
-  if (!parsed->instance_url.empty() && !trusted.empty()) {
+  auto token = auth.read_token_answer(*response);
+  if (!token) return token.error();
+  if (!token->instance_url.empty() && !trusted.empty()) {
     // Salesforce names the org's API host here: credentials may go there, but not over
     // plain HTTP when the token came over HTTPS.
-    auto origin = origin_of(parsed->instance_url);
-    auto token_origin = origin_of(auth.token_url);
+    auto origin = origin_of(token->instance_url);
+    auto token_origin = origin_of(auth.token_url());
     if (!origin || (token_origin && token_origin->starts_with("https:") && origin->starts_with("http:")))
       return Error::config(fmt::format("{}: the answer's instance_url {} is not an https URL like the token endpoint {}",
-                                       prefix(), origin.value_or("(unreadable)"), token_origin.value_or(where)));
-    trusted.add(parsed->instance_url);
+                                       auth.token_failure_prefix(), origin.value_or("(unreadable)"),
+                                       token_origin.value_or(url_for_message(auth.token_url()))));
+    trusted.add(token->instance_url);
   }
-  token.set(*parsed, sent_at);
-  if (!parsed->refresh_token.empty()) refresh_token = parsed->refresh_token;
-  last_token_response = std::move(response->body);
-  rebuild_redactor();
+  auth.keep_token(*token, sent_at, std::move(response->body));
   return {};
 }
 
@@ -544,13 +495,13 @@ Status HttpClient::Impl::check_origin(const PreparedRequest& request) const {
 
 Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
   if (!curl) return Error::internal("http: curl_easy_init failed");
-  const bool oauth = auth.type == "oauth2";
-  const bool key_in_query = auth.type == "api_key" && auth.in == "query";
+  const bool oauth = auth.uses_token();
+  const std::string& query_key = auth.query_key();
   std::optional<HttpRequest> hop;  // where a same-origin redirect leads
   const HttpRequest* current = &request;
   bool refreshed = false;
   for (int redirects = 0;;) {
-    if (oauth && !token.valid(clock.now())) {
+    if (auth.needs_token(clock.now())) {
       if (auto status = fetch_token(); !status) return status.error();
     }
     auto prepared = prepare(*current, /*with_auth=*/true, /*with_defaults=*/true);
@@ -566,7 +517,7 @@ Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
     // new one and try once more. A second 401 is the caller's to report.
     if (oauth && response->status == 401 && !refreshed) {
       refreshed = true;
-      token.invalidate();
+      auth.invalidate_token();
       continue;
     }
     std::string_view location = response->header("location");
@@ -589,34 +540,19 @@ Result<HttpResponse> HttpClient::Impl::send(const HttpRequest& request) {
             prepared->method, prepared->message_url, response->status, to.value_or("(not an http or https URL)"),
             trusted.empty() ? from.value_or("?") : trusted.home()));
       if (!hop) hop = request;
-      hop->url = key_in_query ? without_query_param(*target, auth.name) : *target;
+      hop->url = query_key.empty() ? *target : without_query_param(*target, query_key);
       current = &*hop;
       continue;
     }
     // An error body may echo what we sent: it leaves the client without our credentials.
-    if (response->status < 200 || response->status > 299) response->body = redactor.redact(response->body);
+    if (response->status < 200 || response->status > 299) response->body = auth.redactor().redact(response->body);
     return response;
   }
 }
 
 Error HttpClient::Impl::redacted(Error e) const {
-  e.message = redactor.outside_text(e.message, kMaxErrorMessage);
+  e.message = auth.redactor().outside_text(e.message, kMaxErrorMessage);
   return e;
-}
-
-void HttpClient::Impl::rebuild_redactor() {
-  Redactor r;
-  for (const Secret* s :
-       {&auth.token, &auth.value, &auth.password, &auth.client_secret, &auth.refresh_token})
-    r.add(s->reveal());
-  r.add(refresh_token);  // a rotated one
-  r.add(token.access_token());
-  if (auth.type == "basic" || auth.type == "odoo") r.add_basic(auth.username, auth.password.reveal());
-  if (auth.type == "oauth2") {
-    r.add_basic(auth.client_id, auth.client_secret.reveal());
-    r.add_basic(url_encode(auth.client_id), url_encode(auth.client_secret.reveal()));
-  }
-  redactor = std::move(r);
 }
 
 HttpClient::HttpClient(HttpClientOptions options, AuthConfig auth,
@@ -638,28 +574,27 @@ Result<HttpResponse> HttpClient::get(const std::string& url, const Headers& head
   return send(HttpRequest{"GET", url, headers, {}});
 }
 
-const std::string& HttpClient::last_token_response() const { return impl_->last_token_response; }
+const std::string& HttpClient::last_token_response() const { return impl_->auth.last_token_response(); }
 
-void HttpClient::invalidate_token() { impl_->token.invalidate(); }
+void HttpClient::invalidate_token() { impl_->auth.invalidate_token(); }
 
 void HttpClient::add_bucket(const std::string& name, double per_second) {
   impl_->buckets[name] = impl_->options.shared_bucket ? impl_->options.shared_bucket(name, per_second)
                                                       : std::make_shared<RateLimiter>(per_second, 1.0, impl_->clock);
 }
 
-const Redactor& HttpClient::redactor() const { return impl_->redactor; }
+const Redactor& HttpClient::redactor() const { return impl_->auth.redactor(); }
 
 std::string HttpClient::without_credentials(std::string_view page_token) const {
-  const Redactor& r = impl_->redactor;
-  const AuthConfig& auth = impl_->auth;
-  const std::string key_name = auth.type == "api_key" && auth.in == "query" ? auth.name : std::string();
+  const Redactor& r = impl_->auth.redactor();
+  const std::string& key_name = impl_->auth.query_key();
   const std::string encoded_name = url_encode(key_name);
   return without_query_params(page_token, [&](std::string_view name, std::string_view value) {
     return (!key_name.empty() && (name == key_name || name == encoded_name)) || r.finds_secret(value);
   });
 }
 
-void HttpClient::set_default_auth_scheme(std::string scheme) { impl_->default_scheme = std::move(scheme); }
+void HttpClient::set_default_auth_scheme(std::string scheme) { impl_->auth.set_default_scheme(std::move(scheme)); }
 
 const HttpStats& HttpClient::stats() const { return impl_->stats; }
 

@@ -1,7 +1,8 @@
 // HttpClient: the one outbound HTTP client every connector uses (libcurl).
 //
-// It owns connection reuse, gzip, timeouts, TLS verification, authentication (bearer,
-// api_key, basic, oauth2 with a cached token), the source's rate-limit bucket, and
+// It owns connection reuse, gzip, timeouts, TLS verification, the source's credentials
+// (through its RequestAuth: bearer, api_key, basic, oauth2 with a cached token), the
+// source's rate-limit bucket, and
 // retries with exponential backoff and jitter on 429, 5xx, timeouts and resets,
 // honouring Retry-After. It returns the final HTTP response whatever its status, so
 // that the connector can read the vendor's error body; an Error only when no response

@@ -95,4 +95,20 @@ bool TrustedOrigins::contains(std::string_view origin) const {
   return std::find(origins_.begin(), origins_.end(), origin) != origins_.end();
 }
 
+// The URL as it may appear in an error: scheme, host, port and path. The query string
+// and fragment may carry an api_key, the user-info a password: both are dropped.
+std::string url_for_message(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t host_start = scheme_end + 3;
+  size_t authority_end = url.find('/', host_start);
+  std::string_view authority = url.substr(host_start, authority_end - host_start);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, host_start));
+  out += url.substr(host_start + at + 1);
+  return out;
+}
+
 }  // namespace crm

@@ -25,6 +25,10 @@ std::optional<std::string> resolve_url(std::string_view base, std::string_view l
 // query ends at a fragment. Text without a '?' comes back unchanged.
 std::string without_query_params(std::string_view url,
                                  const std::function<bool(std::string_view name, std::string_view value)>& drop);
+// The URL as it may appear in an error: scheme, host, port and path. The query string
+// and fragment may carry an api_key, the user-info a password: both are dropped.
+std::string url_for_message(std::string_view url);
+
 // `url` without any query component named `name`, as is or percent-encoded.
 std::string without_query_param(std::string_view url, std::string_view name);
 
