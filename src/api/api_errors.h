@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "api/http_server.h"
+#include "core/result.h"
 
 namespace crm {
 
@@ -30,22 +30,8 @@ struct ApiError {
 
 ServerResponse error_response(const ApiError& e);
 
-// A value or the ApiError explaining why there is none.
+// A value or the ApiError to answer instead.
 template <class T>
-class [[nodiscard]] Checked {
- public:
-  Checked(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
-  Checked(ApiError error) : v_(std::move(error)) {}  // NOLINT
-
-  explicit operator bool() const { return v_.index() == 0; }
-  T& operator*() { return std::get<0>(v_); }
-  const T& operator*() const { return std::get<0>(v_); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  const ApiError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, ApiError> v_;
-};
+using Checked = Result<T, ApiError>;
 
 }  // namespace crm

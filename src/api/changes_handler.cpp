@@ -95,13 +95,8 @@ ServerResponse attempt(ApiDeps& deps, const ChangesRequest& r, ChangeWaiters::St
                        const Finish& finish, bool final, bool waited) {
   // Read before the query: a change committed after it makes the waiters look again.
   int64_t seen = deps.notifier.last_seq();
-  auto reader = deps.readers.acquire();
-  if (!reader) return finish(error_response(ApiError::unavailable(reader.error().message)));
-  auto page = (*reader)->changes(r.after, r.limit);
-  if (!page) {
-    reader->discard();
-    return finish(error_response(ApiError::internal(page.error().message)));
-  }
+  auto page = read_index(deps, [&](ApiQueries& index) { return index.changes(r.after, r.limit); });
+  if (!page) return finish(error_response(page.error()));
   if (page->items.empty() && !final && std::chrono::steady_clock::now() < deadline) {
     auto d = std::make_shared<DeferredResponse>();
     // The producer runs later on a server thread; `deps` outlives the server.

@@ -67,15 +67,9 @@ Checked<CustomerQuery> read_filters(const QueryParams& p) {
       return ApiError::bad_parameter("q", fmt::format("at most {} bytes", kMaxSearchBytes));
     q.text = *v;
   }
-  if (auto v = p.get("source")) {
-    if (v->empty()) return ApiError::bad_parameter("source", "must not be empty");
-    q.source = *v;
-  }
-  if (auto v = p.get("min_members")) {
-    auto n = parse_int_in("min_members", *v, 1, 1000000);
-    if (!n) return n.error();
-    q.min_members = *n;
-  }
+  if (auto e = p.read("source", q.source, parse_nonempty)) return *e;
+  auto members = [](std::string_view name, std::string_view v) { return parse_int_in(name, v, 1, 1000000); };
+  if (auto e = p.read("min_members", q.min_members, members)) return *e;
   auto page = read_page_params(p, kDefaultLimit, kMaxLimit);
   if (!page) return page.error();
   q.limit = page->limit;
@@ -91,15 +85,10 @@ ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req) {
   auto filters = read_filters(*params);
   if (!filters) return error_response(filters.error());
   CustomerQuery q = std::move(*filters);
-  auto reader = deps.readers.acquire();
-  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
   int limit = q.limit;
   q.limit = limit + 1;
-  auto rows = (*reader)->customers(q);
-  if (!rows) {
-    reader->discard();
-    return error_response(ApiError::internal(rows.error().message));
-  }
+  auto rows = read_index(deps, [&](ApiQueries& index) { return index.customers(q); });
+  if (!rows) return error_response(rows.error());
   bool more = trim_to_limit(*rows, limit);
   std::string body = "{\"items\":[";
   for (size_t i = 0; i < rows->size(); ++i) {
@@ -119,13 +108,8 @@ ServerResponse handle_customer(ApiDeps& deps, const ServerRequest& req, const Ro
   auto id = parse_customer_id(route.customer_id);
   if (!id)
     return error_response({400, "invalid_path", "a customer id looks like c_42 (from a record's customer_id)"});
-  auto reader = deps.readers.acquire();
-  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
-  auto found = (*reader)->customer(*id);
-  if (!found) {
-    reader->discard();
-    return error_response(ApiError::internal(found.error().message));
-  }
+  auto found = read_index(deps, [&](ApiQueries& index) { return index.customer(*id); });
+  if (!found) return error_response(found.error());
   if (!*found) return error_response(ApiError::not_found(fmt::format("no customer {}", format_customer_id(*id))));
   std::string body;
   append_customer_json(body, **found);
@@ -154,13 +138,8 @@ ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req) {
     after_a = *a;
     after_b = *b;
   }
-  auto reader = deps.readers.acquire();
-  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
-  auto rows = (*reader)->suggestions(after_a, after_b, limit + 1);
-  if (!rows) {
-    reader->discard();
-    return error_response(ApiError::internal(rows.error().message));
-  }
+  auto rows = read_index(deps, [&](ApiQueries& index) { return index.suggestions(after_a, after_b, limit + 1); });
+  if (!rows) return error_response(rows.error());
   bool more = trim_to_limit(*rows, limit);
   std::string body = "{\"items\":[";
   for (size_t i = 0; i < rows->size(); ++i) {

@@ -9,15 +9,18 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 
+#include "api/api_errors.h"
 #include "api/change_waiters.h"
 #include "api/http_server.h"
-#include "core/metrics.h"
 #include "api/reader_pool.h"
 #include "api/router.h"
+#include "core/metrics.h"
 #include "core/time.h"
-#include "sync/source_runtime.h"
 #include "store/change_notifier.h"
+#include "sync/source_runtime.h"
 
 namespace crm {
 
@@ -32,6 +35,22 @@ struct ApiDeps {
   std::mutex gauged_mu;
   std::set<std::string> gauged;
 };
+
+// Runs `query` (ApiQueries& → Result<T>) on a pooled read connection: its value, or the
+// ApiError to answer: 503 when no connection is free, 500 when the query failed (that
+// connection, which may be broken, is dropped instead of going back to the pool).
+template <class Query>
+auto read_index(ApiDeps& deps, Query&& query)
+    -> Checked<std::decay_t<decltype(*query(std::declval<ApiQueries&>()))>> {
+  auto reader = deps.readers.acquire();
+  if (!reader) return ApiError::unavailable(reader.error().message);
+  auto result = query(**reader);
+  if (!result) {
+    reader->discard();
+    return ApiError::internal(result.error().message);
+  }
+  return std::move(*result);
+}
 
 // Applied to every answer before it leaves (metrics, ETag and 304). A deferred answer's
 // producer applies it itself, when the answer is finally built.

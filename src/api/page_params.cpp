@@ -4,19 +4,18 @@
 
 namespace crm {
 
+Checked<int64_t> parse_page_token(std::string_view name, std::string_view value) {
+  auto id = decode_keyset_token(value);
+  if (!id) return ApiError::bad_parameter(name, "not a token from a previous page's \"next\"");
+  return *id;
+}
+
 Checked<PageParams> read_page_params(const QueryParams& p, int default_limit, int max_limit) {
   PageParams page;
   page.limit = default_limit;
-  if (auto v = p.get("limit")) {
-    auto n = parse_int_in("limit", *v, 1, max_limit);
-    if (!n) return n.error();
-    page.limit = *n;
-  }
-  if (auto v = p.get("after")) {
-    auto id = decode_keyset_token(*v);
-    if (!id) return ApiError::bad_parameter("after", "not a token from a previous page's \"next\"");
-    page.after = *id;
-  }
+  auto limit = [&](std::string_view name, std::string_view v) { return parse_int_in(name, v, 1, max_limit); };
+  if (auto e = p.read("limit", page.limit, limit)) return *e;
+  if (auto e = p.read("after", page.after, parse_page_token)) return *e;
   return page;
 }
 

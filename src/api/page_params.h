@@ -15,6 +15,8 @@ struct PageParams {
 };
 
 Checked<PageParams> read_page_params(const QueryParams& p, int default_limit, int max_limit);
+// An `after` token from a previous page's `next`: the keyset position it carries.
+Checked<int64_t> parse_page_token(std::string_view name, std::string_view value);
 
 // Drops the extra row; true when there was one (a next page exists).
 template <class T>

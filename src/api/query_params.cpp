@@ -80,6 +80,11 @@ Checked<int64_t> parse_seq(std::string_view name, std::string_view value) {
   return n;
 }
 
+Checked<std::string> parse_nonempty(std::string_view name, std::string_view value) {
+  if (value.empty()) return ApiError::bad_parameter(name, "must not be empty");
+  return std::string(value);
+}
+
 Checked<bool> parse_bool(std::string_view name, std::string_view value) {
   if (value == "true") return true;
   if (value == "false") return false;

@@ -26,6 +26,18 @@ class QueryParams {
   // The value, nullopt when absent.
   std::optional<std::string_view> get(std::string_view name) const;
 
+  // When `name` is present, `parse(name, value)` (a Checked<T>) goes into `out`: the
+  // parser's 400 when the value is wrong, nullopt otherwise (absent: `out` unchanged).
+  template <class T, class Parse>
+  std::optional<ApiError> read(std::string_view name, T& out, Parse&& parse) const {
+    auto value = get(name);
+    if (!value) return std::nullopt;
+    auto parsed = parse(name, *value);
+    if (!parsed) return parsed.error();
+    out = std::move(*parsed);
+    return std::nullopt;
+  }
+
  private:
   Pairs values_;
 };
@@ -34,6 +46,8 @@ class QueryParams {
 Checked<int> parse_int_in(std::string_view name, std::string_view value, int min, int max);
 // A non-negative integer (a change-feed seq).
 Checked<int64_t> parse_seq(std::string_view name, std::string_view value);
+// Any text but "" (a source name).
+Checked<std::string> parse_nonempty(std::string_view name, std::string_view value);
 // true | false.
 Checked<bool> parse_bool(std::string_view name, std::string_view value);
 // ISO 8601 (core/time.h parse_iso8601): 2026-11-20T09:14:03Z, a date alone, an offset.

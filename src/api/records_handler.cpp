@@ -32,10 +32,7 @@ int count_words(std::string_view s) {
 // The filters of a records request, or the 400 explaining which one is wrong.
 Checked<RecordQuery> read_filters(const QueryParams& p) {
   RecordQuery q;
-  if (auto v = p.get("source")) {
-    if (v->empty()) return ApiError::bad_parameter("source", "must not be empty");
-    q.source = *v;
-  }
+  if (auto e = p.read("source", q.source, parse_nonempty)) return *e;
   if (auto v = p.get("q")) {
     if (v->size() > kMaxSearchBytes)
       return ApiError::bad_parameter("q", fmt::format("at most {} bytes", kMaxSearchBytes));
@@ -48,21 +45,14 @@ Checked<RecordQuery> read_filters(const QueryParams& p) {
       return ApiError::bad_parameter("email", fmt::format("must be 1 to {} bytes", kMaxEmailBytes));
     q.email = *v;
   }
-  if (auto v = p.get("updated_since")) {
-    auto t = parse_timestamp("updated_since", *v);
-    if (!t) return t.error();
-    q.updated_since = *t;
-  }
-  if (auto v = p.get("include_deleted")) {
-    auto b = parse_bool("include_deleted", *v);
-    if (!b) return b.error();
-    q.include_deleted = *b;
-  }
-  if (auto v = p.get("customer_id")) {
-    auto id = parse_customer_id(*v);
-    if (!id) return ApiError::bad_parameter("customer_id", "expected a customer id such as c_42");
-    q.customer_id = *id;
-  }
+  if (auto e = p.read("updated_since", q.updated_since, parse_timestamp)) return *e;
+  if (auto e = p.read("include_deleted", q.include_deleted, parse_bool)) return *e;
+  auto customer = [](std::string_view name, std::string_view v) -> Checked<int64_t> {
+    auto id = parse_customer_id(v);
+    if (!id) return ApiError::bad_parameter(name, "expected a customer id such as c_42");
+    return *id;
+  };
+  if (auto e = p.read("customer_id", q.customer_id, customer)) return *e;
   auto page = read_page_params(p, kDefaultLimit, kMaxLimit);
   if (!page) return page.error();
   q.limit = page->limit;
@@ -80,15 +70,10 @@ ServerResponse handle_records(ApiDeps& deps, const ServerRequest& req) {
   if (!filters) return error_response(filters.error());
   RecordQuery q = std::move(*filters);
 
-  auto reader = deps.readers.acquire();
-  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
   int limit = q.limit;
   q.limit = limit + 1;  // one more than asked: tells whether a next page exists
-  auto rows = (*reader)->records(q);
-  if (!rows) {
-    reader->discard();
-    return error_response(ApiError::internal(rows.error().message));
-  }
+  auto rows = read_index(deps, [&](ApiQueries& index) { return index.records(q); });
+  if (!rows) return error_response(rows.error());
   bool more = trim_to_limit(*rows, limit);
 
   std::string body;
@@ -110,13 +95,8 @@ ServerResponse handle_record(ApiDeps& deps, const ServerRequest& req, const Rout
   if (!params) return error_response(params.error());
   if (!valid_text(route.source) || !valid_text(route.external_id))
     return error_response({400, "invalid_path", "the path is not valid UTF-8"});
-  auto reader = deps.readers.acquire();
-  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
-  auto found = (*reader)->record(route.source, route.external_id);
-  if (!found) {
-    reader->discard();
-    return error_response(ApiError::internal(found.error().message));
-  }
+  auto found = read_index(deps, [&](ApiQueries& index) { return index.record(route.source, route.external_id); });
+  if (!found) return error_response(found.error());
   if (!*found)
     return error_response(ApiError::not_found(
         fmt::format("no record '{}' in source '{}'", route.external_id, route.source)));

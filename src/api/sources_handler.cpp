@@ -96,13 +96,8 @@ void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* i
 ServerResponse handle_sources(ApiDeps& deps, const ServerRequest& req) {
   auto params = QueryParams::parse(req.query, {});
   if (!params) return error_response(params.error());
-  auto reader = deps.readers.acquire();
-  if (!reader) return error_response(ApiError::unavailable(reader.error().message));
-  auto indexed = (*reader)->sources();
-  if (!indexed) {
-    reader->discard();
-    return error_response(ApiError::internal(indexed.error().message));
-  }
+  auto indexed = read_index(deps, [](ApiQueries& index) { return index.sources(); });
+  if (!indexed) return error_response(indexed.error());
   std::map<std::string, const IndexedSource*, std::less<>> by_name;
   for (const auto& s : *indexed) by_name.emplace(s.name, &s);
 

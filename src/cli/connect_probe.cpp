@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sync/sync_run.h"
+
 namespace crm {
 namespace {
 
@@ -39,7 +41,7 @@ bool probe_page(const std::string& source, Connector& connector, const Cursor& c
 }  // namespace
 
 TimePoint probe_since(const std::optional<TimePoint>& watermark, Millis overlap, TimePoint now) {
-  if (watermark) return *watermark - overlap;
+  if (watermark) return incremental_since(*watermark, overlap);
   return now - std::chrono::hours(24);
 }
 

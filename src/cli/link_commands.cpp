@@ -5,13 +5,13 @@
 #include <pwd.h>
 #include <unistd.h>
 
-
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "cli/commands.h"
-#include "daemon/config_loading.h"
 #include "core/time.h"
+#include "daemon/config_loading.h"
 #include "link/linker.h"
 #include "store/api_queries.h"
 #include "store/index_writer.h"
@@ -29,6 +29,22 @@ std::string os_user() {
 int fail(const Error& e) {
   std::fprintf(stderr, "crm-index: %s\n", e.message.c_str());
   return e.kind == ErrorKind::config || e.kind == ErrorKind::not_found ? 2 : 1;
+}
+
+// The index's read side for a command that only reads it: nullptr once the reason (the
+// config's errors, a missing index) is printed; `exit_code` says how to exit then.
+std::unique_ptr<ApiQueries> open_for_reading(const std::string& config_path, int& exit_code) {
+  auto config = load_config_or_report(config_path);
+  if (!config) {
+    exit_code = 2;
+    return nullptr;
+  }
+  auto queries = ApiQueries::open(config->database);
+  if (!queries) {
+    exit_code = fail(queries.error());
+    return nullptr;
+  }
+  return std::move(*queries);
 }
 
 }  // namespace
@@ -53,11 +69,10 @@ int run_mark(const MarkArgs& args) {
 }
 
 int run_marks(const std::string& config_path) {
-  auto config = load_config_or_report(config_path);
-  if (!config) return 2;
-  auto queries = ApiQueries::open(config->database);
-  if (!queries) return fail(queries.error());
-  auto marks = (*queries)->marks();
+  int exit_code = 0;
+  auto queries = open_for_reading(config_path, exit_code);
+  if (!queries) return exit_code;
+  auto marks = queries->marks();
   if (!marks) return fail(marks.error());
   std::string out = fmt::format("{:<6} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", "MARK", "OP", "RECORD", "RECORD",
                                 "AT", "BY", "NOTE");
@@ -69,11 +84,10 @@ int run_marks(const std::string& config_path) {
 }
 
 int run_review(const std::string& config_path, int limit) {
-  auto config = load_config_or_report(config_path);
-  if (!config) return 2;
-  auto queries = ApiQueries::open(config->database);
-  if (!queries) return fail(queries.error());
-  auto rows = (*queries)->suggestions(0, 0, limit);
+  int exit_code = 0;
+  auto queries = open_for_reading(config_path, exit_code);
+  if (!queries) return exit_code;
+  auto rows = queries->suggestions(0, 0, limit);
   if (!rows) return fail(rows.error());
   if (rows->empty()) {
     std::printf("no suggestions waiting\n");

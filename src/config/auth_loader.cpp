@@ -198,14 +198,8 @@ void read_api_key(const Mapping& auth, const AuthType& type, AuthConfig& out, Lo
 
 AuthConfig read_auth(const Field* field, LoadContext& ctx) {
   AuthConfig out;
-  if (field == nullptr || field->value.IsNull()) return out;
-  if (!field->value.IsMap()) {
-    // Not echoed: `auth: <token>` is a plausible mistake.
-    ctx.errors.add(field->at(),
-                   "auth: expected a mapping such as { type: bearer, token: ... }, got " +
-                       describe_shape(field->value));
-    return out;
-  }
+  // `auth: <token>` is a plausible mistake: is_block never echoes the value.
+  if (!is_block(field, "auth", "a mapping such as { type: bearer, token: ... }", ctx)) return out;
   const Mapping auth(field->value, "auth.", "auth", ctx);
   if (auth.empty()) return out;
   const Field* type_field = auth.find("type");

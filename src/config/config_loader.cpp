@@ -46,12 +46,7 @@ void read_database(const Mapping& root, Config& config, LoadContext& ctx) {
 }
 
 void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
-  if (field == nullptr || field->value.IsNull()) return;
-  if (!field->value.IsMap()) {
-    ctx.errors.add(field->at(), "api: expected a mapping with listen and token_file, got " +
-                                    describe_shape(field->value));
-    return;
-  }
+  if (!is_block(field, "api", "a mapping with listen and token_file", ctx)) return;
   const Mapping m(field->value, "api.", "api", ctx);
   std::vector<std::string> keys = {"listen", "token_file"};
   keys.insert(keys.end(), api_limits_keys().begin(), api_limits_keys().end());
@@ -83,12 +78,7 @@ void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
 }
 
 void read_defaults(const Field* field, SourceSettings& defaults, LoadContext& ctx) {
-  if (field == nullptr || field->value.IsNull()) return;
-  if (!field->value.IsMap()) {
-    ctx.errors.add(field->at(), "defaults: expected a mapping of source settings, got " +
-                                    describe_shape(field->value));
-    return;
-  }
+  if (!is_block(field, "defaults", "a mapping of source settings", ctx)) return;
   const Mapping m(field->value, "defaults.", "defaults", ctx);
   m.reject_unknown(settings_keys());
   read_settings(m, defaults, ctx);
@@ -110,12 +100,7 @@ void read_sources(const Field* field, Config& config, LoadContext& ctx) {
 }
 
 void read_linking(const Field* field, LinkingConfig& linking, LoadContext& ctx) {
-  if (field == nullptr || field->value.IsNull()) return;
-  if (!field->value.IsMap()) {
-    ctx.errors.add(field->at(), "linking: expected a mapping of rules (email: true, ...), got " +
-                                    describe_shape(field->value));
-    return;
-  }
+  if (!is_block(field, "linking", "a mapping of rules (email: true, ...)", ctx)) return;
   const Mapping m(field->value, "linking.", "linking", ctx);
   m.reject_unknown({"national_id", "email", "phone", "suggest_name_company",
                     "suggest_name_phone_country", "plus_tag_domains"});

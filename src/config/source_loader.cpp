@@ -32,11 +32,8 @@ bool equals_nocase(std::string_view a, std::string_view b) {
 }
 
 void read_name(const Mapping& m, SourceConfig& out, SourceNames& names, LoadContext& ctx) {
-  const Field* f = m.find("name");
-  if (f == nullptr) {
-    m.report_missing("name");
-    return;
-  }
+  const Field* f = m.require("name");
+  if (f == nullptr) return;
   auto name = read_string(*f, ctx);
   if (!name) return;
   if (!valid_source_name(*name)) {
@@ -63,11 +60,8 @@ const SourceTypeRules* find_type(const SourceTypeTable& types, std::string_view 
 }
 
 const SourceTypeRules* read_type(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
-  const Field* f = m.find("type");
-  if (f == nullptr) {
-    m.report_missing("type");
-    return nullptr;
-  }
+  const Field* f = m.require("type");
+  if (f == nullptr) return nullptr;
   auto type = read_nonempty_string(*f, ctx);
   if (!type) return nullptr;
   const SourceTypeRules* found = find_type(ctx.types, *type);
@@ -103,11 +97,8 @@ void check_keys(const Mapping& m, const SourceTypeRules* type, LoadContext& ctx)
 }
 
 void read_base_url(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
-  const Field* f = m.find("base_url");
-  if (f == nullptr) {
-    m.report_missing("base_url");
-    return;
-  }
+  const Field* f = m.require("base_url");
+  if (f == nullptr) return;
   auto url = read_nonempty_string(*f, ctx);
   if (!url) return;
   if (auto problem = url_problem(*url)) {

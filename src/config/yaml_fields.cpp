@@ -64,6 +64,12 @@ void Mapping::report_missing(std::string_view key, std::string_view hint) const 
   ctx_.errors.add(node_, fmt::format("{}: missing required key '{}'{}", label_, key, hint));
 }
 
+const Field* Mapping::require(std::string_view key) const {
+  const Field* f = find(key);
+  if (f == nullptr) report_missing(key);
+  return f;
+}
+
 std::string describe_shape(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
   if (node.IsSequence()) return "a list";
@@ -90,15 +96,25 @@ std::optional<std::string> read_nonempty_string(const Field& f, LoadContext& ctx
   return s;
 }
 
+namespace {
+
+// The scalar of `f` read by `parse`; when it does not parse, `wrong` is reported with the
+// value as written in place of its {} ("{} is not a duration (use e.g. 30s)").
+template <class Parse>
+auto parse_scalar(const Field& f, LoadContext& ctx, std::string_view what, Parse parse, std::string_view wrong)
+    -> decltype(parse(std::string())) {
+  if (!require_scalar(f, ctx, what)) return std::nullopt;
+  auto v = parse(f.value.Scalar());
+  if (!v) report(ctx, f, fmt::format(fmt::runtime(wrong), describe(f.value, ctx)));
+  return v;
+}
+
+}  // namespace
+
 std::optional<long long> read_integer(const Field& f, LoadContext& ctx, long long min,
                                       long long max) {
-  if (!require_scalar(f, ctx, "an integer")) return std::nullopt;
-  auto n = parse_integer(f.value.Scalar());
-  if (!n) {
-    report(ctx, f, "expected an integer, got " + describe(f.value, ctx));
-    return std::nullopt;
-  }
-  if (*n < min || *n > max) {
+  auto n = parse_scalar(f, ctx, "an integer", parse_integer, "expected an integer, got {}");
+  if (n && (*n < min || *n > max)) {
     report(ctx, f, fmt::format("{} is out of range ({}..{})", *n, min, max));
     return std::nullopt;
   }
@@ -106,20 +122,12 @@ std::optional<long long> read_integer(const Field& f, LoadContext& ctx, long lon
 }
 
 std::optional<bool> read_bool(const Field& f, LoadContext& ctx) {
-  if (!require_scalar(f, ctx, "true or false")) return std::nullopt;
-  auto b = parse_bool(f.value.Scalar());
-  if (!b) report(ctx, f, "expected true or false, got " + describe(f.value, ctx));
-  return b;
+  return parse_scalar(f, ctx, "true or false", parse_bool, "expected true or false, got {}");
 }
 
 std::optional<Millis> read_duration(const Field& f, LoadContext& ctx, Millis min) {
-  if (!require_scalar(f, ctx, "a duration")) return std::nullopt;
-  auto d = parse_duration(f.value.Scalar());
-  if (!d) {
-    report(ctx, f, describe(f.value, ctx) + " is not a duration (use e.g. 30s, 5m, 2h, 1d)");
-    return std::nullopt;
-  }
-  if (*d < min) {
+  auto d = parse_scalar(f, ctx, "a duration", parse_duration, "{} is not a duration (use e.g. 30s, 5m, 2h, 1d)");
+  if (d && *d < min) {
     report(
         ctx, f,
         min == Millis{1} ? "must be greater than 0" : "must be at least " + format_duration(min));
@@ -129,35 +137,19 @@ std::optional<Millis> read_duration(const Field& f, LoadContext& ctx, Millis min
 }
 
 std::optional<double> read_ratio(const Field& f, LoadContext& ctx) {
-  if (!require_scalar(f, ctx, "a ratio")) return std::nullopt;
-  auto r = parse_ratio(f.value.Scalar());
-  if (!r)
-    report(ctx, f,
-           describe(f.value, ctx) +
-               " is not a ratio (use a percentage from 0% to 100%, e.g. 10%, "
-               "or a number from 0 to 1)");
-  return r;
+  return parse_scalar(f, ctx, "a ratio", parse_ratio,
+                      "{} is not a ratio (use a percentage from 0% to 100%, e.g. 10%, or a number from 0 to 1)");
 }
 
 std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx) {
-  if (!require_scalar(f, ctx, "a rate")) return std::nullopt;
-  auto r = parse_rate(f.value.Scalar());
-  if (!r)
-    report(ctx, f,
-           describe(f.value, ctx) +
-               " is not a rate (use a number greater than 0 per s, m or h, "
-               "e.g. 10/s, 600/m, 1000/h)");
-  return r;
+  return parse_scalar(f, ctx, "a rate", parse_rate,
+                      "{} is not a rate (use a number greater than 0 per s, m or h, e.g. 10/s, 600/m, 1000/h)");
 }
 
 std::optional<int64_t> read_size(const Field& f, LoadContext& ctx, int64_t min) {
-  if (!require_scalar(f, ctx, "a size")) return std::nullopt;
-  auto n = parse_size(f.value.Scalar());
-  if (!n) {
-    report(ctx, f, describe(f.value, ctx) + " is not a size (use bytes or e.g. 64KiB, 256MiB, 1GiB, 10MB)");
-    return std::nullopt;
-  }
-  if (*n < min) {
+  auto n = parse_scalar(f, ctx, "a size", parse_size,
+                        "{} is not a size (use bytes or e.g. 64KiB, 256MiB, 1GiB, 10MB)");
+  if (n && *n < min) {
     report(ctx, f, fmt::format("must be at least {} bytes", min));
     return std::nullopt;
   }
@@ -180,6 +172,13 @@ std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadCon
   }
   if (!ok) return std::nullopt;
   return out;
+}
+
+bool is_block(const Field* field, std::string_view key, std::string_view expected, LoadContext& ctx) {
+  if (field == nullptr || field->value.IsNull()) return false;
+  if (field->value.IsMap()) return true;
+  ctx.errors.add(field->at(), fmt::format("{}: expected {}, got {}", key, expected, describe_shape(field->value)));
+  return false;
 }
 
 }  // namespace crm

@@ -46,6 +46,8 @@ class Mapping {
   void reject_unknown(const std::vector<std::string>& allowed) const;
   // Reports a missing required key at the mapping itself.
   void report_missing(std::string_view key, std::string_view hint = "") const;
+  // The field of a required key; nullptr, reported as missing, when there is none.
+  const Field* require(std::string_view key) const;
 
  private:
   YAML::Node node_;
@@ -58,6 +60,11 @@ class Mapping {
 std::string describe(const YAML::Node& node, const LoadContext& ctx);
 // As describe(), but never quoting the text: for values that may be credentials.
 std::string describe_shape(const YAML::Node& node);
+
+// Whether `field` holds a block to read: false when it is absent or null (nothing to
+// read), or not a mapping (then "<key>: expected <expected>, got a list" is reported;
+// the value itself is never echoed, it may be a misplaced secret).
+bool is_block(const Field* field, std::string_view key, std::string_view expected, LoadContext& ctx);
 
 // Each reader returns nullopt after reporting an error at the field.
 std::optional<std::string> read_string(const Field& f, LoadContext& ctx);

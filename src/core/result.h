@@ -46,11 +46,13 @@ struct Error {
   bool retryable() const { return kind == ErrorKind::transient; }
 };
 
-template <class T>
+// A value or the error explaining why there is none. E is Error everywhere but at the
+// API's edge, where it is the answer to send (api/api_errors.h Checked).
+template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  Result(E error) : v_(std::move(error)) {}  // NOLINT
 
   explicit operator bool() const { return v_.index() == 0; }
   bool ok() const { return v_.index() == 0; }
@@ -59,26 +61,26 @@ class [[nodiscard]] Result {
   T&& operator*() && { return std::get<0>(std::move(v_)); }
   T* operator->() { return &std::get<0>(v_); }
   const T* operator->() const { return &std::get<0>(v_); }
-  const Error& error() const { return std::get<1>(v_); }
-  Error& error() { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
+  E& error() { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
-// Result<void>: success or an Error.
-template <>
-class [[nodiscard]] Result<void> {
+// Result<void>: success or an error.
+template <class E>
+class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
-  Result(Error error) : e_(std::move(error)) {}  // NOLINT
+  Result(E error) : e_(std::move(error)) {}  // NOLINT
 
   explicit operator bool() const { return !e_; }
   bool ok() const { return !e_; }
-  const Error& error() const { return *e_; }
+  const E& error() const { return *e_; }
 
  private:
-  std::optional<Error> e_;
+  std::optional<E> e_;
 };
 
 using Status = Result<void>;

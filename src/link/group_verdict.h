@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "link/link_rules.h"
-#include "store/link_store.h"
+#include "store/key_holder.h"
 
 namespace crm {
 

@@ -22,6 +22,7 @@
 
 #include "core/record.h"
 #include "store/change_feed.h"
+#include "store/key_holder.h"
 
 namespace crm {
 
@@ -32,12 +33,6 @@ struct LinkRecord {
   bool live = false;
   std::string name, given_name, family_name, email, phone, company, national_id;
   std::string external_id, merged_into, country;
-};
-
-// A record that holds a link key.
-struct KeyHolder {
-  int64_t record_id = 0;
-  int64_t source_id = 0;
 };
 
 struct MarkRow {

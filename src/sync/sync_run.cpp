@@ -154,7 +154,7 @@ RunSummary SyncRun::run_once(bool force_full, const ProgressFn& progress, const 
 
   Cursor cursor;
   cursor.mode = summary.mode;
-  if (!full) cursor.since = *src->watermark - cfg.overlap;
+  if (!full) cursor.since = incremental_since(*src->watermark, cfg.overlap);
   cursor.state = src->connector_state;
   if (resume) cursor.page_token = resume->page_token;
 

@@ -47,6 +47,10 @@ struct RunSummary {
 
 using ProgressFn = std::function<void(const RunCounts& counts, double elapsed_s)>;
 
+// Where an incremental run starts reading: the watermark minus the overlap, so that a
+// record the CRM stamped late, or a clock a little behind, is read again, not missed.
+inline TimePoint incremental_since(TimePoint watermark, Millis overlap) { return watermark - overlap; }
+
 // Pagination that never ends is a bug in the CRM or the connector; stop it.
 constexpr long kMaxPagesPerRun = 1'000'000;
 
