@@ -107,14 +107,10 @@ class DynamicsConnector final : public Connector {
 
 }  // namespace
 
-std::vector<std::string> dynamics_own_keys() { return {"inactive"}; }
-
-void validate_dynamics_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_dynamics_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_dynamics_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<DynamicsConnector>(source, http);
+const ConnectorType& dynamics_connector_type() {
+  static const ConnectorType type =
+      connector_type<DynamicsConnector, parse_dynamics_options>("dynamics", std::vector<std::string>{"inactive"});
+  return type;
 }
 
 }  // namespace crm

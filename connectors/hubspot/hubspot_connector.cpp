@@ -154,14 +154,10 @@ class HubspotConnector final : public Connector {
 
 }  // namespace
 
-std::vector<std::string> hubspot_connector_own_keys() { return hubspot_own_keys(); }
-
-void validate_hubspot_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_hubspot_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_hubspot_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<HubspotConnector>(source, http);
+const ConnectorType& hubspot_connector_type() {
+  static const ConnectorType type =
+      connector_type<HubspotConnector, parse_hubspot_options>("hubspot", hubspot_own_keys());
+  return type;
 }
 
 }  // namespace crm

@@ -118,14 +118,10 @@ class OdooConnector final : public Connector {
 
 }  // namespace
 
-std::vector<std::string> odoo_connector_own_keys() { return odoo_own_keys(); }
-
-void validate_odoo_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_odoo_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_odoo_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<OdooConnector>(source, http);
+const ConnectorType& odoo_connector_type() {
+  static const ConnectorType type =
+      connector_type<OdooConnector, parse_odoo_options>("odoo", odoo_own_keys());
+  return type;
 }
 
 }  // namespace crm

@@ -8,18 +8,10 @@
 // wizard) leave nothing behind and are found by the engine's full pass. See README.md.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "config/config.h"
-#include "connectors/connector.h"
-#include "http/http_client.h"
+#include "connectors/connector_type.h"
 
 namespace crm {
 
-std::vector<std::string> odoo_connector_own_keys();
-void validate_odoo_source(const SourceConfig& source, ConfigErrors& errors);
-std::unique_ptr<Connector> make_odoo_connector(const SourceConfig& source, HttpClient& http);
+const ConnectorType& odoo_connector_type();
 
 }  // namespace crm

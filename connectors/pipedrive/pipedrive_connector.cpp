@@ -194,14 +194,10 @@ class PipedriveConnector final : public Connector {
 
 }  // namespace
 
-std::vector<std::string> pipedrive_connector_own_keys() { return pipedrive_own_keys(); }
-
-void validate_pipedrive_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_pipedrive_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_pipedrive_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<PipedriveConnector>(source, http);
+const ConnectorType& pipedrive_connector_type() {
+  static const ConnectorType type =
+      connector_type<PipedriveConnector, parse_pipedrive_options>("pipedrive", pipedrive_own_keys());
+  return type;
 }
 
 }  // namespace crm

@@ -112,16 +112,10 @@ class RestConnector final : public Connector {
 
 }  // namespace
 
-std::vector<std::string> rest_own_keys() {
-  return {"list", "timestamp_format", "watermark_format", "kind"};
-}
-
-void validate_rest_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_rest_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_rest_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<RestConnector>(source, http);
+const ConnectorType& rest_connector_type() {
+  static const ConnectorType type =
+      connector_type<RestConnector, parse_rest_options>("rest", std::vector<std::string>{"list", "timestamp_format", "watermark_format", "kind"});
+  return type;
 }
 
 }  // namespace crm

@@ -184,12 +184,10 @@ std::optional<Error> quota_reserve_error(const std::string& source, long long ma
       source, remaining, max, share * 100.0, reserve * 100.0));
 }
 
-void validate_salesforce_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_salesforce_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_salesforce_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<SalesforceConnector>(source, http);
+const ConnectorType& salesforce_connector_type() {
+  static const ConnectorType type =
+      connector_type<SalesforceConnector, parse_salesforce_options>("salesforce", salesforce_own_keys());
+  return type;
 }
 
 }  // namespace crm

@@ -122,14 +122,10 @@ class ZohoConnector final : public Connector {
 
 }  // namespace
 
-std::vector<std::string> zoho_own_keys() { return {"api_version"}; }
-
-void validate_zoho_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_zoho_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_zoho_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<ZohoConnector>(source, http);
+const ConnectorType& zoho_connector_type() {
+  static const ConnectorType type =
+      connector_type<ZohoConnector, parse_zoho_options>("zoho", std::vector<std::string>{"api_version"});
+  return type;
 }
 
 }  // namespace crm
