@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -79,7 +80,7 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
     }
     w.end_object();
   }
-  r.web_url = dynamics_web_url(options.web_url, base_url, object, r.external_id);
+  r.web_url = expand_web_url(options.web_url, r.external_id, {{"{base_url}", base_url}, {"{object}", object.logical}});
 
   // A merge deactivates the subordinate row and points it at the survivor
   // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/merge-entity-using-web-api).
@@ -94,27 +95,13 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
 
 }  // namespace
 
-std::string dynamics_web_url(const std::string& tmpl, std::string_view base_url,
-                             const DynamicsObject& object, std::string_view id) {
-  std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string url = tmpl;
-  replace_all(url, "{base_url}", base);
-  replace_all(url, "{object}", object.logical);
-  replace_all(url, "{id}", url_encode(id));
-  return url;
-}
-
 Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsObject& object,
                                          const DynamicsOptions& options, std::string_view base_url,
                                          simdjson::dom::parser& parser) {
-  simdjson::dom::element root;
-  simdjson::padded_string padded(body);
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("dynamics {}: the answer is not valid JSON ({}; {} bytes)", object.set,
-                                        simdjson::error_message(err), body.size()));
+  auto root = parse_json_page(parser, body, fmt::format("dynamics {}", object.set));
+  if (!root) return root.error();
   simdjson::dom::array rows;
-  if (root.at_key("value").get_array().get(rows))
+  if (root->at_key("value").get_array().get(rows))
     return Error::data(fmt::format("dynamics {}: no \"value\" array in the answer", object.set));
   DynamicsPage out;
   out.page.records.reserve(rows.size());
@@ -137,8 +124,8 @@ Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsOb
     map_row(obj, object, options, base_url, out.page);
   }
   std::string_view link;
-  if (!root.at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);
-  if (!root.at_key("@odata.deltaLink").get_string().get(link)) out.delta_link = std::string(link);
+  if (!root->at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);
+  if (!root->at_key("@odata.deltaLink").get_string().get(link)) out.delta_link = std::string(link);
   return out;
 }
 

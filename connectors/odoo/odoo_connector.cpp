@@ -14,11 +14,6 @@
 namespace crm {
 namespace {
 
-std::string trim_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
 // Used by one thread at a time (connector.h); owns its JSON parser and the run's uid.
 class OdooConnector final : public Connector {
  public:
@@ -26,7 +21,6 @@ class OdooConnector final : public Connector {
       : source_(source),
         options_(parse_odoo_options(source, nullptr)),
         fields_(odoo_read_fields(options_)),
-        base_url_(trim_slash(source.base_url)),
         rpc_(source.base_url, http) {}
 
   // Keyset paging (odoo_query.h): a token is a position, valid in any process.
@@ -58,7 +52,7 @@ class OdooConnector final : public Connector {
     if (!body) return body.error();
     auto result = odoo_result(what, *body, parser_);
     if (!result) return result.error();
-    auto parsed = parse_odoo_rows(*result, OdooRowContext{options_, model, base_url_});
+    auto parsed = parse_odoo_rows(*result, OdooRowContext{options_, model, source_.base_url});
     if (!parsed) {
       Error e = parsed.error();
       e.message = fmt::format("source '{}': {}", source_.name, e.message);
@@ -110,7 +104,6 @@ class OdooConnector final : public Connector {
   const SourceConfig& source_;
   OdooOptions options_;
   std::vector<std::string> fields_;
-  std::string base_url_;
   OdooRpc rpc_;
   PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   std::optional<int64_t> uid_;

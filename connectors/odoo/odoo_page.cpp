@@ -3,26 +3,13 @@
 #include <fmt/format.h>
 
 #include "connectors/json_fields.h"
+#include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
 #include "http/http_client.h"
 
 namespace crm {
 namespace {
-
-std::string* target_of(Record& r, OdooTarget t) {
-  switch (t) {
-    case OdooTarget::name: return &r.name;
-    case OdooTarget::given_name: return &r.given_name;
-    case OdooTarget::family_name: return &r.family_name;
-    case OdooTarget::email: return &r.email;
-    case OdooTarget::phone: return &r.phone;
-    case OdooTarget::company: return &r.company;
-    case OdooTarget::national_id: return &r.national_id;
-    case OdooTarget::country: return &r.country;
-  }
-  return nullptr;
-}
 
 // An absent field reads as empty (search_read only omits fields it was not asked for).
 bool field_text(simdjson::dom::object row, std::string_view key, std::string& out) {
@@ -53,13 +40,15 @@ void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) 
   r.external_id = fmt::format("{}", id);
   bool company = false;
   r.kind = !row.at_key("is_company").get_bool().get(company) && company ? RecordKind::company : RecordKind::person;
+  std::string value;
   for (const auto& [target, field] : c.options.fields) {
     // A company's commercial_company_name is its own name: company is for persons only.
-    if (target == OdooTarget::company && r.kind == RecordKind::company) continue;
-    if (!field_text(row, field, *target_of(r, target))) {
+    if (target == "company" && r.kind == RecordKind::company) continue;
+    if (!field_text(row, field, value)) {
       page.skip(fmt::format("{} {}: field {} is neither a value nor a many2one", c.object, id, field));
       return;
     }
+    set_record_field(r, target, std::move(value));
   }
   r.remote_updated_at = *written;
   if (!page.high_water || *written > *page.high_water) page.high_water = *written;
@@ -80,10 +69,7 @@ void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) 
     }
     w.end_object();
   }
-  r.web_url = c.options.web_url;
-  replace_all(r.web_url, "{base_url}", c.base_url);
-  replace_all(r.web_url, "{object}", c.object);
-  replace_all(r.web_url, "{id}", url_encode(r.external_id));
+  r.web_url = expand_web_url(c.options.web_url, r.external_id, {{"{base_url}", c.base_url}, {"{object}", c.object}});
   page.records.push_back(std::move(r));
 }
 

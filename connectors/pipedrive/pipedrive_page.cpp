@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -106,7 +107,7 @@ void map_item(simdjson::dom::object item, const PipedriveObject& object, const P
     for (const auto& key : options.extra) w.key(key).string_or_null(field_value(item, key));
     w.end_object();
   }
-  r.web_url = pipedrive_web_url(options.web_url, base_url, object, r.external_id);
+  r.web_url = expand_web_url(options.web_url, r.external_id, {{"{base_url}", base_url}, {"{object}", object.web_segment}});
   // The lists leave deleted items out; should one come (v2 has the flag), it is a
   // tombstone, and it does not move the watermark.
   bool deleted = false;
@@ -129,28 +130,14 @@ std::optional<TimePoint> parse_pipedrive_time(std::string_view s) {
   return parse_iso8601(s);
 }
 
-std::string pipedrive_web_url(const std::string& tmpl, std::string_view base_url, const PipedriveObject& object,
-                              std::string_view id) {
-  std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string url = tmpl;
-  replace_all(url, "{base_url}", base);
-  replace_all(url, "{object}", object.web_segment);
-  replace_all(url, "{id}", url_encode(id));
-  return url;
-}
-
 Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const PipedriveObject& object,
                                                const PipedriveOptions& options, std::string_view base_url,
                                                simdjson::dom::parser& parser) {
-  simdjson::dom::element root;
-  simdjson::padded_string padded(body);
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("pipedrive {}: the answer is not valid JSON ({}; {} bytes)", object.name,
-                                        simdjson::error_message(err), body.size()));
+  auto root = parse_json_page(parser, body, fmt::format("pipedrive {}", object.name));
+  if (!root) return root.error();
   PipedriveListPage out;
   simdjson::dom::element data;
-  if (root.at_key("data").get(data))
+  if (root->at_key("data").get(data))
     return Error::data(fmt::format("pipedrive {}: no \"data\" in the answer", object.name));
   simdjson::dom::array items;
   if (!data.is_null()) {  // v1 answers "data": null for an empty list
@@ -169,7 +156,7 @@ Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const Pipe
     }
   }
   std::string_view next;
-  if (!root.at_pointer("/additional_data/next_cursor").get_string().get(next) && !next.empty())
+  if (!root->at_pointer("/additional_data/next_cursor").get_string().get(next) && !next.empty())
     out.next_cursor = std::string(next);
   return out;
 }

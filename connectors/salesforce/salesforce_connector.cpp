@@ -19,6 +19,7 @@ namespace {
 // restarts of one object and let the scheduler try again later.
 constexpr int kMaxLocatorRestarts = 3;
 
+// The token response's instance_url as a root to append paths to.
 std::string trim_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
@@ -83,7 +84,7 @@ class SalesforceConnector final : public Connector {
   // The instance URL from the token response (Salesforce's authoritative host for the
   // org) unless the config pins base_url; base_url until a token response has been seen.
   std::string instance_url() {
-    if (options_.pin_base_url || source_.auth.type != "oauth2") return trim_slash(source_.base_url);
+    if (options_.pin_base_url || source_.auth.type != "oauth2") return source_.base_url;
     const std::string& body = http_.last_token_response();
     if (body != token_body_) {
       token_body_ = body;
@@ -94,7 +95,7 @@ class SalesforceConnector final : public Connector {
           (url.starts_with("https://") || url.starts_with("http://")))
         instance_ = trim_slash(std::string(url));
     }
-    return instance_.empty() ? trim_slash(source_.base_url) : instance_;
+    return instance_.empty() ? source_.base_url : instance_;
   }
 
   std::string api_root() { return fmt::format("{}/services/data/{}", instance_url(), options_.api_version); }

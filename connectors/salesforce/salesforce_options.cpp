@@ -12,23 +12,7 @@
 namespace crm {
 namespace {
 
-struct TargetName {
-  SfTarget target;
-  const char* name;
-};
-constexpr TargetName kTargets[] = {
-    {SfTarget::name, "name"},     {SfTarget::given_name, "given_name"},
-    {SfTarget::family_name, "family_name"}, {SfTarget::email, "email"},
-    {SfTarget::phone, "phone"},   {SfTarget::company, "company"},
-    {SfTarget::national_id, "national_id"}, {SfTarget::country, "country"}};
-
-std::optional<SfTarget> target_of(std::string_view name) {
-  for (const auto& t : kTargets)
-    if (name == t.name) return t.target;
-  return std::nullopt;
-}
-
-void set_field(SfObject& o, SfTarget target, std::string field) {
+void set_field(SfObject& o, const std::string& target, std::string field) {
   for (auto& [t, f] : o.fields)
     if (t == target) {
       f = std::move(field);
@@ -46,14 +30,14 @@ const std::vector<SfObject>& salesforce_known_objects() {
   // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
   static const std::vector<SfObject> objects = {
       {"Contact", RecordKind::person,
-       {{SfTarget::name, "Name"}, {SfTarget::given_name, "FirstName"}, {SfTarget::family_name, "LastName"},
-        {SfTarget::email, "Email"}, {SfTarget::phone, "Phone"}, {SfTarget::company, "Account.Name"}},
+       {{"name", "Name"}, {"given_name", "FirstName"}, {"family_name", "LastName"},
+        {"email", "Email"}, {"phone", "Phone"}, {"company", "Account.Name"}},
        {}},
       // Account has no standard e-mail field.
-      {"Account", RecordKind::company, {{SfTarget::name, "Name"}, {SfTarget::phone, "Phone"}}, {}},
+      {"Account", RecordKind::company, {{"name", "Name"}, {"phone", "Phone"}}, {}},
       {"Lead", RecordKind::person,
-       {{SfTarget::name, "Name"}, {SfTarget::given_name, "FirstName"}, {SfTarget::family_name, "LastName"},
-        {SfTarget::email, "Email"}, {SfTarget::phone, "Phone"}, {SfTarget::company, "Company"}},
+       {{"name", "Name"}, {"given_name", "FirstName"}, {"family_name", "LastName"},
+        {"email", "Email"}, {"phone", "Phone"}, {"company", "Company"}},
        {}},
   };
   return objects;
@@ -145,8 +129,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
       object = key.substr(0, dot);
       target_name = key.substr(dot + 1);
     }
-    auto target = target_of(target_name);
-    if (!target) {
+    if (!contains(mappable_record_fields(), target_name)) {
       common.error(at, fmt::format("fields: '{}' is not a record field Salesforce fields can feed (name, given_name, "
                                    "family_name, email, phone, company, national_id, country; Id and SystemModstamp are fixed)",
                                    key));
@@ -160,7 +143,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     bool matched = object.empty();
     for (auto& obj : o.objects)
       if (object.empty() || obj.name == object) {
-        set_field(obj, *target, sf_field);
+        set_field(obj, target_name, sf_field);
         matched = true;
       }
     if (!matched) common.error(at, fmt::format("fields: '{}' names object '{}', which is not in objects", key, object));

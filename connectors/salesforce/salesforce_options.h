@@ -15,15 +15,13 @@
 
 namespace crm {
 
-// The record fields a Salesforce field can feed (external_id, kind and updated_at are
-// fixed: Id, the object, SystemModstamp).
-enum class SfTarget { name, given_name, family_name, email, phone, company, national_id, country };
-
 struct SfObject {
   std::string name;  // Contact, Account, Lead
   RecordKind kind = RecordKind::person;
-  // record field → Salesforce field (dotted for a parent's field: Account.Name)
-  std::vector<std::pair<SfTarget, std::string>> fields;
+  // record field (name, email, … as `fields:` names them; external_id, kind and
+  // updated_at are fixed: Id, the object, SystemModstamp) → Salesforce field (dotted for
+  // a parent's field: Account.Name)
+  std::vector<std::pair<std::string, std::string>> fields;
   std::vector<std::string> extra;  // extra_fields, sorted
 };
 

@@ -67,7 +67,6 @@ const std::vector<std::string>& zoho_record_fields() { return mappable_record_fi
 
 std::string zoho_app_url(std::string_view base_url) {
   std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
   constexpr std::string_view kApiHost = "://www.zohoapis.";
   if (size_t at = base.find(kApiHost); at != std::string::npos)
     return base.substr(0, at) + "://crm.zoho." + base.substr(at + kApiHost.size());

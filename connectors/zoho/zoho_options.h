@@ -52,7 +52,7 @@ inline constexpr std::string_view kZohoDefaultWebUrl = "{app_url}/crm/tab/{objec
 ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors);
 
 // The web client's host for an API host: www.zohoapis.<dc> → crm.zoho.<dc>; anything
-// else (a test server) is returned as it is, without a trailing slash.
+// else (a test server) is returned as it is.
 std::string zoho_app_url(std::string_view base_url);
 
 // The field API names for `fields=`: mapped fields, extra fields, then Modified_Time; no

@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -64,7 +65,7 @@ void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoO
     }
     w.end_object();
   }
-  r.web_url = zoho_web_url(options.web_url, options.app_url, module.name, r.external_id);
+  r.web_url = expand_web_url(options.web_url, r.external_id, {{"{app_url}", options.app_url}, {"{object}", module.name}});
   page.records.push_back(std::move(r));
 }
 
@@ -74,14 +75,9 @@ bool is_error_body(simdjson::dom::element root) {
   return !root.at_key("status").get_string().get(status) && status == "error";
 }
 
-Result<simdjson::dom::element> parse_root(std::string_view body, std::string_view what, simdjson::dom::parser& parser,
-                                          simdjson::padded_string& padded) {
-  padded = simdjson::padded_string(body);
-  simdjson::dom::element root;
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("zoho {}: the answer is not valid JSON ({}; {} bytes)", what,
-                                        simdjson::error_message(err), body.size()));
-  if (is_error_body(root)) {
+Result<simdjson::dom::element> parse_root(std::string_view body, std::string_view what, simdjson::dom::parser& parser) {
+  auto root = parse_json_page(parser, body, fmt::format("zoho {}", what));
+  if (root && is_error_body(*root)) {
     HttpResponse shaped;
     shaped.status = 400;
     shaped.body = std::string(body);
@@ -97,19 +93,9 @@ bool info_more(simdjson::dom::element root) {
 
 }  // namespace
 
-std::string zoho_web_url(const std::string& tmpl, std::string_view app_url, std::string_view module,
-                         std::string_view id) {
-  std::string url = tmpl;
-  replace_all(url, "{app_url}", app_url);
-  replace_all(url, "{object}", module);
-  replace_all(url, "{id}", url_encode(id));
-  return url;
-}
-
 Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module, const ZohoOptions& options,
                                  simdjson::dom::parser& parser) {
-  simdjson::padded_string padded;
-  auto root = parse_root(body, module.name, parser, padded);
+  auto root = parse_root(body, module.name, parser);
   if (!root) return root.error();
   simdjson::dom::array rows;
   if (root->at_key("data").get_array().get(rows))
@@ -132,9 +118,8 @@ Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module
 
 Result<ZohoDeletedPage> parse_zoho_deleted_page(std::string_view body, std::string_view module,
                                                 simdjson::dom::parser& parser) {
-  simdjson::padded_string padded;
   const std::string what = fmt::format("{} deleted", module);
-  auto root = parse_root(body, what, parser, padded);
+  auto root = parse_root(body, what, parser);
   if (!root) return root.error();
   simdjson::dom::array rows;
   if (root->at_key("data").get_array().get(rows))

@@ -139,7 +139,7 @@ TEST_CASE("hubspot: requests") {
   CHECK(o.list_page_size == 100);
   CHECK(o.search_page_size == 200);
   const HubspotObject& contacts = o.objects[0];
-  CHECK(hubspot_list_url("http://h/", o, contacts, false, "") ==
+  CHECK(hubspot_list_url("http://h", o, contacts, false, "") ==
         "http://h/crm/v3/objects/contacts?limit=100&properties=firstname%2Clastname%2Cemail%2Cphone%2Ccompany%2C"
         "country%2Clastmodifieddate%2Chs_merged_object_ids%2Clifecyclestage&archived=false");
   CHECK(hubspot_list_url("http://h", o, o.objects[1], true, "MDoxMA").ends_with("&archived=true&after=MDoxMA"));
