@@ -27,7 +27,7 @@ class DynamicsConnector final : public Connector {
     if (cursor.page_token) {
       auto t = decode_dynamics_token(*cursor.page_token);
       if (!t || t->object >= options_.objects.size())
-        return Error::internal(fmt::format("source '{}': unknown page token", source_.name));
+        return Error::internal("unknown page token");
       token = std::move(*t);
     }
     if (options_.objects.empty()) return Page{};
@@ -38,7 +38,7 @@ class DynamicsConnector final : public Connector {
     const bool full = cursor.mode == SyncMode::full;
     auto full_pass = [&](std::string why) {
       Page p;
-      p.needs_full_pass = fmt::format("source '{}': {}", source_.name, why);
+      p.needs_full_pass = std::move(why);
       return p;
     };
 
@@ -59,7 +59,7 @@ class DynamicsConnector final : public Connector {
       plain = it->second.delta.empty();
       url = plain ? dynamics_list_url(source_.base_url, object, cursor.since) : it->second.delta;
     }
-    const std::string what = fmt::format("source '{}': list {}", source_.name, object.set);
+    const std::string what = fmt::format("list {}", object.set);
     auto resp = http_.get(url, dynamics_headers(source_.settings.page_size, !plain));
     if (!resp) return resp.error();
     if (resp->status < 200 || resp->status > 299) {
@@ -76,11 +76,7 @@ class DynamicsConnector final : public Connector {
     }
 
     auto parsed = parse_dynamics_page(resp->body, object, options_, source_.base_url, parser_);
-    if (!parsed) {
-      Error e = parsed.error();
-      e.message = fmt::format("source '{}': {}", source_.name, e.message);
-      return e;
-    }
+    if (!parsed) return parsed.error();
     Page page = std::move(parsed->page);
     if (!parsed->next_link.empty()) {
       page.next = encode_dynamics_token({token.object, std::move(parsed->next_link), plain});

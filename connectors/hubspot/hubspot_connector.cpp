@@ -29,8 +29,7 @@ class HubspotConnector final : public Connector {
     if (cursor.page_token) {
       auto t = HubspotPageToken::decode(*cursor.page_token);
       if (!t || t->object >= options_.objects.size())
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = *t;
     } else {
       token = first_token(cursor, 0);
@@ -72,7 +71,7 @@ class HubspotConnector final : public Connector {
   }
 
   std::string what(const HubspotObject& object, std::string_view op) const {
-    return fmt::format("source '{}': hubspot {} {}", source_.name, object.name, op);
+    return fmt::format("hubspot {} {}", object.name, op);
   }
 
   Result<Page> list_page(const Cursor& cursor, const HubspotPageToken& t, const HubspotObject& object) {

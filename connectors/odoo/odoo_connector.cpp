@@ -27,13 +27,12 @@ class OdooConnector final : public Connector {
   bool resumable() const override { return true; }
 
   Result<Page> next_page(const Cursor& cursor) override {
-    if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
+    if (options_.objects.empty()) return Error::config("no objects to read");
     OdooPageToken token;
     if (cursor.page_token) {
       auto t = decode_odoo_token(*cursor.page_token);
       if (!t || t->object >= options_.objects.size())
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = *t;
     } else {
       token.by_write_date = cursor.since.has_value();
@@ -44,7 +43,7 @@ class OdooConnector final : public Connector {
       if (auto st = login(); !st) return st.error();
     }
     const std::string& model = options_.objects[token.object];
-    const std::string what = fmt::format("source '{}': {} search_read", source_.name, model);
+    const std::string what = fmt::format("{} search_read", model);
     const int limit = std::clamp(source_.settings.page_size, 1, kOdooMaxPageSize);
     auto body = rpc_.call(what, "object", "execute_kw",
                           odoo_search_read_args(options_.db, *uid_, source_.auth.password.reveal(), model, fields_,
@@ -53,11 +52,7 @@ class OdooConnector final : public Connector {
     auto result = odoo_result(what, *body, parser_);
     if (!result) return result.error();
     auto parsed = parse_odoo_rows(*result, OdooRowContext{options_, model, source_.base_url});
-    if (!parsed) {
-      Error e = parsed.error();
-      e.message = fmt::format("source '{}': {}", source_.name, e.message);
-      return e;
-    }
+    if (!parsed) return parsed.error();
     Page page = std::move(parsed->page);
     if (parsed->rows >= static_cast<size_t>(limit)) {
       OdooPageToken next = token;
@@ -83,7 +78,7 @@ class OdooConnector final : public Connector {
 
  private:
   Status login() {
-    const std::string what = fmt::format("source '{}': login", source_.name);
+    const std::string what = "login";
     auto body = rpc_.call(what, "common", "authenticate",
                           odoo_authenticate_args(options_.db, source_.auth.username, source_.auth.password.reveal()));
     if (!body) return body.error();

@@ -29,8 +29,7 @@ class PipedriveConnector final : public Connector {
     if (cursor.page_token) {
       auto t = decode_pipedrive_token(*cursor.page_token);
       if (!t || t->step >= plan.size())
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = std::move(*t);
     }
     if (plan.empty()) return Page{};
@@ -42,7 +41,7 @@ class PipedriveConnector final : public Connector {
 
  private:
   std::string what(std::string_view object, std::string_view op) const {
-    return fmt::format("source '{}': pipedrive {} {}", source_.name, object, op);
+    return fmt::format("pipedrive {} {}", object, op);
   }
 
   Result<HttpResponse> get(const std::string& url) {
@@ -55,13 +54,7 @@ class PipedriveConnector final : public Connector {
     auto resp = get(url);
     if (!resp) return resp.error();
     if (resp->status < 200 || resp->status > 299) return pipedrive_error(what(object.name, op), *resp);
-    auto parsed = parse_pipedrive_page(resp->body, object, options_, source_.base_url, parser_);
-    if (!parsed) {
-      Error e = parsed.error();
-      e.message = fmt::format("source '{}': {}", source_.name, e.message);
-      return e;
-    }
-    return parsed;
+    return parse_pipedrive_page(resp->body, object, options_, source_.base_url, parser_);
   }
 
   // The token that follows step `step` once its list is done.

@@ -47,13 +47,12 @@ class RestConnector final : public Connector {
       std::string_view location = resp->header("location");
       // Same-origin redirects the client followed; what is left has no usable Location.
       Error e = Error::config(fmt::format(
-          "source '{}': list: HTTP {} redirect to {}: not followed (set base_url to where the API answers)",
-          source_.name, resp->status, location.empty() ? std::string("(no Location header)") : shown(location)));
+          "list: HTTP {} redirect to {}: not followed (set base_url to where the API answers)", resp->status, location.empty() ? std::string("(no Location header)") : shown(location)));
       e.http_status = static_cast<int>(resp->status);
       return e;
     }
     if (resp->status < 200 || resp->status > 299)
-      return error_from_response(fmt::format("source '{}': list", source_.name), *resp);
+      return error_from_response("list", *resp);
     auto page = reader_.read(*resp, token, parser_);
     if (!page && resp->url != url) {
       // A same-origin redirect the client followed ended at a page that is not the API

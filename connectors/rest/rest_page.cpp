@@ -83,12 +83,11 @@ Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_
     response.body = std::move(fixed.text);
     err = parser.parse(response.body).get(root);
   }
-  if (err) return unreadable_answer(fmt::format("source '{}'", source_.name), response, simdjson::error_message(err));
+  if (err) return unreadable_answer("", response, simdjson::error_message(err));
   simdjson::dom::array items;
   auto at = root.at_pointer(options_.items);  // "" is the whole document
   if (at.get_array().get(items))
-    return Error::data(fmt::format("source '{}': no array at list.items '{}' in the CRM's answer",
-                                   source_.name, options_.items));
+    return Error::data(fmt::format("no array at list.items '{}' in the CRM's answer", options_.items));
 
   Page page;
   page.records.reserve(items.size());

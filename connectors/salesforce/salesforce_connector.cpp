@@ -35,13 +35,12 @@ class SalesforceConnector final : public Connector {
   bool resumable() const override { return true; }
 
   Result<Page> next_page(const Cursor& cursor) override {
-    if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
+    if (options_.objects.empty()) return Error::config("no objects to read");
     SfPageToken token;
     if (cursor.page_token) {
       auto t = decode_sf_page_token(*cursor.page_token);
       if (!t || !find_object(t->object))
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = std::move(*t);
     } else {
       token.object = options_.objects.front().name;
@@ -54,7 +53,7 @@ class SalesforceConnector final : public Connector {
       auto resp = http_.get(request_url(object, token, cursor.since), request_headers());
       if (!resp) {
         Error e = resp.error();
-        e.message = fmt::format("source '{}': {} query: {}", source_.name, object.name, e.message);
+        e.message = fmt::format("{} query: {}", object.name, e.message);
         return e;
       }
       if (!token.next_url.empty() && is_invalid_locator(*resp) && attempt == 0) {
@@ -62,14 +61,14 @@ class SalesforceConnector final : public Connector {
         // restart this object's query at the last SystemModstamp handed out, not at the
         // start, and not by failing the source (crm-apis.md, Salesforce: Traps).
         if (token.restarts >= kMaxLocatorRestarts)
-          return Error::transient(fmt::format("source '{}': {} query: the query locator expired {} times in one run",
-                                              source_.name, object.name, token.restarts + 1));
+          return Error::transient(fmt::format("{} query: the query locator expired {} times in one run", object.name,
+                                              token.restarts + 1));
         token.next_url.clear();
         ++token.restarts;
         continue;
       }
       if (resp->status < 200 || resp->status > 299)
-        return sf_error(fmt::format("source '{}': {} query", source_.name, object.name), *resp);
+        return sf_error(fmt::format("{} query", object.name), *resp);
       return page_from(*resp, object, token);
     }
   }
@@ -122,7 +121,7 @@ class SalesforceConnector final : public Connector {
     auto parsed = parse_query_page(parser_, resp.body, mapping);
     if (!parsed) {
       Error e = parsed.error();
-      e.message = fmt::format("source '{}': {} query: {}", source_.name, object.name, e.message);
+      e.message = fmt::format("{} query: {}", object.name, e.message);
       return e;
     }
     Page page = std::move(parsed->page);
@@ -144,11 +143,11 @@ class SalesforceConnector final : public Connector {
     auto resp = http_.get(api_root() + "/limits", {{"Accept", "application/json"}});
     if (!resp) {
       Error e = resp.error();
-      e.message = fmt::format("source '{}': limits: {}", source_.name, e.message);
+      e.message = "limits: " + e.message;
       return e;
     }
     if (resp->status < 200 || resp->status > 299) {
-      Error e = sf_error(fmt::format("source '{}': limits", source_.name), *resp);
+      Error e = sf_error("limits", *resp);
       // Without "View Setup and Configuration" the resource is refused (403
       // INSUFFICIENT_ACCESS): the check is then skipped, the sync still runs.
       if (e.kind == ErrorKind::auth && resp->status == 403) return std::nullopt;
@@ -157,7 +156,7 @@ class SalesforceConnector final : public Connector {
     }
     auto quota = parse_daily_quota(resp->body);
     if (!quota) return std::nullopt;
-    return quota_reserve_error(source_.name, quota->max, quota->remaining, *options_.quota_reserve);
+    return quota_reserve_error(quota->max, quota->remaining, *options_.quota_reserve);
   }
 
   const SourceConfig& source_;
@@ -171,8 +170,7 @@ class SalesforceConnector final : public Connector {
 
 }  // namespace
 
-std::optional<Error> quota_reserve_error(const std::string& source, long long max, long long remaining,
-                                         double reserve) {
+std::optional<Error> quota_reserve_error(long long max, long long remaining, double reserve) {
   if (max <= 0) return std::nullopt;
   double share = static_cast<double>(remaining) / static_cast<double>(max);
   if (share >= reserve) return std::nullopt;
@@ -180,9 +178,9 @@ std::optional<Error> quota_reserve_error(const std::string& source, long long ma
   // again one interval later, without backing off (the rolling 24-hour allowance has no
   // reset time to wait for).
   return Error::skipped(fmt::format(
-      "source '{}': daily API requests low: {} of {} remaining ({:.1f}%), under quota_reserve {:.0f}%; "
+      "daily API requests low: {} of {} remaining ({:.1f}%), under quota_reserve {:.0f}%; "
       "run skipped to leave the rest to other integrations",
-      source, remaining, max, share * 100.0, reserve * 100.0));
+      remaining, max, share * 100.0, reserve * 100.0));
 }
 
 const ConnectorType& salesforce_connector_type() {

@@ -17,7 +17,6 @@ const ConnectorType& salesforce_connector_type();
 
 // The decision behind quota_reserve, exposed for tests: an Error when the remaining
 // share of the org's daily API requests is under `reserve`.
-std::optional<Error> quota_reserve_error(const std::string& source, long long max,
-                                         long long remaining, double reserve);
+std::optional<Error> quota_reserve_error(long long max, long long remaining, double reserve);
 
 }  // namespace crm

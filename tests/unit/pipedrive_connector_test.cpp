@@ -394,5 +394,5 @@ TEST_CASE("pipedrive connector: a refused token gives Pipedrive's message and no
   auto page = connector_test::TestConnector("pipedrive", src)->next_page(Cursor{});
   REQUIRE_FALSE(page);
   CHECK(page.error().kind == ErrorKind::auth);
-  CHECK(page.error().message == "source 'pd': pipedrive persons list: HTTP 401: unauthorized access");
+  CHECK(page.error().message == "pipedrive persons list: HTTP 401: unauthorized access");
 }

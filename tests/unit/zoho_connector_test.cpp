@@ -336,5 +336,5 @@ TEST_CASE("zoho connector: a refused request gives Zoho's code and message") {
   REQUIRE_FALSE(page);
   CHECK(page.error().kind == ErrorKind::config);
   CHECK(page.error().message ==
-        "source 'zo': list Contacts: HTTP 400: REQUIRED_PARAM_MISSING: One of the expected parameter is missing (fields)");
+        "list Contacts: HTTP 400: REQUIRED_PARAM_MISSING: One of the expected parameter is missing (fields)");
 }
