@@ -105,7 +105,7 @@ class DynamicsConnector final : public Connector {
 
 const ConnectorType& dynamics_connector_type() {
   static const ConnectorType type =
-      connector_type<DynamicsConnector, parse_dynamics_options>("dynamics", std::vector<std::string>{"inactive"});
+      connector_type<DynamicsConnector, parse_dynamics_options>("dynamics", option_keys(dynamics_own_options()));
   return type;
 }
 

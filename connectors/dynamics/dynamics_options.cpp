@@ -49,16 +49,14 @@ DynamicsObject default_object(std::string_view set) {
   return o;
 }
 
-void set_field(DynamicsObject& o, const std::string& field, const std::string& column) {
-  for (auto& [f, c] : o.fields)
-    if (f == field) {
-      c = column;
-      return;
-    }
-  o.fields.emplace_back(field, column);
-}
+constexpr OptionSpec kDynamicsOptions[] = {
+    {"inactive", OptionSpec::choice, "index",
+     "what plain deactivated rows (statecode 1, not merged) become: index, or tombstone"},
+};
 
 }  // namespace
+
+std::span<const OptionSpec> dynamics_own_options() { return kDynamicsOptions; }
 
 const std::vector<std::string>& dynamics_known_objects() {
   static const std::vector<std::string> v = {"contacts", "accounts"};
@@ -104,7 +102,7 @@ DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors*
        common.fields(dynamics_record_fields(), "the id and modifiedon are fixed", valid_mapping, "a column name",
                      "e.g. new_taxid, or "
                      "_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"))
-    for (auto& obj : o.objects) set_field(obj, field, column);
+    for (auto& obj : o.objects) set_mapping(obj.fields, field, column);
   const std::vector<std::string> extra = common.extra_fields(valid_column, "a column name");
   for (auto& obj : o.objects) obj.extra = extra;
 

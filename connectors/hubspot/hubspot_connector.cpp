@@ -155,7 +155,7 @@ class HubspotConnector final : public Connector {
 
 const ConnectorType& hubspot_connector_type() {
   static const ConnectorType type =
-      connector_type<HubspotConnector, parse_hubspot_options>("hubspot", hubspot_own_keys());
+      connector_type<HubspotConnector, parse_hubspot_options>("hubspot", option_keys(hubspot_own_options()));
   return type;
 }
 

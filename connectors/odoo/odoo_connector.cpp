@@ -108,7 +108,7 @@ class OdooConnector final : public Connector {
 
 const ConnectorType& odoo_connector_type() {
   static const ConnectorType type =
-      connector_type<OdooConnector, parse_odoo_options>("odoo", odoo_own_keys());
+      connector_type<OdooConnector, parse_odoo_options>("odoo", option_keys(odoo_own_options()));
   return type;
 }
 

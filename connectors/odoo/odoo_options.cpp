@@ -16,18 +16,14 @@ std::vector<std::pair<std::string, std::string>> default_fields() {
   return {{"name", "name"}, {"email", "email"}, {"phone", "phone"}, {"company", "commercial_company_name"}};
 }
 
-void set_field(OdooOptions& o, const std::string& t, const std::string& field) {
-  for (auto& [target, f] : o.fields)
-    if (target == t) {
-      f = field;
-      return;
-    }
-  o.fields.emplace_back(t, field);
-}
+constexpr OptionSpec kOdooOptions[] = {
+    {"db", OptionSpec::text, "", "the database name (on Odoo Online the subdomain: acme for acme.odoo.com); required"},
+    {"archived", OptionSpec::choice, "tombstone", "what archived partners (active = false) become: tombstone, or index"},
+};
 
 }  // namespace
 
-std::vector<std::string> odoo_own_keys() { return {"db", "archived"}; }
+std::span<const OptionSpec> odoo_own_options() { return kOdooOptions; }
 
 bool valid_odoo_field(std::string_view s) {
   if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
@@ -78,7 +74,7 @@ OdooOptions parse_odoo_options(const SourceConfig& source, ConfigErrors* errors)
   for (const auto& [field, odoo_field] :
        common.fields(mappable_record_fields(), "id, is_company and write_date are fixed", valid_odoo_field,
                      "an Odoo field name", "e.g. vat, x_studio_tax_id"))
-    set_field(o, field, odoo_field);
+    set_mapping(o.fields, field, odoo_field);
   o.extra = common.extra_fields(valid_odoo_field, "an Odoo field name");
 
   const std::string archived = common.choice("archived", "tombstone", "index");

@@ -5,12 +5,14 @@
 // Value type; pure functions; thread-safe.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 
 namespace crm {
 
@@ -37,7 +39,8 @@ struct OdooOptions {
   std::string web_url;  // template with {base_url}, {object}, {id}
 };
 
-std::vector<std::string> odoo_own_keys();  // db, archived
+// The keys an odoo source block has beyond the common ones: db, archived.
+std::span<const OptionSpec> odoo_own_options();
 
 // Parses source (db, objects, fields, extra_fields, web_url, auth). Problems go to
 // `errors` when given (then the result may be partial).

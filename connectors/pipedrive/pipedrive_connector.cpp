@@ -189,7 +189,7 @@ class PipedriveConnector final : public Connector {
 
 const ConnectorType& pipedrive_connector_type() {
   static const ConnectorType type =
-      connector_type<PipedriveConnector, parse_pipedrive_options>("pipedrive", pipedrive_own_keys());
+      connector_type<PipedriveConnector, parse_pipedrive_options>("pipedrive", option_keys(pipedrive_own_options()));
   return type;
 }
 

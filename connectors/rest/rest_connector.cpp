@@ -113,7 +113,7 @@ class RestConnector final : public Connector {
 
 const ConnectorType& rest_connector_type() {
   static const ConnectorType type =
-      connector_type<RestConnector, parse_rest_options>("rest", std::vector<std::string>{"list", "timestamp_format", "watermark_format", "kind"});
+      connector_type<RestConnector, parse_rest_options>("rest", option_keys(rest_own_options()));
   return type;
 }
 

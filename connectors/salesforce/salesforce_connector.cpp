@@ -185,7 +185,7 @@ std::optional<Error> quota_reserve_error(long long max, long long remaining, dou
 
 const ConnectorType& salesforce_connector_type() {
   static const ConnectorType type =
-      connector_type<SalesforceConnector, parse_salesforce_options>("salesforce", salesforce_own_keys());
+      connector_type<SalesforceConnector, parse_salesforce_options>("salesforce", option_keys(salesforce_own_options()));
   return type;
 }
 

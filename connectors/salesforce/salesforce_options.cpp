@@ -12,18 +12,19 @@
 namespace crm {
 namespace {
 
-void set_field(SfObject& o, const std::string& target, std::string field) {
-  for (auto& [t, f] : o.fields)
-    if (t == target) {
-      f = std::move(field);
-      return;
-    }
-  o.fields.emplace_back(target, std::move(field));
-}
-
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
+constexpr OptionSpec kSalesforceOptions[] = {
+    {"api_version", OptionSpec::text, "v62.0", "the REST API version in the path, 29.0 or later"},
+    {"quota_reserve", OptionSpec::ratio, "",
+     "skip a run while the org's remaining daily API requests are under this share (e.g. 10%)"},
+    {"pin_base_url", OptionSpec::boolean, "false",
+     "true: always use base_url, never the instance_url of the token response"},
+};
+
 }  // namespace
+
+std::span<const OptionSpec> salesforce_own_options() { return kSalesforceOptions; }
 
 const std::vector<SfObject>& salesforce_known_objects() {
   // Standard fields only, so that the defaults work in every org and edition.
@@ -59,8 +60,6 @@ bool valid_soql_field(std::string_view name) {
   return !start;
 }
 
-std::vector<std::string> salesforce_own_keys() { return {"api_version", "quota_reserve", "pin_base_url"}; }
-
 SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErrors* errors) {
   SalesforceOptions o;
   const YAML::Node& block = source.node;
@@ -89,13 +88,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     else if (*r > 0)
       o.quota_reserve = *r;
   }
-  if (YAML::Node v = block["pin_base_url"]; v.IsDefined()) {
-    auto b = v.IsScalar() ? parse_bool(v.Scalar()) : std::nullopt;
-    if (!b)
-      common.error(v, fmt::format("pin_base_url: '{}' is not true or false", common.written(v, "")));
-    else
-      o.pin_base_url = *b;
-  }
+  o.pin_base_url = common.boolean("pin_base_url").value_or(o.pin_base_url);
 
   // Const copies: operator[] on a non-const yaml-cpp node may insert into the config tree.
   const YAML::Node objects_node = block["objects"], fields_node = block["fields"],
@@ -143,7 +136,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     bool matched = object.empty();
     for (auto& obj : o.objects)
       if (object.empty() || obj.name == object) {
-        set_field(obj, target_name, sf_field);
+        set_mapping(obj.fields, target_name, sf_field);
         matched = true;
       }
     if (!matched) common.error(at, fmt::format("fields: '{}' names object '{}', which is not in objects", key, object));

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -46,6 +48,7 @@ bool valid_soql_field(std::string_view name);
 // own keys api_version, quota_reserve, pin_base_url. Problems go to `errors` when given.
 SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErrors* errors);
 
-std::vector<std::string> salesforce_own_keys();
+// The keys a salesforce source block has beyond the common ones.
+std::span<const OptionSpec> salesforce_own_options();
 
 }  // namespace crm

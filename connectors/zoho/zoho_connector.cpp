@@ -116,7 +116,7 @@ class ZohoConnector final : public Connector {
 
 const ConnectorType& zoho_connector_type() {
   static const ConnectorType type =
-      connector_type<ZohoConnector, parse_zoho_options>("zoho", std::vector<std::string>{"api_version"});
+      connector_type<ZohoConnector, parse_zoho_options>("zoho", option_keys(zoho_own_options()));
   return type;
 }
 

@@ -47,16 +47,13 @@ ZohoModule default_module(std::string_view name) {
   return {"Accounts", RecordKind::company, {{"name", "Account_Name"}, {"phone", "Phone"}}, {}};
 }
 
-void set_field(ZohoModule& m, const std::string& field, const std::string& api_name) {
-  for (auto& [f, n] : m.fields)
-    if (f == field) {
-      n = api_name;
-      return;
-    }
-  m.fields.emplace_back(field, api_name);
-}
+constexpr OptionSpec kZohoOptions[] = {
+    {"api_version", OptionSpec::text, kZohoDefaultApiVersion, "the REST API version in the path: v2.1, v3 … v8"},
+};
 
 }  // namespace
+
+std::span<const OptionSpec> zoho_own_options() { return kZohoOptions; }
 
 const std::vector<std::string>& zoho_known_modules() {
   static const std::vector<std::string> v = {"Contacts", "Accounts"};
@@ -116,7 +113,7 @@ ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors)
 
   for (const auto& [field, api_name] : common.fields(zoho_record_fields(), "id and Modified_Time are fixed",
                                                      valid_field, "a Zoho field API name", "e.g. Tax_ID"))
-    for (auto& m : o.modules) set_field(m, field, api_name);
+    for (auto& m : o.modules) set_mapping(m.fields, field, api_name);
   const std::vector<std::string> extra = common.extra_fields(valid_field, "a Zoho field API name");
   for (auto& m : o.modules) m.extra = extra;
   for (const auto& m : o.modules)

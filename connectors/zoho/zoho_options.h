@@ -7,12 +7,14 @@
 // Pure data and pure functions; thread-safe.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -43,6 +45,8 @@ struct ZohoOptions {
   std::string app_url;  // https://crm.zoho.eu for https://www.zohoapis.eu, else base_url
 };
 
+// The keys a zoho source block has beyond the common ones.
+std::span<const OptionSpec> zoho_own_options();
 const std::vector<std::string>& zoho_known_modules();
 const std::vector<std::string>& zoho_record_fields();
 inline constexpr std::string_view kZohoDefaultWebUrl = "{app_url}/crm/tab/{object}/{id}";

@@ -229,6 +229,19 @@ TEST_CASE("hubspot: config errors carry their line and say what is wrong") {
   CHECK(loaded.errors[0].line == 5);
 }
 
+TEST_CASE("hubspot: a boolean own key is true or false only, as everywhere in the config (not yes/on)") {
+  for (const std::string word : {"yes", "on", "Yes", "no", "off"}) {
+    CAPTURE(word);
+    CHECK(errors_of(kAuth + "    archived: " + word + "\n") ==
+          "/etc/crm-index/t.yaml:7:15: source 'hs': archived: expected true or false, got '" + word + "'\n");
+  }
+  CHECK(errors_of(kAuth + "    archived: [true]\n") ==
+        "/etc/crm-index/t.yaml:7:15: source 'hs': archived: expected true or false, got a list\n");
+  CHECK(errors_of(kAuth + "    archived: false\n") == "");
+  CHECK_FALSE(options_for(kAuth + "    archived: false\n").read_archived);
+  CHECK(options_for(kAuth).read_archived);
+}
+
 // ---- The connector against a small search server on 127.0.0.1 ----------------------
 
 namespace {
