@@ -6,13 +6,14 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "config/config.h"
 #include "connectors/connector.h"
+#include "connectors/source_options.h"
 #include "http/http_client.h"
 
 namespace crm {
@@ -29,16 +30,16 @@ struct ConnectorType {
   std::unique_ptr<Connector> (*make)(const SourceConfig& source, HttpClient& http);
 };
 
-// The descriptor of a connector class `Impl`, built as Impl(source, http), whose options
-// parser `parse(source, errors)` reports problems when given an error sink (validate
-// calls it with one, the connector's constructor without).
-template <class Impl, auto parse>
-ConnectorType connector_type(std::string_view name, std::vector<std::string> own_keys) {
-  return {name, name, std::move(own_keys),
-          [](const SourceConfig& source, ConfigErrors& errors) { (void)parse(source, &errors); },
-          [](const SourceConfig& source, HttpClient& http) -> std::unique_ptr<Connector> {
-            return std::make_unique<Impl>(source, http);
-          }};
+// The descriptor of connector class `Impl` (a SourceConnector, source_connector.h) under
+// `name`, its own keys from its options table: one per class, made on the first call
+// (each connector's <crm>_connector_type() is the only caller).
+template <class Impl>
+const ConnectorType& connector_type(std::string_view name, std::span<const OptionSpec> own_options) {
+  static const ConnectorType type{name, name, option_keys(own_options), Impl::validate,
+                                  [](const SourceConfig& source, HttpClient& http) -> std::unique_ptr<Connector> {
+                                    return std::make_unique<Impl>(source, http);
+                                  }};
+  return type;
 }
 
 }  // namespace crm

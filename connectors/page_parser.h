@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "connectors/connector.h"
 #include "core/result.h"
 
 namespace crm {
@@ -34,5 +35,17 @@ class PageParser : public simdjson::dom::parser {
 // page to page, instead of into a new padded string each time.
 Result<simdjson::dom::element> parse_json_page(simdjson::dom::parser& parser, std::string_view body,
                                                std::string_view what);
+
+// Calls map(object) for each element of a page's list that is a JSON object; any other
+// element is counted in `page` as skipped, for the reason skip_reason() gives.
+template <class SkipReason, class Map>
+void for_each_object(simdjson::dom::array list, Page& page, SkipReason skip_reason, Map map) {
+  page.records.reserve(page.records.size() + list.size());
+  for (auto element : list) {
+    simdjson::dom::object object;
+    if (element.get_object().get(object)) page.skip(skip_reason());
+    else map(object);
+  }
+}
 
 }  // namespace crm

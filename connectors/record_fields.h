@@ -8,7 +8,9 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "core/json_writer.h"
 #include "core/record.h"
 
 namespace crm {
@@ -19,6 +21,28 @@ bool set_record_field(Record& r, std::string_view field, std::string value);
 
 // When r has no name: "given family", or whichever of the two is set.
 void name_from_parts(Record& r);
+
+// The key an extra_fields entry is stored under: the entry itself, or the first of a
+// (key, where to read it) pair.
+inline const std::string& extra_key(const std::string& entry) { return entry; }
+inline const std::string& extra_key(const std::pair<std::string, std::string>& entry) { return entry.first; }
+
+// r.extra as one JSON object, {"<key>": "<text>" or null, …}, for the entries of
+// `extra`; read(entry, out) puts an entry's text into `out` and says whether it could:
+// false or "" give null. r.extra stays empty for no entries.
+template <class Entries, class Read>
+void set_extra_fields(Record& r, const Entries& extra, Read read) {
+  if (extra.empty()) return;
+  JsonWriter w(r.extra);
+  w.begin_object();
+  std::string value;
+  for (const auto& entry : extra) {
+    w.key(extra_key(entry));
+    if (read(entry, value) && !value.empty()) w.value(value);
+    else w.null();
+  }
+  w.end_object();
+}
 
 // A web_url placeholder besides {id}, and what it stands for: {"{object}", "contact"}.
 struct WebUrlValue {

@@ -7,16 +7,15 @@
 #include "connectors/dynamics/dynamics_page.h"
 #include "connectors/dynamics/dynamics_request.h"
 #include "connectors/dynamics/dynamics_state.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); owns its JSON parser.
-class DynamicsConnector final : public Connector {
+class DynamicsConnector final : public SourceConnector<DynamicsOptions, parse_dynamics_options> {
  public:
-  DynamicsConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_dynamics_options(source, nullptr)), http_(http) {}
+  using SourceConnector::SourceConnector;
 
   // @odata.nextLink carries a paging cookie (the last row's keys), not a server-side
   // cursor: it is valid in another process; an expired one fails the page.
@@ -94,19 +93,10 @@ class DynamicsConnector final : public Connector {
     return page;
   }
 
- private:
-  const SourceConfig& source_;
-  DynamicsOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-const ConnectorType& dynamics_connector_type() {
-  static const ConnectorType type =
-      connector_type<DynamicsConnector, parse_dynamics_options>("dynamics", option_keys(dynamics_own_options()));
-  return type;
-}
+const ConnectorType& dynamics_connector_type() { return connector_type<DynamicsConnector>("dynamics", dynamics_own_options()); }
 
 }  // namespace crm

@@ -58,20 +58,13 @@ constexpr OptionSpec kDynamicsOptions[] = {
 
 std::span<const OptionSpec> dynamics_own_options() { return kDynamicsOptions; }
 
-const std::vector<std::string>& dynamics_known_objects() {
-  static const std::vector<std::string> v = {"contacts", "accounts"};
-  return v;
-}
-
-const std::vector<std::string>& dynamics_record_fields() { return mappable_record_fields(); }
-
 DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors* errors) {
   DynamicsOptions o;
   const YAML::Node& block = source.node;
   const SourceOptions common(source, errors);
 
   for (const auto& set :
-       common.objects(dynamics_known_objects(), "object", "; entity set names are plural and lower case"))
+       common.objects({"contacts", "accounts"}, "object", "; entity set names are plural and lower case"))
     o.objects.push_back(default_object(set));
 
   // auth: Dataverse takes OAuth 2.0 bearer tokens only.
@@ -99,7 +92,7 @@ DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors*
 
   // fields: record field → column (or column@Annotation), applied to every object.
   for (const auto& [field, column] :
-       common.fields(dynamics_record_fields(), "the id and modifiedon are fixed", valid_mapping, "a column name",
+       common.fields(mappable_record_fields(), "the id and modifiedon are fixed", valid_mapping, "a column name",
                      "e.g. new_taxid, or "
                      "_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"))
     for (auto& obj : o.objects) set_mapping(obj.fields, field, column);

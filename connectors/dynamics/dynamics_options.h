@@ -51,10 +51,6 @@ struct DynamicsOptions {
 
 // The keys a dynamics source block has beyond the common ones.
 std::span<const OptionSpec> dynamics_own_options();
-// The entity sets a source may list.
-const std::vector<std::string>& dynamics_known_objects();
-// The record fields `fields:` may map.
-const std::vector<std::string>& dynamics_record_fields();
 // The default web_url template: Dynamics' record form, per object.
 inline constexpr std::string_view kDynamicsDefaultWebUrl =
     "{base_url}/main.aspx?etn={object}&id={id}&pagetype=entityrecord";

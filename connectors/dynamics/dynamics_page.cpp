@@ -15,10 +15,7 @@ namespace {
 // A column (or "column@Annotation") of a row as text; "" when absent or null.
 // False when the value is an object or array.
 bool column_text(simdjson::dom::object row, std::string_view key, std::string& out) {
-  out.clear();
-  simdjson::dom::element v;
-  if (row.at_key(key).get(v)) return true;
-  return scalar_text(v, out);
+  return member_text(row, key, out);
 }
 
 bool column_true(simdjson::dom::object row, std::string_view key) {
@@ -70,16 +67,7 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
     return;
   }
 
-  if (!object.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    for (const auto& col : object.extra) {
-      w.key(col);
-      if (column_text(row, col, value) && !value.empty()) w.value(value);
-      else w.null();
-    }
-    w.end_object();
-  }
+  set_extra_fields(r, object.extra, [&](const std::string& col, std::string& out) { return column_text(row, col, out); });
   r.web_url = expand_web_url(options.web_url, r.external_id, {{"{base_url}", base_url}, {"{object}", object.logical}});
 
   // A merge deactivates the subordinate row and points it at the survivor
@@ -104,25 +92,20 @@ Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsOb
   if (root->at_key("value").get_array().get(rows))
     return Error::data(fmt::format("dynamics {}: no \"value\" array in the answer", object.set));
   DynamicsPage out;
-  out.page.records.reserve(rows.size());
-  for (auto row : rows) {
-    simdjson::dom::object obj;
-    if (row.get_object().get(obj)) {
-      out.page.skip(fmt::format("{}: a row that is not an object", object.set));
-      continue;
-    }
-    std::string_view context;
-    if (!obj.at_key("@odata.context").get_string().get(context) && context.ends_with("/$deletedEntity")) {
-      std::string_view id;
-      if (obj.at_key("id").get_string().get(id) || id.empty()) {
-        out.page.skip(fmt::format("{}: a deleted row without an id", object.set));
-        continue;
-      }
-      out.page.deletions.push_back(Deletion{std::string(id), {}, {}});
-      continue;
-    }
-    map_row(obj, object, options, base_url, out.page);
-  }
+  for_each_object(
+      rows, out.page, [&] { return fmt::format("{}: a row that is not an object", object.set); },
+      [&](simdjson::dom::object obj) {
+        std::string_view context;
+        if (!obj.at_key("@odata.context").get_string().get(context) && context.ends_with("/$deletedEntity")) {
+          std::string_view id;
+          if (obj.at_key("id").get_string().get(id) || id.empty())
+            out.page.skip(fmt::format("{}: a deleted row without an id", object.set));
+          else
+            out.page.deletions.push_back(Deletion{std::string(id), {}, {}});
+          return;
+        }
+        map_row(obj, object, options, base_url, out.page);
+      });
   std::string_view link;
   if (!root->at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);
   if (!root->at_key("@odata.deltaLink").get_string().get(link)) out.delta_link = std::string(link);

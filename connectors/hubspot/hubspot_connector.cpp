@@ -8,16 +8,16 @@
 #include "connectors/hubspot/hubspot_options.h"
 #include "connectors/hubspot/hubspot_page_token.h"
 #include "connectors/hubspot/hubspot_requests.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); holds one page at a time.
-class HubspotConnector final : public Connector {
+class HubspotConnector final : public SourceConnector<HubspotOptions, parse_hubspot_options> {
  public:
   HubspotConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_hubspot_options(source, nullptr)), http_(http) {
+      : SourceConnector(source, http) {
     http_.add_bucket("search", options_.search_per_second);
   }
 
@@ -145,18 +145,10 @@ class HubspotConnector final : public Connector {
     return page;
   }
 
-  const SourceConfig& source_;
-  HubspotOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-const ConnectorType& hubspot_connector_type() {
-  static const ConnectorType type =
-      connector_type<HubspotConnector, parse_hubspot_options>("hubspot", option_keys(hubspot_own_options()));
-  return type;
-}
+const ConnectorType& hubspot_connector_type() { return connector_type<HubspotConnector>("hubspot", hubspot_own_options()); }
 
 }  // namespace crm

@@ -86,15 +86,10 @@ Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::s
     }
     bool archived = archived_list;
     if (bool a = false; !item["archived"].get_bool().get(a) && a) archived = true;
-    if (!options.extra.empty()) {
-      JsonWriter w(r.extra);
-      w.begin_object();
-      for (const auto& key : options.extra) {
-        w.key(key);
-        w.string_or_null(property(props, key));
-      }
-      w.end_object();
-    }
+    set_extra_fields(r, options.extra, [&](const std::string& key, std::string& out) {
+      out = property(props, key);
+      return true;
+    });
     r.web_url = expand_web_url(options.web_url, r.external_id,
                                {{"{portal_id}", options.portal_id}, {"{object_type_id}", object.type_id},
                                 {"{object}", object.name}});

@@ -9,19 +9,16 @@
 #include "connectors/odoo/odoo_page.h"
 #include "connectors/odoo/odoo_query.h"
 #include "connectors/odoo/odoo_rpc.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); owns its JSON parser and the run's uid.
-class OdooConnector final : public Connector {
+class OdooConnector final : public SourceConnector<OdooOptions, parse_odoo_options> {
  public:
   OdooConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source),
-        options_(parse_odoo_options(source, nullptr)),
-        fields_(odoo_read_fields(options_)),
-        rpc_(source.base_url, http) {}
+      : SourceConnector(source, http), fields_(odoo_read_fields(options_)), rpc_(source.base_url, http) {}
 
   // Keyset paging (odoo_query.h): a token is a position, valid in any process.
   bool resumable() const override { return true; }
@@ -96,20 +93,13 @@ class OdooConnector final : public Connector {
     return {};
   }
 
-  const SourceConfig& source_;
-  OdooOptions options_;
   std::vector<std::string> fields_;
   OdooRpc rpc_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   std::optional<int64_t> uid_;
 };
 
 }  // namespace
 
-const ConnectorType& odoo_connector_type() {
-  static const ConnectorType type =
-      connector_type<OdooConnector, parse_odoo_options>("odoo", option_keys(odoo_own_options()));
-  return type;
-}
+const ConnectorType& odoo_connector_type() { return connector_type<OdooConnector>("odoo", odoo_own_options()); }
 
 }  // namespace crm

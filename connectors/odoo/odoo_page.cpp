@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -13,10 +14,7 @@ namespace {
 
 // An absent field reads as empty (search_read only omits fields it was not asked for).
 bool field_text(simdjson::dom::object row, std::string_view key, std::string& out) {
-  out.clear();
-  simdjson::dom::element v;
-  if (row.at_key(key).get(v)) return true;
-  return odoo_field_text(v, out);
+  return member_text(row, key, out, odoo_field_text);
 }
 
 void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) {
@@ -58,17 +56,7 @@ void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) 
       c.options.archived == OdooArchivedPolicy::tombstone)
     r.deleted = true;
 
-  if (!c.options.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    std::string v;
-    for (const auto& f : c.options.extra) {
-      w.key(f);
-      if (field_text(row, f, v) && !v.empty()) w.value(v);
-      else w.null();
-    }
-    w.end_object();
-  }
+  set_extra_fields(r, c.options.extra, [&](const std::string& f, std::string& out) { return field_text(row, f, out); });
   r.web_url = expand_web_url(c.options.web_url, r.external_id, {{"{base_url}", c.base_url}, {"{object}", c.object}});
   page.records.push_back(std::move(r));
 }
@@ -94,15 +82,9 @@ Result<OdooPage> parse_odoo_rows(simdjson::dom::element result, const OdooRowCon
   if (result.get_array().get(rows)) return Error::data(fmt::format("search_read on {}: the result is not a list", context.object));
   OdooPage out;
   out.rows = rows.size();
-  out.page.records.reserve(rows.size());
-  for (auto row : rows) {
-    simdjson::dom::object obj;
-    if (row.get_object().get(obj)) {
-      out.page.skip(fmt::format("{}: a row that is not an object", context.object));
-      continue;
-    }
-    map_row(obj, context, out);
-  }
+  for_each_object(
+      rows, out.page, [&] { return fmt::format("{}: a row that is not an object", context.object); },
+      [&](simdjson::dom::object row) { map_row(row, context, out); });
   return out;
 }
 

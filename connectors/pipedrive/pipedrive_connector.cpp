@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/pipedrive/pipedrive_options.h"
 #include "connectors/pipedrive/pipedrive_page.h"
 #include "connectors/pipedrive/pipedrive_request.h"
@@ -15,10 +15,9 @@ namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); holds one page at a time.
-class PipedriveConnector final : public Connector {
+class PipedriveConnector final : public SourceConnector<PipedriveOptions, parse_pipedrive_options> {
  public:
-  PipedriveConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_pipedrive_options(source, nullptr)), http_(http) {}
+  using SourceConnector::SourceConnector;
 
   // v2 cursors are keyset positions in (update_time, id) order.
   bool resumable() const override { return true; }
@@ -179,18 +178,10 @@ class PipedriveConnector final : public Connector {
     return {};
   }
 
-  const SourceConfig& source_;
-  PipedriveOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-const ConnectorType& pipedrive_connector_type() {
-  static const ConnectorType type =
-      connector_type<PipedriveConnector, parse_pipedrive_options>("pipedrive", option_keys(pipedrive_own_options()));
-  return type;
-}
+const ConnectorType& pipedrive_connector_type() { return connector_type<PipedriveConnector>("pipedrive", pipedrive_own_options()); }
 
 }  // namespace crm

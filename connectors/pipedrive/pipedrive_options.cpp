@@ -36,17 +36,12 @@ bool PipedriveOptions::reads(PipedriveObjectKind k) const {
   return std::any_of(objects.begin(), objects.end(), [&](const PipedriveObject& o) { return o.which == k; });
 }
 
-const std::vector<std::string>& pipedrive_known_objects() {
-  static const std::vector<std::string> v = {"persons", "organizations"};
-  return v;
-}
-
 PipedriveOptions parse_pipedrive_options(const SourceConfig& source, ConfigErrors* errors) {
   PipedriveOptions o;
   const YAML::Node& block = source.node;
   const SourceOptions common(source, errors);
 
-  for (const auto& name : common.objects(pipedrive_known_objects(), "Pipedrive object"))
+  for (const auto& name : common.objects({"persons", "organizations"}, "Pipedrive object"))
     o.objects.push_back(object_named(name));
 
   // Auth: the API token in the x-api-token header, or OAuth 2.0 (Authorization: Bearer).

@@ -48,7 +48,6 @@ struct PipedriveOptions {
   bool reads(PipedriveObjectKind k) const;
 };
 
-const std::vector<std::string>& pipedrive_known_objects();
 // The keys a pipedrive source block has beyond the common ones.
 std::span<const OptionSpec> pipedrive_own_options();
 // The default web_url: the record's page in the Pipedrive web app.

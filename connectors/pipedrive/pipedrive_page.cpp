@@ -101,12 +101,10 @@ void map_item(simdjson::dom::object item, const PipedriveObject& object, const P
   r.remote_updated_at = *t;
   if (!options.national_id_field.empty()) r.national_id = field_value(item, options.national_id_field);
   if (!options.country_field.empty()) r.country = field_value(item, options.country_field);
-  if (!options.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    for (const auto& key : options.extra) w.key(key).string_or_null(field_value(item, key));
-    w.end_object();
-  }
+  set_extra_fields(r, options.extra, [&](const std::string& key, std::string& out) {
+    out = field_value(item, key);
+    return true;
+  });
   r.web_url = expand_web_url(options.web_url, r.external_id, {{"{base_url}", base_url}, {"{object}", object.web_segment}});
   // The lists leave deleted items out; should one come (v2 has the flag), it is a
   // tombstone, and it does not move the watermark.
@@ -143,17 +141,11 @@ Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const Pipe
   if (!data.is_null()) {  // v1 answers "data": null for an empty list
     if (data.get_array().get(items))
       return Error::data(fmt::format("pipedrive {}: \"data\" is not an array", object.name));
-    out.page.records.reserve(items.size());
+    out.items = items.size();
     out.org_ids.reserve(items.size());
-    for (auto e : items) {
-      ++out.items;
-      simdjson::dom::object item;
-      if (e.get_object().get(item)) {
-        out.page.skip(fmt::format("{}: an item that is not an object", object.name));
-        continue;
-      }
-      map_item(item, object, options, base_url, out);
-    }
+    for_each_object(
+        items, out.page, [&] { return fmt::format("{}: an item that is not an object", object.name); },
+        [&](simdjson::dom::object item) { map_item(item, object, options, base_url, out); });
   }
   std::string_view next;
   if (!root->at_pointer("/additional_data/next_cursor").get_string().get(next) && !next.empty())

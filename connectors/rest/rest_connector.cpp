@@ -5,7 +5,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/rest/next_url.h"
 #include "connectors/rest/rest_options.h"
 #include "connectors/rest/rest_page.h"
@@ -14,10 +14,10 @@
 namespace crm {
 namespace {
 
-class RestConnector final : public Connector {
+class RestConnector final : public SourceConnector<RestOptions, parse_rest_options> {
  public:
   RestConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_rest_options(source, nullptr)), http_(http), reader_(source_, options_) {}
+      : SourceConnector(source, http), reader_(source_, options_) {}
 
   // The engine asks after the last page of a pass, so a page-number link seen on any
   // page of it counts (sync_run.cpp).
@@ -101,20 +101,12 @@ class RestConnector final : public Connector {
     return url;
   }
 
-  const SourceConfig& source_;
-  const RestOptions options_;
-  HttpClient& http_;
   const RestPageReader reader_;  // holds references to source_ and options_ (declared before it)
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   bool positional_seen_ = false;  // a next link of this connector's life paged by number/offset
 };
 
 }  // namespace
 
-const ConnectorType& rest_connector_type() {
-  static const ConnectorType type =
-      connector_type<RestConnector, parse_rest_options>("rest", option_keys(rest_own_options()));
-  return type;
-}
+const ConnectorType& rest_connector_type() { return connector_type<RestConnector>("rest", rest_own_options()); }
 
 }  // namespace crm

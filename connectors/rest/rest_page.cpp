@@ -177,16 +177,9 @@ void RestPageReader::map_record(simdjson::dom::element item, Page& page) const {
       }
     }
   }
-  if (!options_.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    std::string v;
-    for (const auto& [key, pointer] : options_.extra) {
-      w.key(key);
-      if (field(item, pointer, v) && !v.empty()) w.value(v); else w.null();
-    }
-    w.end_object();
-  }
+  set_extra_fields(r, options_.extra, [&](const std::pair<std::string, std::string>& e, std::string& out) {
+    return field(item, e.second, out);
+  });
   r.web_url = expand_web_url(source_.web_url, r.external_id);
   page.records.push_back(std::move(r));
 }

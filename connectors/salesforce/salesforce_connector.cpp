@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/salesforce/salesforce_page_token.h"
 #include "connectors/salesforce/salesforce_query_page.h"
 #include "connectors/salesforce/salesforce_error.h"
@@ -25,10 +25,9 @@ std::string trim_slash(std::string s) {
   return s;
 }
 
-class SalesforceConnector final : public Connector {
+class SalesforceConnector final : public SourceConnector<SalesforceOptions, parse_salesforce_options> {
  public:
-  SalesforceConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_salesforce_options(source, nullptr)), http_(http) {}
+  using SourceConnector::SourceConnector;
 
   // A lost query locator restarts the object's query at the last SystemModstamp the
   // token holds (ORDER BY SystemModstamp, Id), so a token outlives the locator.
@@ -159,10 +158,6 @@ class SalesforceConnector final : public Connector {
     return quota_reserve_error(quota->max, quota->remaining, *options_.quota_reserve);
   }
 
-  const SourceConfig& source_;
-  SalesforceOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   simdjson::dom::parser token_parser_;
   std::string token_body_;
   std::string instance_;
@@ -183,10 +178,6 @@ std::optional<Error> quota_reserve_error(long long max, long long remaining, dou
       remaining, max, share * 100.0, reserve * 100.0));
 }
 
-const ConnectorType& salesforce_connector_type() {
-  static const ConnectorType type =
-      connector_type<SalesforceConnector, parse_salesforce_options>("salesforce", option_keys(salesforce_own_options()));
-  return type;
-}
+const ConnectorType& salesforce_connector_type() { return connector_type<SalesforceConnector>("salesforce", salesforce_own_options()); }
 
 }  // namespace crm

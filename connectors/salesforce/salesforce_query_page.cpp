@@ -50,16 +50,7 @@ void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
     soql_field(row, "MasterRecordId", r.merged_into);
   }
   name_from_parts(r);
-  if (!m.object.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    std::string v;
-    for (const auto& f : m.object.extra) {
-      w.key(f);
-      if (soql_field(row, f, v) && !v.empty()) w.value(v); else w.null();
-    }
-    w.end_object();
-  }
+  set_extra_fields(r, m.object.extra, [&](const std::string& f, std::string& out) { return soql_field(row, f, out); });
   r.web_url = expand_web_url(m.web_url, r.external_id, {{"{instance_url}", m.instance_url}, {"{object}", m.object.name}});
   page.records.push_back(std::move(r));
 }

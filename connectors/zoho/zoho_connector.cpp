@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/zoho/zoho_options.h"
 #include "connectors/zoho/zoho_page.h"
 #include "connectors/zoho/zoho_request.h"
@@ -18,10 +18,10 @@ constexpr int kMaxDeletedPages = 10;
 bool is_empty_answer(long status) { return status == 204 || status == 304; }
 
 // Used by one thread at a time (connector.h); owns its JSON parser.
-class ZohoConnector final : public Connector {
+class ZohoConnector final : public SourceConnector<ZohoOptions, parse_zoho_options> {
  public:
   ZohoConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_zoho_options(source, nullptr)), http_(http) {
+      : SourceConnector(source, http) {
     if (source.auth.scheme.empty()) http_.set_default_auth_scheme(std::string(kZohoAuthScheme));
   }
 
@@ -106,18 +106,10 @@ class ZohoConnector final : public Connector {
     return same;
   }
 
-  const SourceConfig& source_;
-  ZohoOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-const ConnectorType& zoho_connector_type() {
-  static const ConnectorType type =
-      connector_type<ZohoConnector, parse_zoho_options>("zoho", option_keys(zoho_own_options()));
-  return type;
-}
+const ConnectorType& zoho_connector_type() { return connector_type<ZohoConnector>("zoho", zoho_own_options()); }
 
 }  // namespace crm

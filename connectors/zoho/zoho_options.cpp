@@ -55,13 +55,6 @@ constexpr OptionSpec kZohoOptions[] = {
 
 std::span<const OptionSpec> zoho_own_options() { return kZohoOptions; }
 
-const std::vector<std::string>& zoho_known_modules() {
-  static const std::vector<std::string> v = {"Contacts", "Accounts"};
-  return v;
-}
-
-const std::vector<std::string>& zoho_record_fields() { return mappable_record_fields(); }
-
 std::string zoho_app_url(std::string_view base_url) {
   std::string base(base_url);
   constexpr std::string_view kApiHost = "://www.zohoapis.";
@@ -77,7 +70,7 @@ ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors)
 
   // objects: Zoho's module API names, capitalised and plural.
   for (const auto& name :
-       common.objects(zoho_known_modules(), "module", "; Zoho's module API names are capitalised and plural"))
+       common.objects({"Contacts", "Accounts"}, "module", "; Zoho's module API names are capitalised and plural"))
     o.modules.push_back(default_module(name));
 
   if (YAML::Node v = block["api_version"]; v.IsDefined()) {
@@ -111,7 +104,7 @@ ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors)
                  "base_url: give the API root (https://www.zohoapis.eu); the connector "
                  "appends /crm/<api_version>");
 
-  for (const auto& [field, api_name] : common.fields(zoho_record_fields(), "id and Modified_Time are fixed",
+  for (const auto& [field, api_name] : common.fields(mappable_record_fields(), "id and Modified_Time are fixed",
                                                      valid_field, "a Zoho field API name", "e.g. Tax_ID"))
     for (auto& m : o.modules) set_mapping(m.fields, field, api_name);
   const std::vector<std::string> extra = common.extra_fields(valid_field, "a Zoho field API name");

@@ -47,8 +47,6 @@ struct ZohoOptions {
 
 // The keys a zoho source block has beyond the common ones.
 std::span<const OptionSpec> zoho_own_options();
-const std::vector<std::string>& zoho_known_modules();
-const std::vector<std::string>& zoho_record_fields();
 inline constexpr std::string_view kZohoDefaultWebUrl = "{app_url}/crm/tab/{object}/{id}";
 
 // Parses source (objects, fields, extra_fields, web_url, auth, the own key api_version);

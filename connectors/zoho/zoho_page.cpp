@@ -12,18 +12,20 @@
 namespace crm {
 namespace {
 
-// A field of a record as text: "" when absent or null; a lookup object gives its "name".
-// False for arrays and objects without a name (multi-selects, subforms).
-bool field_text(simdjson::dom::object rec, std::string_view key, std::string& out) {
-  out.clear();
-  simdjson::dom::element v;
-  if (rec.at_key(key).get(v)) return true;
+// A value as text: a lookup object gives its "name"; false for arrays and objects without
+// a name (multi-selects, subforms).
+bool value_text(simdjson::dom::element v, std::string& out) {
   if (v.is_object()) {
     simdjson::dom::element name;
     if (v.get_object().value_unsafe().at_key("name").get(name)) return false;
     return scalar_text(name, out);
   }
   return scalar_text(v, out);
+}
+
+// A field of a record as text: "" when absent or null.
+bool field_text(simdjson::dom::object rec, std::string_view key, std::string& out) {
+  return member_text(rec, key, out, value_text);
 }
 
 void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoOptions& options, ZohoPage& out) {
@@ -55,16 +57,7 @@ void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoO
   out.last_modified = *t;
   if (!page.high_water || *t > *page.high_water) page.high_water = *t;
 
-  if (!module.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    for (const auto& f : module.extra) {
-      w.key(f);
-      if (field_text(rec, f, value) && !value.empty()) w.value(value);
-      else w.null();
-    }
-    w.end_object();
-  }
+  set_extra_fields(r, module.extra, [&](const std::string& f, std::string& out) { return field_text(rec, f, out); });
   r.web_url = expand_web_url(options.web_url, r.external_id, {{"{app_url}", options.app_url}, {"{object}", module.name}});
   page.records.push_back(std::move(r));
 }
@@ -101,15 +94,9 @@ Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module
   if (root->at_key("data").get_array().get(rows))
     return Error::data(fmt::format("zoho {}: no \"data\" array in the answer", module.name));
   ZohoPage out;
-  out.page.records.reserve(rows.size());
-  for (auto row : rows) {
-    simdjson::dom::object obj;
-    if (row.get_object().get(obj)) {
-      out.page.skip(fmt::format("{}: a record that is not an object", module.name));
-      continue;
-    }
-    map_record(obj, module, options, out);
-  }
+  for_each_object(
+      rows, out.page, [&] { return fmt::format("{}: a record that is not an object", module.name); },
+      [&](simdjson::dom::object record) { map_record(record, module, options, out); });
   out.more_records = info_more(*root);
   std::string_view token;
   if (!root->at_pointer("/info/next_page_token").get_string().get(token)) out.next_page_token = std::string(token);
