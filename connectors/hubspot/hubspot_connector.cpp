@@ -4,10 +4,10 @@
 #include <simdjson.h>
 
 #include "connectors/hubspot/hubspot_errors.h"
-#include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/hubspot/hubspot_options.h"
+#include "connectors/hubspot/hubspot_page.h"
 #include "connectors/hubspot/hubspot_page_token.h"
-#include "connectors/hubspot/hubspot_requests.h"
+#include "connectors/hubspot/hubspot_request.h"
 #include "connectors/source_connector.h"
 
 namespace crm {

@@ -7,7 +7,7 @@
 
 #include "connectors/odoo/odoo_options.h"
 #include "connectors/odoo/odoo_page.h"
-#include "connectors/odoo/odoo_query.h"
+#include "connectors/odoo/odoo_request.h"
 #include "connectors/odoo/odoo_rpc.h"
 #include "connectors/source_connector.h"
 
@@ -20,7 +20,7 @@ class OdooConnector final : public SourceConnector<OdooOptions, parse_odoo_optio
   OdooConnector(const SourceConfig& source, HttpClient& http)
       : SourceConnector(source, http), fields_(odoo_read_fields(options_)), rpc_(source.base_url, http) {}
 
-  // Keyset paging (odoo_query.h): a token is a position, valid in any process.
+  // Keyset paging (odoo_request.h): a token is a position, valid in any process.
   bool resumable() const override { return true; }
 
   Result<Page> next_page(const Cursor& cursor) override {

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 
-#include "connectors/source_connector.h"
-#include "connectors/salesforce/salesforce_page_token.h"
-#include "connectors/salesforce/salesforce_query_page.h"
-#include "connectors/salesforce/salesforce_error.h"
+#include "connectors/salesforce/salesforce_errors.h"
 #include "connectors/salesforce/salesforce_options.h"
-#include "connectors/salesforce/salesforce_soql.h"
+#include "connectors/salesforce/salesforce_page.h"
+#include "connectors/salesforce/salesforce_page_token.h"
+#include "connectors/salesforce/salesforce_request.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {

@@ -12,15 +12,15 @@
 
 #include "api/http_server.h"
 #include "config/config.h"
+#include "connectors/hubspot/hubspot_errors.h"
+#include "connectors/hubspot/hubspot_options.h"
+#include "connectors/hubspot/hubspot_page.h"
+#include "connectors/hubspot/hubspot_page_token.h"
+#include "connectors/hubspot/hubspot_request.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"
 #include "http/rate_limiter.h"
 #include "http/sleeper.h"
-#include "connectors/hubspot/hubspot_errors.h"
-#include "connectors/hubspot/hubspot_mapping.h"
-#include "connectors/hubspot/hubspot_options.h"
-#include "connectors/hubspot/hubspot_page_token.h"
-#include "connectors/hubspot/hubspot_requests.h"
 #include "tests/unit/connector_test_support.h"
 
 using namespace crm;

@@ -16,7 +16,7 @@
 #include "config/config.h"
 #include "connectors/odoo/odoo_options.h"
 #include "connectors/odoo/odoo_page.h"
-#include "connectors/odoo/odoo_query.h"
+#include "connectors/odoo/odoo_request.h"
 #include "connectors/odoo/odoo_rpc.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"

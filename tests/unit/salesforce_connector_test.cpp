@@ -14,10 +14,10 @@
 #include "config/config.h"
 #include "connectors/registry.h"
 #include "connectors/salesforce/salesforce_connector.h"
-#include "connectors/salesforce/salesforce_error.h"
+#include "connectors/salesforce/salesforce_errors.h"
+#include "connectors/salesforce/salesforce_page.h"
 #include "connectors/salesforce/salesforce_page_token.h"
-#include "connectors/salesforce/salesforce_query_page.h"
-#include "connectors/salesforce/salesforce_soql.h"
+#include "connectors/salesforce/salesforce_request.h"
 #include "http/http_client.h"
 #include "tests/unit/connector_test_support.h"
 

@@ -1,4 +1,4 @@
-#include "connectors/hubspot/hubspot_mapping.h"
+#include "connectors/hubspot/hubspot_page.h"
 
 #include <fmt/format.h>
 

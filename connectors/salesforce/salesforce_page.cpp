@@ -1,4 +1,4 @@
-#include "connectors/salesforce/salesforce_query_page.h"
+#include "connectors/salesforce/salesforce_page.h"
 
 #include <fmt/format.h>
 

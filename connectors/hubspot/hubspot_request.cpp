@@ -1,4 +1,4 @@
-#include "connectors/hubspot/hubspot_requests.h"
+#include "connectors/hubspot/hubspot_request.h"
 
 #include <fmt/format.h>
 
