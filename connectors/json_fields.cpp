@@ -34,6 +34,14 @@ bool scalar_text(simdjson::dom::element e, std::string& out) {
   }
 }
 
+bool member_text(simdjson::dom::object o, std::string_view key, std::string& out,
+                 bool (*text_of)(simdjson::dom::element, std::string&)) {
+  out.clear();
+  simdjson::dom::element v;
+  if (o.at_key(key).get(v)) return true;
+  return text_of(v, out);
+}
+
 std::optional<TimePoint> parse_timestamp_text(std::string_view s, const TimestampSpec& spec) {
   switch (spec.format) {
     case TimestampFormat::iso8601: return parse_iso8601(s);

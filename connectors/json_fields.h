@@ -25,6 +25,10 @@ std::optional<TimestampSpec> parse_timestamp_spec(std::string_view text);
 
 // Text of a scalar; false when the value is an object or array.
 bool scalar_text(simdjson::dom::element e, std::string& out);
+// The text of o[key] as `text_of` reads a value (scalar_text unless a CRM has its own
+// shapes, e.g. Odoo's many2one pairs); "" when the key is absent.
+bool member_text(simdjson::dom::object o, std::string_view key, std::string& out,
+                 bool (*text_of)(simdjson::dom::element, std::string&) = scalar_text);
 // A timestamp value (string or number) in the given format.
 std::optional<TimePoint> parse_timestamp(simdjson::dom::element e, const TimestampSpec& spec);
 std::optional<TimePoint> parse_timestamp_text(std::string_view s, const TimestampSpec& spec);

@@ -1,5 +1,7 @@
 #include "connectors/record_fields.h"
 
+#include "core/text_codec.h"
+
 namespace crm {
 
 bool set_record_field(Record& r, std::string_view field, std::string value) {
@@ -20,6 +22,32 @@ void name_from_parts(Record& r) {
   r.name = r.given_name.empty() ? r.family_name
            : r.family_name.empty() ? r.given_name
                                    : r.given_name + " " + r.family_name;
+}
+
+std::string expand_web_url(std::string_view tmpl, std::string_view id, std::initializer_list<WebUrlValue> values) {
+  std::string out;
+  if (tmpl.empty()) return out;
+  out.reserve(tmpl.size() + id.size());
+  for (size_t i = 0; i < tmpl.size();) {
+    const std::string_view rest = tmpl.substr(i);
+    if (rest[0] == '{') {
+      if (rest.starts_with("{id}") || rest.starts_with("{external_id}")) {
+        out += url_encode(id);
+        i += rest.starts_with("{id}") ? 4 : 13;
+        continue;
+      }
+      const WebUrlValue* v = values.begin();
+      while (v != values.end() && (v->placeholder.empty() || !rest.starts_with(v->placeholder))) ++v;
+      if (v != values.end()) {
+        out += v->value;
+        i += v->placeholder.size();
+        continue;
+      }
+    }
+    out += rest[0];
+    ++i;
+  }
+  return out;
 }
 
 }  // namespace crm

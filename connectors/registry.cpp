@@ -12,13 +12,9 @@ namespace crm {
 
 const std::vector<ConnectorType>& connector_types() {
   static const std::vector<ConnectorType> types = {
-      {"rest", "rest", rest_own_keys(), validate_rest_source, make_rest_connector},
-      {"dynamics", "dynamics", dynamics_own_keys(), validate_dynamics_source, make_dynamics_connector},
-      {"hubspot", "hubspot", hubspot_connector_own_keys(), validate_hubspot_source, make_hubspot_connector},
-      {"salesforce", "salesforce", salesforce_own_keys(), validate_salesforce_source, make_salesforce_connector},
-      {"odoo", "odoo", odoo_connector_own_keys(), validate_odoo_source, make_odoo_connector},
-      {"pipedrive", "pipedrive", pipedrive_connector_own_keys(), validate_pipedrive_source, make_pipedrive_connector},
-      {"zoho", "zoho", zoho_own_keys(), validate_zoho_source, make_zoho_connector},
+      rest_connector_type(),       dynamics_connector_type(), hubspot_connector_type(),
+      salesforce_connector_type(), odoo_connector_type(),     pipedrive_connector_type(),
+      zoho_connector_type(),
   };
   return types;
 }

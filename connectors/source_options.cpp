@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "config/value_parsers.h"
+
 namespace crm {
 
 bool contains(const std::vector<std::string>& list, std::string_view s) {
@@ -20,6 +22,22 @@ const std::vector<std::string>& mappable_record_fields() {
   static const std::vector<std::string> v = {"name",  "given_name", "family_name", "email",
                                              "phone", "company",    "national_id", "country"};
   return v;
+}
+
+void set_mapping(std::vector<std::pair<std::string, std::string>>& mapping, const std::string& field,
+                 const std::string& value) {
+  for (auto& [f, v] : mapping)
+    if (f == field) {
+      v = value;
+      return;
+    }
+  mapping.emplace_back(field, value);
+}
+
+std::vector<std::string> option_keys(std::span<const OptionSpec> options) {
+  std::vector<std::string> keys;
+  for (const auto& o : options) keys.emplace_back(o.key);
+  return keys;
 }
 
 void SourceOptions::error(const YAML::Node& at, const std::string& msg) const {
@@ -91,6 +109,18 @@ std::string SourceOptions::choice(const char* key, std::string_view first, std::
   if (v == first || v == second) return v;
   error(n, fmt::format("{}: '{}' is not {} or {}", key, written(n, v), first, second));
   return "";
+}
+
+std::optional<bool> SourceOptions::boolean(const YAML::Node& n, std::string_view path) const {
+  if (!n.IsDefined()) return std::nullopt;
+  if (auto b = n.IsScalar() ? parse_bool(n.Scalar()) : std::nullopt) return b;
+  // As src/config/yaml_fields.cpp read_bool words it.
+  const std::string got = n.IsScalar() ? fmt::format("'{}'", written(n, n.Scalar()))
+                          : n.IsSequence() ? "a list"
+                          : n.IsMap()      ? "a mapping"
+                                           : "nothing";
+  error(n, fmt::format("{}: expected true or false, got {}", path, got));
+  return std::nullopt;
 }
 
 std::string SourceOptions::web_url(std::string_view default_template, std::string_view placeholders) const {

@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "connectors/salesforce/salesforce_query_page.h"
+#include "connectors/salesforce/salesforce_page.h"
 #include "fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "connectors/hubspot/hubspot_mapping.h"
+#include "connectors/hubspot/hubspot_page.h"
 #include "core/time.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

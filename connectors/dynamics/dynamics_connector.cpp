@@ -7,16 +7,15 @@
 #include "connectors/dynamics/dynamics_page.h"
 #include "connectors/dynamics/dynamics_request.h"
 #include "connectors/dynamics/dynamics_state.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); owns its JSON parser.
-class DynamicsConnector final : public Connector {
+class DynamicsConnector final : public SourceConnector<DynamicsOptions, parse_dynamics_options> {
  public:
-  DynamicsConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_dynamics_options(source, nullptr)), http_(http) {}
+  using SourceConnector::SourceConnector;
 
   // @odata.nextLink carries a paging cookie (the last row's keys), not a server-side
   // cursor: it is valid in another process; an expired one fails the page.
@@ -27,7 +26,7 @@ class DynamicsConnector final : public Connector {
     if (cursor.page_token) {
       auto t = decode_dynamics_token(*cursor.page_token);
       if (!t || t->object >= options_.objects.size())
-        return Error::internal(fmt::format("source '{}': unknown page token", source_.name));
+        return Error::internal("unknown page token");
       token = std::move(*t);
     }
     if (options_.objects.empty()) return Page{};
@@ -38,7 +37,7 @@ class DynamicsConnector final : public Connector {
     const bool full = cursor.mode == SyncMode::full;
     auto full_pass = [&](std::string why) {
       Page p;
-      p.needs_full_pass = fmt::format("source '{}': {}", source_.name, why);
+      p.needs_full_pass = std::move(why);
       return p;
     };
 
@@ -59,7 +58,7 @@ class DynamicsConnector final : public Connector {
       plain = it->second.delta.empty();
       url = plain ? dynamics_list_url(source_.base_url, object, cursor.since) : it->second.delta;
     }
-    const std::string what = fmt::format("source '{}': list {}", source_.name, object.set);
+    const std::string what = fmt::format("list {}", object.set);
     auto resp = http_.get(url, dynamics_headers(source_.settings.page_size, !plain));
     if (!resp) return resp.error();
     if (resp->status < 200 || resp->status > 299) {
@@ -76,11 +75,7 @@ class DynamicsConnector final : public Connector {
     }
 
     auto parsed = parse_dynamics_page(resp->body, object, options_, source_.base_url, parser_);
-    if (!parsed) {
-      Error e = parsed.error();
-      e.message = fmt::format("source '{}': {}", source_.name, e.message);
-      return e;
-    }
+    if (!parsed) return parsed.error();
     Page page = std::move(parsed->page);
     if (!parsed->next_link.empty()) {
       page.next = encode_dynamics_token({token.object, std::move(parsed->next_link), plain});
@@ -98,23 +93,10 @@ class DynamicsConnector final : public Connector {
     return page;
   }
 
- private:
-  const SourceConfig& source_;
-  DynamicsOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-std::vector<std::string> dynamics_own_keys() { return {"inactive"}; }
-
-void validate_dynamics_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_dynamics_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_dynamics_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<DynamicsConnector>(source, http);
-}
+const ConnectorType& dynamics_connector_type() { return connector_type<DynamicsConnector>("dynamics", dynamics_own_options()); }
 
 }  // namespace crm

@@ -49,23 +49,14 @@ DynamicsObject default_object(std::string_view set) {
   return o;
 }
 
-void set_field(DynamicsObject& o, const std::string& field, const std::string& column) {
-  for (auto& [f, c] : o.fields)
-    if (f == field) {
-      c = column;
-      return;
-    }
-  o.fields.emplace_back(field, column);
-}
+constexpr OptionSpec kDynamicsOptions[] = {
+    {"inactive", OptionSpec::choice, "index",
+     "what plain deactivated rows (statecode 1, not merged) become: index, or tombstone"},
+};
 
 }  // namespace
 
-const std::vector<std::string>& dynamics_known_objects() {
-  static const std::vector<std::string> v = {"contacts", "accounts"};
-  return v;
-}
-
-const std::vector<std::string>& dynamics_record_fields() { return mappable_record_fields(); }
+std::span<const OptionSpec> dynamics_own_options() { return kDynamicsOptions; }
 
 DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors* errors) {
   DynamicsOptions o;
@@ -73,7 +64,7 @@ DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors*
   const SourceOptions common(source, errors);
 
   for (const auto& set :
-       common.objects(dynamics_known_objects(), "object", "; entity set names are plural and lower case"))
+       common.objects({"contacts", "accounts"}, "object", "; entity set names are plural and lower case"))
     o.objects.push_back(default_object(set));
 
   // auth: Dataverse takes OAuth 2.0 bearer tokens only.
@@ -101,10 +92,10 @@ DynamicsOptions parse_dynamics_options(const SourceConfig& source, ConfigErrors*
 
   // fields: record field → column (or column@Annotation), applied to every object.
   for (const auto& [field, column] :
-       common.fields(dynamics_record_fields(), "the id and modifiedon are fixed", valid_mapping, "a column name",
+       common.fields(mappable_record_fields(), "the id and modifiedon are fixed", valid_mapping, "a column name",
                      "e.g. new_taxid, or "
                      "_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"))
-    for (auto& obj : o.objects) set_field(obj, field, column);
+    for (auto& obj : o.objects) set_mapping(obj.fields, field, column);
   const std::vector<std::string> extra = common.extra_fields(valid_column, "a column name");
   for (auto& obj : o.objects) obj.extra = extra;
 

@@ -7,11 +7,13 @@
 // Pure data and pure functions; thread-safe.
 #pragma once
 
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -47,10 +49,8 @@ struct DynamicsOptions {
   std::string web_url;  // template with {base_url}, {object}, {id}
 };
 
-// The entity sets a source may list.
-const std::vector<std::string>& dynamics_known_objects();
-// The record fields `fields:` may map.
-const std::vector<std::string>& dynamics_record_fields();
+// The keys a dynamics source block has beyond the common ones.
+std::span<const OptionSpec> dynamics_own_options();
 // The default web_url template: Dynamics' record form, per object.
 inline constexpr std::string_view kDynamicsDefaultWebUrl =
     "{base_url}/main.aspx?etn={object}&id={id}&pagetype=entityrecord";

@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -14,10 +15,7 @@ namespace {
 // A column (or "column@Annotation") of a row as text; "" when absent or null.
 // False when the value is an object or array.
 bool column_text(simdjson::dom::object row, std::string_view key, std::string& out) {
-  out.clear();
-  simdjson::dom::element v;
-  if (row.at_key(key).get(v)) return true;
-  return scalar_text(v, out);
+  return member_text(row, key, out);
 }
 
 bool column_true(simdjson::dom::object row, std::string_view key) {
@@ -69,17 +67,8 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
     return;
   }
 
-  if (!object.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    for (const auto& col : object.extra) {
-      w.key(col);
-      if (column_text(row, col, value) && !value.empty()) w.value(value);
-      else w.null();
-    }
-    w.end_object();
-  }
-  r.web_url = dynamics_web_url(options.web_url, base_url, object, r.external_id);
+  set_extra_fields(r, object.extra, [&](const std::string& col, std::string& out) { return column_text(row, col, out); });
+  r.web_url = expand_web_url(options.web_url, r.external_id, {{"{base_url}", base_url}, {"{object}", object.logical}});
 
   // A merge deactivates the subordinate row and points it at the survivor
   // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/merge-entity-using-web-api).
@@ -94,51 +83,32 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
 
 }  // namespace
 
-std::string dynamics_web_url(const std::string& tmpl, std::string_view base_url,
-                             const DynamicsObject& object, std::string_view id) {
-  std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string url = tmpl;
-  replace_all(url, "{base_url}", base);
-  replace_all(url, "{object}", object.logical);
-  replace_all(url, "{id}", url_encode(id));
-  return url;
-}
-
 Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsObject& object,
                                          const DynamicsOptions& options, std::string_view base_url,
                                          simdjson::dom::parser& parser) {
-  simdjson::dom::element root;
-  simdjson::padded_string padded(body);
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("dynamics {}: the answer is not valid JSON ({}; {} bytes)", object.set,
-                                        simdjson::error_message(err), body.size()));
+  auto root = parse_json_page(parser, body, fmt::format("dynamics {}", object.set));
+  if (!root) return root.error();
   simdjson::dom::array rows;
-  if (root.at_key("value").get_array().get(rows))
+  if (root->at_key("value").get_array().get(rows))
     return Error::data(fmt::format("dynamics {}: no \"value\" array in the answer", object.set));
   DynamicsPage out;
-  out.page.records.reserve(rows.size());
-  for (auto row : rows) {
-    simdjson::dom::object obj;
-    if (row.get_object().get(obj)) {
-      out.page.skip(fmt::format("{}: a row that is not an object", object.set));
-      continue;
-    }
-    std::string_view context;
-    if (!obj.at_key("@odata.context").get_string().get(context) && context.ends_with("/$deletedEntity")) {
-      std::string_view id;
-      if (obj.at_key("id").get_string().get(id) || id.empty()) {
-        out.page.skip(fmt::format("{}: a deleted row without an id", object.set));
-        continue;
-      }
-      out.page.deletions.push_back(Deletion{std::string(id), {}, {}});
-      continue;
-    }
-    map_row(obj, object, options, base_url, out.page);
-  }
+  for_each_object(
+      rows, out.page, [&] { return fmt::format("{}: a row that is not an object", object.set); },
+      [&](simdjson::dom::object obj) {
+        std::string_view context;
+        if (!obj.at_key("@odata.context").get_string().get(context) && context.ends_with("/$deletedEntity")) {
+          std::string_view id;
+          if (obj.at_key("id").get_string().get(id) || id.empty())
+            out.page.skip(fmt::format("{}: a deleted row without an id", object.set));
+          else
+            out.page.deletions.push_back(Deletion{std::string(id), {}, {}});
+          return;
+        }
+        map_row(obj, object, options, base_url, out.page);
+      });
   std::string_view link;
-  if (!root.at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);
-  if (!root.at_key("@odata.deltaLink").get_string().get(link)) out.delta_link = std::string(link);
+  if (!root->at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);
+  if (!root->at_key("@odata.deltaLink").get_string().get(link)) out.delta_link = std::string(link);
   return out;
 }
 

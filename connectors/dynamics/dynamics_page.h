@@ -35,10 +35,6 @@ Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsOb
                                          const DynamicsOptions& options, std::string_view base_url,
                                          simdjson::dom::parser& parser);
 
-// The web_url of one row: {base_url}, {object} (entity logical name) and {id} replaced.
-std::string dynamics_web_url(const std::string& tmpl, std::string_view base_url,
-                             const DynamicsObject& object, std::string_view id);
-
 // A non-2xx answer as an Error: 401/403 → auth, 400/404 → config, 429/5xx → transient.
 // The message carries Dataverse's own "0x80072322: Number of requests exceeded…" (or, for
 // the empty-bodied 401, the WWW-Authenticate challenge), never a token.

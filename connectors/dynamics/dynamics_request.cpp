@@ -9,12 +9,10 @@ namespace crm {
 
 std::string dynamics_list_url(std::string_view base_url, const DynamicsObject& object,
                               std::optional<TimePoint> since) {
-  std::string_view base = base_url;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   const std::string select = dynamics_select_text(object);
   // Equal modifiedon values are common (seconds resolution): the id breaks ties so that
   // the server's paging cookie has a stable order.
-  std::string url = fmt::format("{}{}/{}?$select={}&$orderby={}", base, kDynamicsApiPath, object.set,
+  std::string url = fmt::format("{}{}/{}?$select={}&$orderby={}", base_url, kDynamicsApiPath, object.set,
                                 url_encode(select),
                                 url_encode(fmt::format("modifiedon asc,{} asc", object.id_column)));
   if (since)  // OData date-time literals are unquoted, in UTC.
@@ -29,9 +27,7 @@ std::string dynamics_select_text(const DynamicsObject& object) {
 }
 
 std::string dynamics_tracked_url(std::string_view base_url, const DynamicsObject& object) {
-  std::string_view base = base_url;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return fmt::format("{}{}/{}?$select={}", base, kDynamicsApiPath, object.set, url_encode(dynamics_select_text(object)));
+  return fmt::format("{}{}/{}?$select={}", base_url, kDynamicsApiPath, object.set, url_encode(dynamics_select_text(object)));
 }
 
 Headers dynamics_headers(int page_size, bool track_changes) {

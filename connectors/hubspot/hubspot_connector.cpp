@@ -4,20 +4,20 @@
 #include <simdjson.h>
 
 #include "connectors/hubspot/hubspot_errors.h"
-#include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/hubspot/hubspot_options.h"
+#include "connectors/hubspot/hubspot_page.h"
 #include "connectors/hubspot/hubspot_page_token.h"
-#include "connectors/hubspot/hubspot_requests.h"
-#include "connectors/page_parser.h"
+#include "connectors/hubspot/hubspot_request.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); holds one page at a time.
-class HubspotConnector final : public Connector {
+class HubspotConnector final : public SourceConnector<HubspotOptions, parse_hubspot_options> {
  public:
   HubspotConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_hubspot_options(source, nullptr)), http_(http) {
+      : SourceConnector(source, http) {
     http_.add_bucket("search", options_.search_per_second);
   }
 
@@ -29,8 +29,7 @@ class HubspotConnector final : public Connector {
     if (cursor.page_token) {
       auto t = HubspotPageToken::decode(*cursor.page_token);
       if (!t || t->object >= options_.objects.size())
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = *t;
     } else {
       token = first_token(cursor, 0);
@@ -72,7 +71,7 @@ class HubspotConnector final : public Connector {
   }
 
   std::string what(const HubspotObject& object, std::string_view op) const {
-    return fmt::format("source '{}': hubspot {} {}", source_.name, object.name, op);
+    return fmt::format("hubspot {} {}", object.name, op);
   }
 
   Result<Page> list_page(const Cursor& cursor, const HubspotPageToken& t, const HubspotObject& object) {
@@ -146,22 +145,10 @@ class HubspotConnector final : public Connector {
     return page;
   }
 
-  const SourceConfig& source_;
-  HubspotOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-std::vector<std::string> hubspot_connector_own_keys() { return hubspot_own_keys(); }
-
-void validate_hubspot_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_hubspot_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_hubspot_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<HubspotConnector>(source, http);
-}
+const ConnectorType& hubspot_connector_type() { return connector_type<HubspotConnector>("hubspot", hubspot_own_options()); }
 
 }  // namespace crm

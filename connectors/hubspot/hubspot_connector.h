@@ -7,18 +7,10 @@
 // become tombstones with merged_into. See README.md here and hubspot_page_token.h.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "config/config.h"
-#include "connectors/connector.h"
-#include "http/http_client.h"
+#include "connectors/connector_type.h"
 
 namespace crm {
 
-std::vector<std::string> hubspot_connector_own_keys();
-void validate_hubspot_source(const SourceConfig& source, ConfigErrors& errors);
-std::unique_ptr<Connector> make_hubspot_connector(const SourceConfig& source, HttpClient& http);
+const ConnectorType& hubspot_connector_type();
 
 }  // namespace crm

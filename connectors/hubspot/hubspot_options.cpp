@@ -38,15 +38,20 @@ bool valid_property_name(std::string_view p) {
   });
 }
 
+constexpr OptionSpec kHubspotOptions[] = {
+    {"portal_id", OptionSpec::text, "", "the HubSpot account id (digits); gives the default web_url"},
+    {"path_prefix", OptionSpec::text, "/crm/v3/objects", "HubSpot also publishes dated paths (/crm/objects/2026-03)"},
+    {"archived", OptionSpec::boolean, "true", "incremental runs read ?archived=true for tombstones"},
+    {"search_rate_limit", OptionSpec::rate, "4/s", "the search endpoint's own bucket (HubSpot allows 5/s per account)"},
+};
+
 }  // namespace
+
+std::span<const OptionSpec> hubspot_own_options() { return kHubspotOptions; }
 
 const std::vector<std::string>& hubspot_known_objects() {
   static const std::vector<std::string> k = {"contacts", "companies"};
   return k;
-}
-
-std::vector<std::string> hubspot_own_keys() {
-  return {"portal_id", "path_prefix", "archived", "search_rate_limit"};
 }
 
 const std::vector<std::string>& hubspot_record_fields() {
@@ -80,13 +85,7 @@ HubspotOptions parse_hubspot_options(const SourceConfig& source, ConfigErrors* e
     else
       o.search_per_second = rate->per_second;
   }
-  if (YAML::Node a = block["archived"]; a.IsDefined()) {
-    try {
-      o.read_archived = a.as<bool>();
-    } catch (const YAML::Exception&) {
-      common.error(a, "archived: expected true or false");
-    }
-  }
+  o.read_archived = common.boolean("archived").value_or(o.read_archived);
 
   // Auth: HubSpot takes only bearer tokens (private app or OAuth); API keys ended in 2022.
   const std::string& auth = source.auth.type;

@@ -4,11 +4,13 @@
 // and the connector's construction. Value type; thread-compatible.
 #pragma once
 
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -43,7 +45,7 @@ struct HubspotOptions {
 // The objects this connector knows, and the default list.
 const std::vector<std::string>& hubspot_known_objects();
 // Keys a hubspot source block may hold beyond the common ones.
-std::vector<std::string> hubspot_own_keys();
+std::span<const OptionSpec> hubspot_own_options();
 // Record fields `fields:` may map.
 const std::vector<std::string>& hubspot_record_fields();
 

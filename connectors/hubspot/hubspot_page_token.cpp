@@ -5,6 +5,8 @@
 #include <charconv>
 #include <vector>
 
+#include "core/text_codec.h"
+
 namespace crm {
 namespace {
 
@@ -24,14 +26,7 @@ std::string HubspotPageToken::encode() const {
 }
 
 std::optional<HubspotPageToken> HubspotPageToken::decode(std::string_view text) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (parts.size() < 8) {
-    size_t bar = text.find('|', start);
-    parts.push_back(text.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
-    if (bar == std::string_view::npos) break;
-    start = bar + 1;
-  }
+  const std::vector<std::string_view> parts = split(text, '|');
   if (parts.size() != 7 || parts[0] != "v1") return std::nullopt;
   HubspotPageToken t;
   if (!parse_number(parts[1], t.object) || !parse_number(parts[4], t.t_ms) || !parse_number(parts[5], t.last_id))

@@ -7,39 +7,29 @@
 
 #include "connectors/odoo/odoo_options.h"
 #include "connectors/odoo/odoo_page.h"
-#include "connectors/odoo/odoo_query.h"
+#include "connectors/odoo/odoo_request.h"
 #include "connectors/odoo/odoo_rpc.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
 
-std::string trim_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
 // Used by one thread at a time (connector.h); owns its JSON parser and the run's uid.
-class OdooConnector final : public Connector {
+class OdooConnector final : public SourceConnector<OdooOptions, parse_odoo_options> {
  public:
   OdooConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source),
-        options_(parse_odoo_options(source, nullptr)),
-        fields_(odoo_read_fields(options_)),
-        base_url_(trim_slash(source.base_url)),
-        rpc_(source.base_url, http) {}
+      : SourceConnector(source, http), fields_(odoo_read_fields(options_)), rpc_(source.base_url, http) {}
 
-  // Keyset paging (odoo_query.h): a token is a position, valid in any process.
+  // Keyset paging (odoo_request.h): a token is a position, valid in any process.
   bool resumable() const override { return true; }
 
   Result<Page> next_page(const Cursor& cursor) override {
-    if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
+    if (options_.objects.empty()) return Error::config("no objects to read");
     OdooPageToken token;
     if (cursor.page_token) {
       auto t = decode_odoo_token(*cursor.page_token);
       if (!t || t->object >= options_.objects.size())
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = *t;
     } else {
       token.by_write_date = cursor.since.has_value();
@@ -50,7 +40,7 @@ class OdooConnector final : public Connector {
       if (auto st = login(); !st) return st.error();
     }
     const std::string& model = options_.objects[token.object];
-    const std::string what = fmt::format("source '{}': {} search_read", source_.name, model);
+    const std::string what = fmt::format("{} search_read", model);
     const int limit = std::clamp(source_.settings.page_size, 1, kOdooMaxPageSize);
     auto body = rpc_.call(what, "object", "execute_kw",
                           odoo_search_read_args(options_.db, *uid_, source_.auth.password.reveal(), model, fields_,
@@ -58,12 +48,8 @@ class OdooConnector final : public Connector {
     if (!body) return body.error();
     auto result = odoo_result(what, *body, parser_);
     if (!result) return result.error();
-    auto parsed = parse_odoo_rows(*result, OdooRowContext{options_, model, base_url_});
-    if (!parsed) {
-      Error e = parsed.error();
-      e.message = fmt::format("source '{}': {}", source_.name, e.message);
-      return e;
-    }
+    auto parsed = parse_odoo_rows(*result, OdooRowContext{options_, model, source_.base_url});
+    if (!parsed) return parsed.error();
     Page page = std::move(parsed->page);
     if (parsed->rows >= static_cast<size_t>(limit)) {
       OdooPageToken next = token;
@@ -89,7 +75,7 @@ class OdooConnector final : public Connector {
 
  private:
   Status login() {
-    const std::string what = fmt::format("source '{}': login", source_.name);
+    const std::string what = "login";
     auto body = rpc_.call(what, "common", "authenticate",
                           odoo_authenticate_args(options_.db, source_.auth.username, source_.auth.password.reveal()));
     if (!body) return body.error();
@@ -107,25 +93,13 @@ class OdooConnector final : public Connector {
     return {};
   }
 
-  const SourceConfig& source_;
-  OdooOptions options_;
   std::vector<std::string> fields_;
-  std::string base_url_;
   OdooRpc rpc_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   std::optional<int64_t> uid_;
 };
 
 }  // namespace
 
-std::vector<std::string> odoo_connector_own_keys() { return odoo_own_keys(); }
-
-void validate_odoo_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_odoo_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_odoo_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<OdooConnector>(source, http);
-}
+const ConnectorType& odoo_connector_type() { return connector_type<OdooConnector>("odoo", odoo_own_options()); }
 
 }  // namespace crm

@@ -9,39 +9,21 @@
 namespace crm {
 namespace {
 
-struct TargetName {
-  OdooTarget target;
-  std::string_view name;
-};
-
-constexpr TargetName kTargets[] = {
-    {OdooTarget::name, "name"},   {OdooTarget::given_name, "given_name"}, {OdooTarget::family_name, "family_name"},
-    {OdooTarget::email, "email"}, {OdooTarget::phone, "phone"},           {OdooTarget::company, "company"},
-    {OdooTarget::national_id, "national_id"}, {OdooTarget::country, "country"},  // country_id: its name
-};
-
 // Odoo core has no first/last name (the OCA partner_firstname module adds firstname and
 // lastname: map them with `fields:`). company is read for persons only: a company's
 // commercial_company_name is its own name.
-std::vector<std::pair<OdooTarget, std::string>> default_fields() {
-  return {{OdooTarget::name, "name"},
-          {OdooTarget::email, "email"},
-          {OdooTarget::phone, "phone"},
-          {OdooTarget::company, "commercial_company_name"}};
+std::vector<std::pair<std::string, std::string>> default_fields() {
+  return {{"name", "name"}, {"email", "email"}, {"phone", "phone"}, {"company", "commercial_company_name"}};
 }
 
-void set_field(OdooOptions& o, OdooTarget t, const std::string& field) {
-  for (auto& [target, f] : o.fields)
-    if (target == t) {
-      f = field;
-      return;
-    }
-  o.fields.emplace_back(t, field);
-}
+constexpr OptionSpec kOdooOptions[] = {
+    {"db", OptionSpec::text, "", "the database name (on Odoo Online the subdomain: acme for acme.odoo.com); required"},
+    {"archived", OptionSpec::choice, "tombstone", "what archived partners (active = false) become: tombstone, or index"},
+};
 
 }  // namespace
 
-std::vector<std::string> odoo_own_keys() { return {"db", "archived"}; }
+std::span<const OptionSpec> odoo_own_options() { return kOdooOptions; }
 
 bool valid_odoo_field(std::string_view s) {
   if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
@@ -81,7 +63,6 @@ OdooOptions parse_odoo_options(const SourceConfig& source, ConfigErrors* errors)
   std::string_view path = source.base_url;
   if (size_t scheme = path.find("://"); scheme != std::string_view::npos) path.remove_prefix(scheme + 3);
   path = path.find('/') == std::string_view::npos ? std::string_view() : path.substr(path.find('/'));
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   for (std::string_view tail : {"/jsonrpc", "/web", "/odoo", "/xmlrpc", "/xmlrpc/2", "/json/2"})
     if (path.ends_with(tail)) {
       common.error(block["base_url"],
@@ -93,8 +74,7 @@ OdooOptions parse_odoo_options(const SourceConfig& source, ConfigErrors* errors)
   for (const auto& [field, odoo_field] :
        common.fields(mappable_record_fields(), "id, is_company and write_date are fixed", valid_odoo_field,
                      "an Odoo field name", "e.g. vat, x_studio_tax_id"))
-    for (const auto& tn : kTargets)
-      if (tn.name == field) set_field(o, tn.target, odoo_field);
+    set_mapping(o.fields, field, odoo_field);
   o.extra = common.extra_fields(valid_odoo_field, "an Odoo field name");
 
   const std::string archived = common.choice("archived", "tombstone", "index");

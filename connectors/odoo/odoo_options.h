@@ -5,12 +5,14 @@
 // Value type; pure functions; thread-safe.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 
 namespace crm {
 
@@ -21,10 +23,6 @@ inline constexpr std::string_view kOdooDefaultWebUrl = "{base_url}/web#id={id}&m
 // limits are the ceiling, so page_size is clamped to a range a worker answers quickly.
 inline constexpr int kOdooMaxPageSize = 5000;
 
-// The record fields an Odoo field can feed (external_id, kind and updated_at are fixed:
-// id, is_company, write_date).
-enum class OdooTarget { name, given_name, family_name, email, phone, company, national_id, country };
-
 // What partners with active = false become. Archiving is Odoo's soft delete, and the
 // issue asks for tombstones; `index` keeps them as live records instead.
 enum class OdooArchivedPolicy { tombstone, index };
@@ -32,14 +30,17 @@ enum class OdooArchivedPolicy { tombstone, index };
 struct OdooOptions {
   std::string db;
   std::vector<std::string> objects;  // models, read one after the other: res.partner
-  // record field → Odoo field; a many2one field gives its display name.
-  std::vector<std::pair<OdooTarget, std::string>> fields;
+  // record field (name, email, … as `fields:` names them; external_id, kind and
+  // updated_at are fixed: id, is_company, write_date) → Odoo field; a many2one field
+  // gives its display name.
+  std::vector<std::pair<std::string, std::string>> fields;
   std::vector<std::string> extra;  // extra_fields
   OdooArchivedPolicy archived = OdooArchivedPolicy::tombstone;
   std::string web_url;  // template with {base_url}, {object}, {id}
 };
 
-std::vector<std::string> odoo_own_keys();  // db, archived
+// The keys an odoo source block has beyond the common ones: db, archived.
+std::span<const OptionSpec> odoo_own_options();
 
 // Parses source (db, objects, fields, extra_fields, web_url, auth). Problems go to
 // `errors` when given (then the result may be partial).

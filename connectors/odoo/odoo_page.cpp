@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
+#include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
 #include "http/http_client.h"
@@ -10,26 +12,9 @@
 namespace crm {
 namespace {
 
-std::string* target_of(Record& r, OdooTarget t) {
-  switch (t) {
-    case OdooTarget::name: return &r.name;
-    case OdooTarget::given_name: return &r.given_name;
-    case OdooTarget::family_name: return &r.family_name;
-    case OdooTarget::email: return &r.email;
-    case OdooTarget::phone: return &r.phone;
-    case OdooTarget::company: return &r.company;
-    case OdooTarget::national_id: return &r.national_id;
-    case OdooTarget::country: return &r.country;
-  }
-  return nullptr;
-}
-
 // An absent field reads as empty (search_read only omits fields it was not asked for).
 bool field_text(simdjson::dom::object row, std::string_view key, std::string& out) {
-  out.clear();
-  simdjson::dom::element v;
-  if (row.at_key(key).get(v)) return true;
-  return odoo_field_text(v, out);
+  return member_text(row, key, out, odoo_field_text);
 }
 
 void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) {
@@ -53,13 +38,15 @@ void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) 
   r.external_id = fmt::format("{}", id);
   bool company = false;
   r.kind = !row.at_key("is_company").get_bool().get(company) && company ? RecordKind::company : RecordKind::person;
+  std::string value;
   for (const auto& [target, field] : c.options.fields) {
     // A company's commercial_company_name is its own name: company is for persons only.
-    if (target == OdooTarget::company && r.kind == RecordKind::company) continue;
-    if (!field_text(row, field, *target_of(r, target))) {
+    if (target == "company" && r.kind == RecordKind::company) continue;
+    if (!field_text(row, field, value)) {
       page.skip(fmt::format("{} {}: field {} is neither a value nor a many2one", c.object, id, field));
       return;
     }
+    set_record_field(r, target, std::move(value));
   }
   r.remote_updated_at = *written;
   if (!page.high_water || *written > *page.high_water) page.high_water = *written;
@@ -69,21 +56,8 @@ void map_row(simdjson::dom::object row, const OdooRowContext& c, OdooPage& out) 
       c.options.archived == OdooArchivedPolicy::tombstone)
     r.deleted = true;
 
-  if (!c.options.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    std::string v;
-    for (const auto& f : c.options.extra) {
-      w.key(f);
-      if (field_text(row, f, v) && !v.empty()) w.value(v);
-      else w.null();
-    }
-    w.end_object();
-  }
-  r.web_url = c.options.web_url;
-  replace_all(r.web_url, "{base_url}", c.base_url);
-  replace_all(r.web_url, "{object}", c.object);
-  replace_all(r.web_url, "{id}", url_encode(r.external_id));
+  set_extra_fields(r, c.options.extra, [&](const std::string& f, std::string& out) { return field_text(row, f, out); });
+  r.web_url = expand_web_url(c.options.web_url, r.external_id, {{"{base_url}", c.base_url}, {"{object}", c.object}});
   page.records.push_back(std::move(r));
 }
 
@@ -108,15 +82,9 @@ Result<OdooPage> parse_odoo_rows(simdjson::dom::element result, const OdooRowCon
   if (result.get_array().get(rows)) return Error::data(fmt::format("search_read on {}: the result is not a list", context.object));
   OdooPage out;
   out.rows = rows.size();
-  out.page.records.reserve(rows.size());
-  for (auto row : rows) {
-    simdjson::dom::object obj;
-    if (row.get_object().get(obj)) {
-      out.page.skip(fmt::format("{}: a row that is not an object", context.object));
-      continue;
-    }
-    map_row(obj, context, out);
-  }
+  for_each_object(
+      rows, out.page, [&] { return fmt::format("{}: a row that is not an object", context.object); },
+      [&](simdjson::dom::object row) { map_row(row, context, out); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "connectors/error_body.h"
+#include "connectors/page_parser.h"
 #include "core/json_writer.h"
 
 namespace crm {
@@ -25,10 +26,7 @@ bool ends_with_name(std::string_view name, std::string_view last) {
 
 }  // namespace
 
-OdooRpc::OdooRpc(std::string base_url, HttpClient& http) : http_(http) {
-  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
-  url_ = base_url + "/jsonrpc";
-}
+OdooRpc::OdooRpc(const std::string& base_url, HttpClient& http) : url_(base_url + "/jsonrpc"), http_(http) {}
 
 Result<std::string> OdooRpc::call(std::string_view what, std::string_view service, std::string_view method,
                                   std::string_view args_json) {
@@ -58,17 +56,16 @@ Result<std::string> OdooRpc::call(std::string_view what, std::string_view servic
 
 Result<simdjson::dom::element> odoo_result(std::string_view what, const std::string& body,
                                            simdjson::dom::parser& parser) {
-  simdjson::dom::element root;
-  if (auto err = parser.parse(body).get(root); err) {
+  auto parsed = parse_json_page(parser, body, what);
+  if (!parsed) {
     // A cut or truncated answer starts like JSON; an HTML page means base_url is not the
     // Odoo root (a login page, a proxy's landing page).
     size_t first = body.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && body[first] == '{')
-      return Error::transient(fmt::format("{}: the answer is not valid JSON ({}; {} bytes)", what,
-                                          simdjson::error_message(err), body.size()));
+    if (first != std::string::npos && body[first] == '{') return parsed.error();
     return Error::config(fmt::format("{}: the answer is not JSON-RPC (is base_url the Odoo root?): {}", what,
                                      clean(body, 120)));
   }
+  const simdjson::dom::element root = *parsed;
   simdjson::dom::element error;
   if (!root["error"].get(error)) {
     std::string_view name, message;

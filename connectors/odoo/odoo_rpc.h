@@ -26,7 +26,7 @@ namespace crm {
 
 class OdooRpc {
  public:
-  OdooRpc(std::string base_url, HttpClient& http);
+  OdooRpc(const std::string& base_url, HttpClient& http);  // base_url without a trailing '/'
 
   // Sends one call; `args_json` is the JSON array of positional arguments. Returns the
   // raw HTTP 200 body (to be read with odoo_result), or the Error for a non-200 answer

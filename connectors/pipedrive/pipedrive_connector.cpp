@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/pipedrive/pipedrive_options.h"
 #include "connectors/pipedrive/pipedrive_page.h"
 #include "connectors/pipedrive/pipedrive_request.h"
@@ -15,10 +15,9 @@ namespace crm {
 namespace {
 
 // Used by one thread at a time (connector.h); holds one page at a time.
-class PipedriveConnector final : public Connector {
+class PipedriveConnector final : public SourceConnector<PipedriveOptions, parse_pipedrive_options> {
  public:
-  PipedriveConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_pipedrive_options(source, nullptr)), http_(http) {}
+  using SourceConnector::SourceConnector;
 
   // v2 cursors are keyset positions in (update_time, id) order.
   bool resumable() const override { return true; }
@@ -29,8 +28,7 @@ class PipedriveConnector final : public Connector {
     if (cursor.page_token) {
       auto t = decode_pipedrive_token(*cursor.page_token);
       if (!t || t->step >= plan.size())
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = std::move(*t);
     }
     if (plan.empty()) return Page{};
@@ -42,7 +40,7 @@ class PipedriveConnector final : public Connector {
 
  private:
   std::string what(std::string_view object, std::string_view op) const {
-    return fmt::format("source '{}': pipedrive {} {}", source_.name, object, op);
+    return fmt::format("pipedrive {} {}", object, op);
   }
 
   Result<HttpResponse> get(const std::string& url) {
@@ -55,13 +53,7 @@ class PipedriveConnector final : public Connector {
     auto resp = get(url);
     if (!resp) return resp.error();
     if (resp->status < 200 || resp->status > 299) return pipedrive_error(what(object.name, op), *resp);
-    auto parsed = parse_pipedrive_page(resp->body, object, options_, source_.base_url, parser_);
-    if (!parsed) {
-      Error e = parsed.error();
-      e.message = fmt::format("source '{}': {}", source_.name, e.message);
-      return e;
-    }
-    return parsed;
+    return parse_pipedrive_page(resp->body, object, options_, source_.base_url, parser_);
   }
 
   // The token that follows step `step` once its list is done.
@@ -186,22 +178,10 @@ class PipedriveConnector final : public Connector {
     return {};
   }
 
-  const SourceConfig& source_;
-  PipedriveOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-std::vector<std::string> pipedrive_connector_own_keys() { return pipedrive_own_keys(); }
-
-void validate_pipedrive_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_pipedrive_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_pipedrive_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<PipedriveConnector>(source, http);
-}
+const ConnectorType& pipedrive_connector_type() { return connector_type<PipedriveConnector>("pipedrive", pipedrive_own_options()); }
 
 }  // namespace crm

@@ -16,18 +16,10 @@
 // the run with Pipedrive's reset time.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "config/config.h"
-#include "connectors/connector.h"
-#include "http/http_client.h"
+#include "connectors/connector_type.h"
 
 namespace crm {
 
-std::vector<std::string> pipedrive_connector_own_keys();
-void validate_pipedrive_source(const SourceConfig& source, ConfigErrors& errors);
-std::unique_ptr<Connector> make_pipedrive_connector(const SourceConfig& source, HttpClient& http);
+const ConnectorType& pipedrive_connector_type();
 
 }  // namespace crm

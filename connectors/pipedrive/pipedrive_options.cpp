@@ -22,25 +22,26 @@ PipedriveObject object_named(std::string_view name) {
   return {PipedriveObjectKind::organizations, "organizations", RecordKind::company, "organization"};
 }
 
+constexpr OptionSpec kPipedriveOptions[] = {
+    {"follow_org_renames", OptionSpec::boolean, "true",
+     "incremental runs read the persons of every organization changed since again, so that a new name "
+     "reaches them"},
+};
+
 }  // namespace
+
+std::span<const OptionSpec> pipedrive_own_options() { return kPipedriveOptions; }
 
 bool PipedriveOptions::reads(PipedriveObjectKind k) const {
   return std::any_of(objects.begin(), objects.end(), [&](const PipedriveObject& o) { return o.which == k; });
 }
-
-const std::vector<std::string>& pipedrive_known_objects() {
-  static const std::vector<std::string> v = {"persons", "organizations"};
-  return v;
-}
-
-std::vector<std::string> pipedrive_own_keys() { return {"follow_org_renames"}; }
 
 PipedriveOptions parse_pipedrive_options(const SourceConfig& source, ConfigErrors* errors) {
   PipedriveOptions o;
   const YAML::Node& block = source.node;
   const SourceOptions common(source, errors);
 
-  for (const auto& name : common.objects(pipedrive_known_objects(), "Pipedrive object"))
+  for (const auto& name : common.objects({"persons", "organizations"}, "Pipedrive object"))
     o.objects.push_back(object_named(name));
 
   // Auth: the API token in the x-api-token header, or OAuth 2.0 (Authorization: Bearer).
@@ -92,13 +93,7 @@ PipedriveOptions parse_pipedrive_options(const SourceConfig& source, ConfigError
   }
   o.extra = common.extra_fields(valid_field_name, "a Pipedrive field key");
 
-  if (YAML::Node n = block["follow_org_renames"]; n.IsDefined()) {
-    try {
-      o.follow_org_renames = n.as<bool>();
-    } catch (const YAML::Exception&) {
-      common.error(n, "follow_org_renames: expected true or false");
-    }
-  }
+  o.follow_org_renames = common.boolean("follow_org_renames").value_or(o.follow_org_renames);
 
   o.web_url = common.web_url(kPipedriveDefaultWebUrl, "{base_url}, {object}");
   o.page_size = std::clamp(source.settings.page_size, 1, kPipedriveMaxPageSize);

@@ -5,11 +5,13 @@
 // Value type; thread-compatible.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -46,8 +48,8 @@ struct PipedriveOptions {
   bool reads(PipedriveObjectKind k) const;
 };
 
-const std::vector<std::string>& pipedrive_known_objects();
-std::vector<std::string> pipedrive_own_keys();
+// The keys a pipedrive source block has beyond the common ones.
+std::span<const OptionSpec> pipedrive_own_options();
 // The default web_url: the record's page in the Pipedrive web app.
 inline constexpr std::string_view kPipedriveDefaultWebUrl = "{base_url}/{object}/{id}";
 

@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -100,13 +101,11 @@ void map_item(simdjson::dom::object item, const PipedriveObject& object, const P
   r.remote_updated_at = *t;
   if (!options.national_id_field.empty()) r.national_id = field_value(item, options.national_id_field);
   if (!options.country_field.empty()) r.country = field_value(item, options.country_field);
-  if (!options.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    for (const auto& key : options.extra) w.key(key).string_or_null(field_value(item, key));
-    w.end_object();
-  }
-  r.web_url = pipedrive_web_url(options.web_url, base_url, object, r.external_id);
+  set_extra_fields(r, options.extra, [&](const std::string& key, std::string& out) {
+    out = field_value(item, key);
+    return true;
+  });
+  r.web_url = expand_web_url(options.web_url, r.external_id, {{"{base_url}", base_url}, {"{object}", object.web_segment}});
   // The lists leave deleted items out; should one come (v2 has the flag), it is a
   // tombstone, and it does not move the watermark.
   bool deleted = false;
@@ -129,47 +128,27 @@ std::optional<TimePoint> parse_pipedrive_time(std::string_view s) {
   return parse_iso8601(s);
 }
 
-std::string pipedrive_web_url(const std::string& tmpl, std::string_view base_url, const PipedriveObject& object,
-                              std::string_view id) {
-  std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string url = tmpl;
-  replace_all(url, "{base_url}", base);
-  replace_all(url, "{object}", object.web_segment);
-  replace_all(url, "{id}", url_encode(id));
-  return url;
-}
-
 Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const PipedriveObject& object,
                                                const PipedriveOptions& options, std::string_view base_url,
                                                simdjson::dom::parser& parser) {
-  simdjson::dom::element root;
-  simdjson::padded_string padded(body);
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("pipedrive {}: the answer is not valid JSON ({}; {} bytes)", object.name,
-                                        simdjson::error_message(err), body.size()));
+  auto root = parse_json_page(parser, body, fmt::format("pipedrive {}", object.name));
+  if (!root) return root.error();
   PipedriveListPage out;
   simdjson::dom::element data;
-  if (root.at_key("data").get(data))
+  if (root->at_key("data").get(data))
     return Error::data(fmt::format("pipedrive {}: no \"data\" in the answer", object.name));
   simdjson::dom::array items;
   if (!data.is_null()) {  // v1 answers "data": null for an empty list
     if (data.get_array().get(items))
       return Error::data(fmt::format("pipedrive {}: \"data\" is not an array", object.name));
-    out.page.records.reserve(items.size());
+    out.items = items.size();
     out.org_ids.reserve(items.size());
-    for (auto e : items) {
-      ++out.items;
-      simdjson::dom::object item;
-      if (e.get_object().get(item)) {
-        out.page.skip(fmt::format("{}: an item that is not an object", object.name));
-        continue;
-      }
-      map_item(item, object, options, base_url, out);
-    }
+    for_each_object(
+        items, out.page, [&] { return fmt::format("{}: an item that is not an object", object.name); },
+        [&](simdjson::dom::object item) { map_item(item, object, options, base_url, out); });
   }
   std::string_view next;
-  if (!root.at_pointer("/additional_data/next_cursor").get_string().get(next) && !next.empty())
+  if (!root->at_pointer("/additional_data/next_cursor").get_string().get(next) && !next.empty())
     out.next_cursor = std::string(next);
   return out;
 }

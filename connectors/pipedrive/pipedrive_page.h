@@ -37,9 +37,6 @@ Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const Pipe
 // Pipedrive time values: "2025-11-20T09:14:03Z" (v2) or "2025-11-20 09:14:03" (v1, UTC).
 std::optional<TimePoint> parse_pipedrive_time(std::string_view s);
 
-std::string pipedrive_web_url(const std::string& tmpl, std::string_view base_url, const PipedriveObject& object,
-                              std::string_view id);
-
 // A 429 that retrying within this run cannot help: the company's daily token budget is
 // spent (x-ratelimit-remaining 0 with a reset further away than a burst window).
 bool pipedrive_budget_exhausted(const HttpResponse& response);

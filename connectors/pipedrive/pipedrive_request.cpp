@@ -8,18 +8,9 @@
 #include "http/http_client.h"
 
 namespace crm {
-namespace {
-
-std::string_view trimmed(std::string_view base) {
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return base;
-}
-
-}  // namespace
-
 std::string pipedrive_list_url(std::string_view base_url, const PipedriveObject& object, int page_size,
                                std::optional<TimePoint> since, std::string_view cursor) {
-  std::string url = fmt::format("{}/api/v2/{}?limit={}&sort_by=update_time&sort_direction=asc", trimmed(base_url),
+  std::string url = fmt::format("{}/api/v2/{}?limit={}&sort_by=update_time&sort_direction=asc", base_url,
                                 object.name, std::clamp(page_size, 1, kPipedriveMaxPageSize));
   // RFC 3339 in UTC, whole seconds ("2025-01-01T10:20:00Z"): updated_since is inclusive.
   if (since) url += "&updated_since=" + url_encode(format_iso8601_seconds(*since));
@@ -30,14 +21,14 @@ std::string pipedrive_list_url(std::string_view base_url, const PipedriveObject&
 std::string pipedrive_orgs_by_id_url(std::string_view base_url, const std::vector<int64_t>& ids) {
   std::string list;
   for (int64_t id : ids) list += fmt::format("{}{}", list.empty() ? "" : ",", id);
-  return fmt::format("{}/api/v2/organizations?ids={}&limit={}", trimmed(base_url), url_encode(list),
+  return fmt::format("{}/api/v2/organizations?ids={}&limit={}", base_url, url_encode(list),
                      kPipedriveMaxIds);
 }
 
 std::string pipedrive_org_persons_url(std::string_view base_url, int64_t org_id, int page_size,
                                       std::string_view cursor) {
   std::string url = fmt::format("{}/api/v2/persons?org_id={}&limit={}&sort_by=update_time&sort_direction=asc",
-                                trimmed(base_url), org_id, std::clamp(page_size, 1, kPipedriveMaxPageSize));
+                                base_url, org_id, std::clamp(page_size, 1, kPipedriveMaxPageSize));
   if (!cursor.empty()) url += "&cursor=" + url_encode(cursor);
   return url;
 }

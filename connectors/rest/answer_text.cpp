@@ -75,12 +75,13 @@ Utf8Repair repair_utf8(std::string_view body) {
 
 Error unreadable_answer(std::string_view what, const HttpResponse& response, std::string_view parser_error) {
   std::string_view type = response.header("content-type");
+  const std::string lead = what.empty() ? std::string() : fmt::format("{}: ", what);
   if (!is_json_type(type))
     return Error::transient(fmt::format(
-        "{}: the CRM answered HTTP {} with Content-Type {}, not JSON ({} bytes; a proxy or captive-portal "
+        "{}the CRM answered HTTP {} with Content-Type {}, not JSON ({} bytes; a proxy or captive-portal "
         "login page?)",
-        what, response.status, media_type(type), response.body.size()));
-  return Error::transient(fmt::format("{}: the CRM's answer is not valid JSON ({}; {} bytes)", what, parser_error,
+        lead, response.status, media_type(type), response.body.size()));
+  return Error::transient(fmt::format("{}the CRM's answer is not valid JSON ({}; {} bytes)", lead, parser_error,
                                       response.body.size()));
 }
 

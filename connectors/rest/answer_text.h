@@ -29,7 +29,7 @@ bool is_json_type(std::string_view content_type);
 
 // A transient Error for a 2xx answer that is not JSON: "<what>: the CRM answered HTTP 200
 // with Content-Type text/html, not JSON (…)" when the type is not JSON, else "<what>: the
-// CRM's answer is not valid JSON (<parser error>; N bytes)".
+// CRM's answer is not valid JSON (<parser error>; N bytes)"; no "<what>: " when it is "".
 Error unreadable_answer(std::string_view what, const HttpResponse& response, std::string_view parser_error);
 
 }  // namespace crm

@@ -5,7 +5,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/rest/next_url.h"
 #include "connectors/rest/rest_options.h"
 #include "connectors/rest/rest_page.h"
@@ -14,10 +14,10 @@
 namespace crm {
 namespace {
 
-class RestConnector final : public Connector {
+class RestConnector final : public SourceConnector<RestOptions, parse_rest_options> {
  public:
   RestConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_rest_options(source, nullptr)), http_(http), reader_(source_, options_) {}
+      : SourceConnector(source, http), reader_(source_, options_) {}
 
   // The engine asks after the last page of a pass, so a page-number link seen on any
   // page of it counts (sync_run.cpp).
@@ -47,13 +47,12 @@ class RestConnector final : public Connector {
       std::string_view location = resp->header("location");
       // Same-origin redirects the client followed; what is left has no usable Location.
       Error e = Error::config(fmt::format(
-          "source '{}': list: HTTP {} redirect to {}: not followed (set base_url to where the API answers)",
-          source_.name, resp->status, location.empty() ? std::string("(no Location header)") : shown(location)));
+          "list: HTTP {} redirect to {}: not followed (set base_url to where the API answers)", resp->status, location.empty() ? std::string("(no Location header)") : shown(location)));
       e.http_status = static_cast<int>(resp->status);
       return e;
     }
     if (resp->status < 200 || resp->status > 299)
-      return error_from_response(fmt::format("source '{}': list", source_.name), *resp);
+      return error_from_response("list", *resp);
     auto page = reader_.read(*resp, token, parser_);
     if (!page && resp->url != url) {
       // A same-origin redirect the client followed ended at a page that is not the API
@@ -102,26 +101,12 @@ class RestConnector final : public Connector {
     return url;
   }
 
-  const SourceConfig& source_;
-  const RestOptions options_;
-  HttpClient& http_;
   const RestPageReader reader_;  // holds references to source_ and options_ (declared before it)
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   bool positional_seen_ = false;  // a next link of this connector's life paged by number/offset
 };
 
 }  // namespace
 
-std::vector<std::string> rest_own_keys() {
-  return {"list", "timestamp_format", "watermark_format", "kind"};
-}
-
-void validate_rest_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_rest_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_rest_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<RestConnector>(source, http);
-}
+const ConnectorType& rest_connector_type() { return connector_type<RestConnector>("rest", rest_own_options()); }
 
 }  // namespace crm

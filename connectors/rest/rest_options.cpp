@@ -33,6 +33,14 @@ std::string scalar(const YAML::Node& n, const std::string& where, ConfigErrors* 
   return n.as<std::string>();
 }
 
+constexpr OptionSpec kRestOptions[] = {
+    {"list", OptionSpec::block, "", "the list endpoint: path, params, items, pagination (README.md)"},
+    {"timestamp_format", OptionSpec::text, "iso8601",
+     "how fields.updated_at is written: iso8601, unix, unix_ms or a strftime pattern"},
+    {"watermark_format", OptionSpec::text, "iso8601", "how {watermark} is written in list.params, as timestamp_format"},
+    {"kind", OptionSpec::choice, "person", "the kind of records when fields.kind is not mapped: person or company"},
+};
+
 bool uses(const RestOptions& o, std::string_view placeholder) {
   return std::any_of(o.params.begin(), o.params.end(), [&](const auto& p) {
     return p.second.find(placeholder) != std::string::npos;
@@ -40,6 +48,8 @@ bool uses(const RestOptions& o, std::string_view placeholder) {
 }
 
 }  // namespace
+
+std::span<const OptionSpec> rest_own_options() { return kRestOptions; }
 
 const std::vector<std::string>& rest_record_fields() {
   static const std::vector<std::string> f = {"external_id", "kind", "name", "given_name",
@@ -104,13 +114,7 @@ RestOptions parse_rest_options(const SourceConfig& source, ConfigErrors* errors)
         err(pag["first_page"], "list.pagination.first_page: expected an integer");
       }
     }
-    if (pag["shifts"].IsDefined()) {
-      try {
-        o.shifts = pag["shifts"].as<bool>();
-      } catch (const YAML::Exception&) {
-        err(pag["shifts"], "list.pagination.shifts: expected true or false");
-      }
-    }
+    o.shifts = SourceOptions(source, errors).boolean(pag["shifts"], "list.pagination.shifts");
     if (errors && i < std::size(kStyles)) {
       if (o.style == PageStyle::page && !uses(o, "{page}")) err(pag, "list.pagination: style page needs a parameter using {page} in list.params");
       if (o.style == PageStyle::offset && !uses(o, "{offset}")) err(pag, "list.pagination: style offset needs a parameter using {offset} in list.params");

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
 #include "connectors/json_fields.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -32,6 +34,8 @@ struct RestOptions {
   RecordKind default_kind = RecordKind::person;  // kind: when fields.kind is not mapped
 };
 
+// The keys a rest source block has beyond the common ones.
+std::span<const OptionSpec> rest_own_options();
 // The record fields a `fields:` block may map.
 const std::vector<std::string>& rest_record_fields();
 

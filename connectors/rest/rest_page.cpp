@@ -6,8 +6,9 @@
 #include <limits>
 
 #include "connectors/json_fields.h"
-#include "connectors/rest/answer_text.h"
 #include "connectors/record_fields.h"
+#include "connectors/rest/answer_text.h"
+#include "connectors/source_options.h"
 #include "connectors/rest/link_header.h"
 #include "connectors/rest/next_url.h"
 #include "core/json_writer.h"
@@ -60,17 +61,14 @@ RestPageReader::RestPageReader(const SourceConfig& source, const RestOptions& op
   for (const auto& [name, pointer] : options_.fields) {
     if (name == "external_id") ptr_id_ = pointer;
     else if (name == "kind") ptr_kind_ = pointer;
-    else if (name == "name") ptr_name_ = pointer;
-    else if (name == "given_name") ptr_given_ = pointer;
-    else if (name == "family_name") ptr_family_ = pointer;
-    else if (name == "email") ptr_email_ = pointer;
-    else if (name == "phone") ptr_phone_ = pointer;
-    else if (name == "company") ptr_company_ = pointer;
-    else if (name == "national_id") ptr_national_id_ = pointer;
-    else if (name == "country") ptr_country_ = pointer;
     else if (name == "updated_at") ptr_updated_ = pointer;
     else if (name == "deleted") ptr_deleted_ = pointer;
   }
+  // The text fields in the order of mappable_record_fields(), so that a record with two
+  // unreadable fields is skipped for the same one every time.
+  for (const auto& field : mappable_record_fields())
+    for (const auto& [name, pointer] : options_.fields)
+      if (name == field) text_fields_.emplace_back(name, pointer);
 }
 
 Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_token,
@@ -85,12 +83,11 @@ Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_
     response.body = std::move(fixed.text);
     err = parser.parse(response.body).get(root);
   }
-  if (err) return unreadable_answer(fmt::format("source '{}'", source_.name), response, simdjson::error_message(err));
+  if (err) return unreadable_answer("", response, simdjson::error_message(err));
   simdjson::dom::array items;
   auto at = root.at_pointer(options_.items);  // "" is the whole document
   if (at.get_array().get(items))
-    return Error::data(fmt::format("source '{}': no array at list.items '{}' in the CRM's answer",
-                                   source_.name, options_.items));
+    return Error::data(fmt::format("no array at list.items '{}' in the CRM's answer", options_.items));
 
   Page page;
   page.records.reserve(items.size());
@@ -150,15 +147,13 @@ void RestPageReader::map_record(simdjson::dom::element item, Page& page) const {
     page.skip(fmt::format("no usable external_id at '{}'", ptr_id_));
     return;
   }
-  struct Target { const std::string& ptr; std::string& out; const char* name; };
-  for (Target t : {Target{ptr_name_, r.name, "name"}, Target{ptr_given_, r.given_name, "given_name"},
-                   Target{ptr_family_, r.family_name, "family_name"}, Target{ptr_email_, r.email, "email"},
-                   Target{ptr_phone_, r.phone, "phone"}, Target{ptr_company_, r.company, "company"},
-                   Target{ptr_national_id_, r.national_id, "national_id"}, Target{ptr_country_, r.country, "country"}}) {
-    if (!field(item, t.ptr, t.out)) {
-      page.skip(fmt::format("record {}: {} at '{}' is not a scalar", r.external_id, t.name, t.ptr));
+  std::string value;
+  for (const auto& [name, pointer] : text_fields_) {
+    if (!field(item, pointer, value)) {
+      page.skip(fmt::format("record {}: {} at '{}' is not a scalar", r.external_id, name, pointer));
       return;
     }
+    set_record_field(r, name, std::move(value));
   }
   if (!ptr_kind_.empty()) {
     std::string k;
@@ -182,21 +177,10 @@ void RestPageReader::map_record(simdjson::dom::element item, Page& page) const {
       }
     }
   }
-  if (!options_.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    std::string v;
-    for (const auto& [key, pointer] : options_.extra) {
-      w.key(key);
-      if (field(item, pointer, v) && !v.empty()) w.value(v); else w.null();
-    }
-    w.end_object();
-  }
-  if (!source_.web_url.empty()) {
-    r.web_url = source_.web_url;
-    replace_all(r.web_url, "{id}", url_encode(r.external_id));
-    replace_all(r.web_url, "{external_id}", url_encode(r.external_id));
-  }
+  set_extra_fields(r, options_.extra, [&](const std::pair<std::string, std::string>& e, std::string& out) {
+    return field(item, e.second, out);
+  });
+  r.web_url = expand_web_url(source_.web_url, r.external_id);
   page.records.push_back(std::move(r));
 }
 

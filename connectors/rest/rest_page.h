@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "connectors/connector.h"
@@ -48,8 +50,8 @@ class RestPageReader {
 
   const SourceConfig& source_;
   const RestOptions& options_;
-  std::string ptr_id_, ptr_kind_, ptr_name_, ptr_given_, ptr_family_, ptr_email_, ptr_phone_,
-      ptr_company_, ptr_national_id_, ptr_updated_, ptr_country_, ptr_deleted_;
+  std::string ptr_id_, ptr_kind_, ptr_updated_, ptr_deleted_;
+  std::vector<std::pair<std::string, std::string>> text_fields_;  // record field → JSON pointer
 };
 
 }  // namespace crm

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 
-#include "connectors/page_parser.h"
-#include "connectors/salesforce/salesforce_page_token.h"
-#include "connectors/salesforce/salesforce_query_page.h"
-#include "connectors/salesforce/salesforce_error.h"
+#include "connectors/salesforce/salesforce_errors.h"
 #include "connectors/salesforce/salesforce_options.h"
-#include "connectors/salesforce/salesforce_soql.h"
+#include "connectors/salesforce/salesforce_page.h"
+#include "connectors/salesforce/salesforce_page_token.h"
+#include "connectors/salesforce/salesforce_request.h"
+#include "connectors/source_connector.h"
 
 namespace crm {
 namespace {
@@ -19,28 +19,27 @@ namespace {
 // restarts of one object and let the scheduler try again later.
 constexpr int kMaxLocatorRestarts = 3;
 
+// The token response's instance_url as a root to append paths to.
 std::string trim_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
 }
 
-class SalesforceConnector final : public Connector {
+class SalesforceConnector final : public SourceConnector<SalesforceOptions, parse_salesforce_options> {
  public:
-  SalesforceConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_salesforce_options(source, nullptr)), http_(http) {}
+  using SourceConnector::SourceConnector;
 
   // A lost query locator restarts the object's query at the last SystemModstamp the
   // token holds (ORDER BY SystemModstamp, Id), so a token outlives the locator.
   bool resumable() const override { return true; }
 
   Result<Page> next_page(const Cursor& cursor) override {
-    if (options_.objects.empty()) return Error::config(fmt::format("source '{}': no objects to read", source_.name));
+    if (options_.objects.empty()) return Error::config("no objects to read");
     SfPageToken token;
     if (cursor.page_token) {
       auto t = decode_sf_page_token(*cursor.page_token);
       if (!t || !find_object(t->object))
-        return Error::internal(fmt::format("source '{}': unreadable page token '{}'", source_.name,
-                                           cursor.page_token->substr(0, 80)));
+        return Error::internal(fmt::format("unreadable page token '{}'", cursor.page_token->substr(0, 80)));
       token = std::move(*t);
     } else {
       token.object = options_.objects.front().name;
@@ -53,7 +52,7 @@ class SalesforceConnector final : public Connector {
       auto resp = http_.get(request_url(object, token, cursor.since), request_headers());
       if (!resp) {
         Error e = resp.error();
-        e.message = fmt::format("source '{}': {} query: {}", source_.name, object.name, e.message);
+        e.message = fmt::format("{} query: {}", object.name, e.message);
         return e;
       }
       if (!token.next_url.empty() && is_invalid_locator(*resp) && attempt == 0) {
@@ -61,14 +60,14 @@ class SalesforceConnector final : public Connector {
         // restart this object's query at the last SystemModstamp handed out, not at the
         // start, and not by failing the source (crm-apis.md, Salesforce: Traps).
         if (token.restarts >= kMaxLocatorRestarts)
-          return Error::transient(fmt::format("source '{}': {} query: the query locator expired {} times in one run",
-                                              source_.name, object.name, token.restarts + 1));
+          return Error::transient(fmt::format("{} query: the query locator expired {} times in one run", object.name,
+                                              token.restarts + 1));
         token.next_url.clear();
         ++token.restarts;
         continue;
       }
       if (resp->status < 200 || resp->status > 299)
-        return sf_error(fmt::format("source '{}': {} query", source_.name, object.name), *resp);
+        return sf_error(fmt::format("{} query", object.name), *resp);
       return page_from(*resp, object, token);
     }
   }
@@ -83,7 +82,7 @@ class SalesforceConnector final : public Connector {
   // The instance URL from the token response (Salesforce's authoritative host for the
   // org) unless the config pins base_url; base_url until a token response has been seen.
   std::string instance_url() {
-    if (options_.pin_base_url || source_.auth.type != "oauth2") return trim_slash(source_.base_url);
+    if (options_.pin_base_url || source_.auth.type != "oauth2") return source_.base_url;
     const std::string& body = http_.last_token_response();
     if (body != token_body_) {
       token_body_ = body;
@@ -94,7 +93,7 @@ class SalesforceConnector final : public Connector {
           (url.starts_with("https://") || url.starts_with("http://")))
         instance_ = trim_slash(std::string(url));
     }
-    return instance_.empty() ? trim_slash(source_.base_url) : instance_;
+    return instance_.empty() ? source_.base_url : instance_;
   }
 
   std::string api_root() { return fmt::format("{}/services/data/{}", instance_url(), options_.api_version); }
@@ -121,7 +120,7 @@ class SalesforceConnector final : public Connector {
     auto parsed = parse_query_page(parser_, resp.body, mapping);
     if (!parsed) {
       Error e = parsed.error();
-      e.message = fmt::format("source '{}': {} query: {}", source_.name, object.name, e.message);
+      e.message = fmt::format("{} query: {}", object.name, e.message);
       return e;
     }
     Page page = std::move(parsed->page);
@@ -143,11 +142,11 @@ class SalesforceConnector final : public Connector {
     auto resp = http_.get(api_root() + "/limits", {{"Accept", "application/json"}});
     if (!resp) {
       Error e = resp.error();
-      e.message = fmt::format("source '{}': limits: {}", source_.name, e.message);
+      e.message = "limits: " + e.message;
       return e;
     }
     if (resp->status < 200 || resp->status > 299) {
-      Error e = sf_error(fmt::format("source '{}': limits", source_.name), *resp);
+      Error e = sf_error("limits", *resp);
       // Without "View Setup and Configuration" the resource is refused (403
       // INSUFFICIENT_ACCESS): the check is then skipped, the sync still runs.
       if (e.kind == ErrorKind::auth && resp->status == 403) return std::nullopt;
@@ -156,13 +155,9 @@ class SalesforceConnector final : public Connector {
     }
     auto quota = parse_daily_quota(resp->body);
     if (!quota) return std::nullopt;
-    return quota_reserve_error(source_.name, quota->max, quota->remaining, *options_.quota_reserve);
+    return quota_reserve_error(quota->max, quota->remaining, *options_.quota_reserve);
   }
 
-  const SourceConfig& source_;
-  SalesforceOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
   simdjson::dom::parser token_parser_;
   std::string token_body_;
   std::string instance_;
@@ -170,8 +165,7 @@ class SalesforceConnector final : public Connector {
 
 }  // namespace
 
-std::optional<Error> quota_reserve_error(const std::string& source, long long max, long long remaining,
-                                         double reserve) {
+std::optional<Error> quota_reserve_error(long long max, long long remaining, double reserve) {
   if (max <= 0) return std::nullopt;
   double share = static_cast<double>(remaining) / static_cast<double>(max);
   if (share >= reserve) return std::nullopt;
@@ -179,17 +173,11 @@ std::optional<Error> quota_reserve_error(const std::string& source, long long ma
   // again one interval later, without backing off (the rolling 24-hour allowance has no
   // reset time to wait for).
   return Error::skipped(fmt::format(
-      "source '{}': daily API requests low: {} of {} remaining ({:.1f}%), under quota_reserve {:.0f}%; "
+      "daily API requests low: {} of {} remaining ({:.1f}%), under quota_reserve {:.0f}%; "
       "run skipped to leave the rest to other integrations",
-      source, remaining, max, share * 100.0, reserve * 100.0));
+      remaining, max, share * 100.0, reserve * 100.0));
 }
 
-void validate_salesforce_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_salesforce_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_salesforce_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<SalesforceConnector>(source, http);
-}
+const ConnectorType& salesforce_connector_type() { return connector_type<SalesforceConnector>("salesforce", salesforce_own_options()); }
 
 }  // namespace crm

@@ -5,23 +5,18 @@
 // waiting for a full pass. See README.md here and crm-apis.md, "Salesforce".
 #pragma once
 
-#include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
-#include "config/config.h"
-#include "connectors/connector.h"
-#include "http/http_client.h"
+#include "connectors/connector_type.h"
+#include "core/result.h"
 
 namespace crm {
 
-std::vector<std::string> salesforce_own_keys();
-void validate_salesforce_source(const SourceConfig& source, ConfigErrors& errors);
-std::unique_ptr<Connector> make_salesforce_connector(const SourceConfig& source, HttpClient& http);
+const ConnectorType& salesforce_connector_type();
 
 // The decision behind quota_reserve, exposed for tests: an Error when the remaining
 // share of the org's daily API requests is under `reserve`.
-std::optional<Error> quota_reserve_error(const std::string& source, long long max,
-                                         long long remaining, double reserve);
+std::optional<Error> quota_reserve_error(long long max, long long remaining, double reserve);
 
 }  // namespace crm

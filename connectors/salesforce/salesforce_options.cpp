@@ -12,48 +12,33 @@
 namespace crm {
 namespace {
 
-struct TargetName {
-  SfTarget target;
-  const char* name;
-};
-constexpr TargetName kTargets[] = {
-    {SfTarget::name, "name"},     {SfTarget::given_name, "given_name"},
-    {SfTarget::family_name, "family_name"}, {SfTarget::email, "email"},
-    {SfTarget::phone, "phone"},   {SfTarget::company, "company"},
-    {SfTarget::national_id, "national_id"}, {SfTarget::country, "country"}};
-
-std::optional<SfTarget> target_of(std::string_view name) {
-  for (const auto& t : kTargets)
-    if (name == t.name) return t.target;
-  return std::nullopt;
-}
-
-void set_field(SfObject& o, SfTarget target, std::string field) {
-  for (auto& [t, f] : o.fields)
-    if (t == target) {
-      f = std::move(field);
-      return;
-    }
-  o.fields.emplace_back(target, std::move(field));
-}
-
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
+constexpr OptionSpec kSalesforceOptions[] = {
+    {"api_version", OptionSpec::text, "v62.0", "the REST API version in the path, 29.0 or later"},
+    {"quota_reserve", OptionSpec::ratio, "",
+     "skip a run while the org's remaining daily API requests are under this share (e.g. 10%)"},
+    {"pin_base_url", OptionSpec::boolean, "false",
+     "true: always use base_url, never the instance_url of the token response"},
+};
+
 }  // namespace
+
+std::span<const OptionSpec> salesforce_own_options() { return kSalesforceOptions; }
 
 const std::vector<SfObject>& salesforce_known_objects() {
   // Standard fields only, so that the defaults work in every org and edition.
   // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
   static const std::vector<SfObject> objects = {
       {"Contact", RecordKind::person,
-       {{SfTarget::name, "Name"}, {SfTarget::given_name, "FirstName"}, {SfTarget::family_name, "LastName"},
-        {SfTarget::email, "Email"}, {SfTarget::phone, "Phone"}, {SfTarget::company, "Account.Name"}},
+       {{"name", "Name"}, {"given_name", "FirstName"}, {"family_name", "LastName"},
+        {"email", "Email"}, {"phone", "Phone"}, {"company", "Account.Name"}},
        {}},
       // Account has no standard e-mail field.
-      {"Account", RecordKind::company, {{SfTarget::name, "Name"}, {SfTarget::phone, "Phone"}}, {}},
+      {"Account", RecordKind::company, {{"name", "Name"}, {"phone", "Phone"}}, {}},
       {"Lead", RecordKind::person,
-       {{SfTarget::name, "Name"}, {SfTarget::given_name, "FirstName"}, {SfTarget::family_name, "LastName"},
-        {SfTarget::email, "Email"}, {SfTarget::phone, "Phone"}, {SfTarget::company, "Company"}},
+       {{"name", "Name"}, {"given_name", "FirstName"}, {"family_name", "LastName"},
+        {"email", "Email"}, {"phone", "Phone"}, {"company", "Company"}},
        {}},
   };
   return objects;
@@ -74,8 +59,6 @@ bool valid_soql_field(std::string_view name) {
   }
   return !start;
 }
-
-std::vector<std::string> salesforce_own_keys() { return {"api_version", "quota_reserve", "pin_base_url"}; }
 
 SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErrors* errors) {
   SalesforceOptions o;
@@ -105,13 +88,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     else if (*r > 0)
       o.quota_reserve = *r;
   }
-  if (YAML::Node v = block["pin_base_url"]; v.IsDefined()) {
-    auto b = v.IsScalar() ? parse_bool(v.Scalar()) : std::nullopt;
-    if (!b)
-      common.error(v, fmt::format("pin_base_url: '{}' is not true or false", common.written(v, "")));
-    else
-      o.pin_base_url = *b;
-  }
+  o.pin_base_url = common.boolean("pin_base_url").value_or(o.pin_base_url);
 
   // Const copies: operator[] on a non-const yaml-cpp node may insert into the config tree.
   const YAML::Node objects_node = block["objects"], fields_node = block["fields"],
@@ -145,8 +122,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
       object = key.substr(0, dot);
       target_name = key.substr(dot + 1);
     }
-    auto target = target_of(target_name);
-    if (!target) {
+    if (!contains(mappable_record_fields(), target_name)) {
       common.error(at, fmt::format("fields: '{}' is not a record field Salesforce fields can feed (name, given_name, "
                                    "family_name, email, phone, company, national_id, country; Id and SystemModstamp are fixed)",
                                    key));
@@ -160,7 +136,7 @@ SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErr
     bool matched = object.empty();
     for (auto& obj : o.objects)
       if (object.empty() || obj.name == object) {
-        set_field(obj, *target, sf_field);
+        set_mapping(obj.fields, target_name, sf_field);
         matched = true;
       }
     if (!matched) common.error(at, fmt::format("fields: '{}' names object '{}', which is not in objects", key, object));

@@ -6,24 +6,24 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
 
-// The record fields a Salesforce field can feed (external_id, kind and updated_at are
-// fixed: Id, the object, SystemModstamp).
-enum class SfTarget { name, given_name, family_name, email, phone, company, national_id, country };
-
 struct SfObject {
   std::string name;  // Contact, Account, Lead
   RecordKind kind = RecordKind::person;
-  // record field → Salesforce field (dotted for a parent's field: Account.Name)
-  std::vector<std::pair<SfTarget, std::string>> fields;
+  // record field (name, email, … as `fields:` names them; external_id, kind and
+  // updated_at are fixed: Id, the object, SystemModstamp) → Salesforce field (dotted for
+  // a parent's field: Account.Name)
+  std::vector<std::pair<std::string, std::string>> fields;
   std::vector<std::string> extra;  // extra_fields, sorted
 };
 
@@ -48,6 +48,7 @@ bool valid_soql_field(std::string_view name);
 // own keys api_version, quota_reserve, pin_base_url. Problems go to `errors` when given.
 SalesforceOptions parse_salesforce_options(const SourceConfig& source, ConfigErrors* errors);
 
-std::vector<std::string> salesforce_own_keys();
+// The keys a salesforce source block has beyond the common ones.
+std::span<const OptionSpec> salesforce_own_options();
 
 }  // namespace crm

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "connectors/page_parser.h"
+#include "connectors/source_connector.h"
 #include "connectors/zoho/zoho_options.h"
 #include "connectors/zoho/zoho_page.h"
 #include "connectors/zoho/zoho_request.h"
@@ -18,10 +18,10 @@ constexpr int kMaxDeletedPages = 10;
 bool is_empty_answer(long status) { return status == 204 || status == 304; }
 
 // Used by one thread at a time (connector.h); owns its JSON parser.
-class ZohoConnector final : public Connector {
+class ZohoConnector final : public SourceConnector<ZohoOptions, parse_zoho_options> {
  public:
   ZohoConnector(const SourceConfig& source, HttpClient& http)
-      : source_(source), options_(parse_zoho_options(source, nullptr)), http_(http) {
+      : SourceConnector(source, http) {
     if (source.auth.scheme.empty()) http_.set_default_auth_scheme(std::string(kZohoAuthScheme));
   }
 
@@ -34,14 +34,14 @@ class ZohoConnector final : public Connector {
     if (cursor.page_token) {
       auto t = decode_zoho_token(*cursor.page_token);
       if (!t || t->module >= options_.modules.size())
-        return Error::internal(fmt::format("source '{}': unknown page token", source_.name));
+        return Error::internal("unknown page token");
       at = std::move(*t);
     } else if (cursor.since) {
       at.since_ms = to_ms(*cursor.since);
     }
     if (options_.modules.empty()) return Page{};
     const ZohoModule& module = options_.modules[at.module];
-    const std::string what = fmt::format("source '{}': list {}", source_.name, module.name);
+    const std::string what = fmt::format("list {}", module.name);
 
     auto resp = http_.get(zoho_list_url(source_.base_url, options_, module, at, source_.settings.page_size),
                           zoho_headers(at.since_ms));
@@ -56,11 +56,7 @@ class ZohoConnector final : public Connector {
       return zoho_error(what, *resp);
     } else {
       auto parsed = parse_zoho_page(resp->body, module, options_, parser_);
-      if (!parsed) {
-        Error e = parsed.error();
-        e.message = fmt::format("source '{}': {}", source_.name, e.message);
-        return e;
-      }
+      if (!parsed) return parsed.error();
       page = std::move(parsed->page);
       more = parsed->more_records;
       next_page_token = std::move(parsed->next_page_token);
@@ -77,7 +73,7 @@ class ZohoConnector final : public Connector {
   Result<std::vector<Deletion>> deleted_since(TimePoint since) override {
     std::vector<Deletion> out;
     for (const auto& module : options_.modules) {
-      const std::string what = fmt::format("source '{}': deleted {}", source_.name, module.name);
+      const std::string what = fmt::format("deleted {}", module.name);
       for (int page = 1; page <= kMaxDeletedPages; ++page) {
         auto resp = http_.get(zoho_deleted_url(source_.base_url, options_, module, page),
                               zoho_headers(to_ms(since)));
@@ -85,11 +81,7 @@ class ZohoConnector final : public Connector {
         if (is_empty_answer(resp->status)) break;
         if (resp->status < 200 || resp->status > 299) return zoho_error(what, *resp);
         auto parsed = parse_zoho_deleted_page(resp->body, module.name, parser_);
-        if (!parsed) {
-          Error e = parsed.error();
-          e.message = fmt::format("source '{}': {}", source_.name, e.message);
-          return e;
-        }
+        if (!parsed) return parsed.error();
         for (auto& d : parsed->deletions)
           if (d.deleted_at >= since) out.push_back(std::move(d));
         if (!parsed->more_records) break;
@@ -114,22 +106,10 @@ class ZohoConnector final : public Connector {
     return same;
   }
 
-  const SourceConfig& source_;
-  ZohoOptions options_;
-  HttpClient& http_;
-  PageParser parser_;  // deep records fail alone, not the page (page_parser.h)
 };
 
 }  // namespace
 
-std::vector<std::string> zoho_own_keys() { return {"api_version"}; }
-
-void validate_zoho_source(const SourceConfig& source, ConfigErrors& errors) {
-  (void)parse_zoho_options(source, &errors);
-}
-
-std::unique_ptr<Connector> make_zoho_connector(const SourceConfig& source, HttpClient& http) {
-  return std::make_unique<ZohoConnector>(source, http);
-}
+const ConnectorType& zoho_connector_type() { return connector_type<ZohoConnector>("zoho", zoho_own_options()); }
 
 }  // namespace crm

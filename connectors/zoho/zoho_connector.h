@@ -12,18 +12,10 @@
 // otherwise. See README.md here.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "config/config.h"
-#include "connectors/connector.h"
-#include "http/http_client.h"
+#include "connectors/connector_type.h"
 
 namespace crm {
 
-std::vector<std::string> zoho_own_keys();
-void validate_zoho_source(const SourceConfig& source, ConfigErrors& errors);
-std::unique_ptr<Connector> make_zoho_connector(const SourceConfig& source, HttpClient& http);
+const ConnectorType& zoho_connector_type();
 
 }  // namespace crm

@@ -47,27 +47,16 @@ ZohoModule default_module(std::string_view name) {
   return {"Accounts", RecordKind::company, {{"name", "Account_Name"}, {"phone", "Phone"}}, {}};
 }
 
-void set_field(ZohoModule& m, const std::string& field, const std::string& api_name) {
-  for (auto& [f, n] : m.fields)
-    if (f == field) {
-      n = api_name;
-      return;
-    }
-  m.fields.emplace_back(field, api_name);
-}
+constexpr OptionSpec kZohoOptions[] = {
+    {"api_version", OptionSpec::text, kZohoDefaultApiVersion, "the REST API version in the path: v2.1, v3 … v8"},
+};
 
 }  // namespace
 
-const std::vector<std::string>& zoho_known_modules() {
-  static const std::vector<std::string> v = {"Contacts", "Accounts"};
-  return v;
-}
-
-const std::vector<std::string>& zoho_record_fields() { return mappable_record_fields(); }
+std::span<const OptionSpec> zoho_own_options() { return kZohoOptions; }
 
 std::string zoho_app_url(std::string_view base_url) {
   std::string base(base_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
   constexpr std::string_view kApiHost = "://www.zohoapis.";
   if (size_t at = base.find(kApiHost); at != std::string::npos)
     return base.substr(0, at) + "://crm.zoho." + base.substr(at + kApiHost.size());
@@ -81,7 +70,7 @@ ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors)
 
   // objects: Zoho's module API names, capitalised and plural.
   for (const auto& name :
-       common.objects(zoho_known_modules(), "module", "; Zoho's module API names are capitalised and plural"))
+       common.objects({"Contacts", "Accounts"}, "module", "; Zoho's module API names are capitalised and plural"))
     o.modules.push_back(default_module(name));
 
   if (YAML::Node v = block["api_version"]; v.IsDefined()) {
@@ -115,9 +104,9 @@ ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors)
                  "base_url: give the API root (https://www.zohoapis.eu); the connector "
                  "appends /crm/<api_version>");
 
-  for (const auto& [field, api_name] : common.fields(zoho_record_fields(), "id and Modified_Time are fixed",
+  for (const auto& [field, api_name] : common.fields(mappable_record_fields(), "id and Modified_Time are fixed",
                                                      valid_field, "a Zoho field API name", "e.g. Tax_ID"))
-    for (auto& m : o.modules) set_field(m, field, api_name);
+    for (auto& m : o.modules) set_mapping(m.fields, field, api_name);
   const std::vector<std::string> extra = common.extra_fields(valid_field, "a Zoho field API name");
   for (auto& m : o.modules) m.extra = extra;
   for (const auto& m : o.modules)

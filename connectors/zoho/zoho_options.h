@@ -7,12 +7,14 @@
 // Pure data and pure functions; thread-safe.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/source_options.h"
 #include "core/record.h"
 
 namespace crm {
@@ -43,8 +45,8 @@ struct ZohoOptions {
   std::string app_url;  // https://crm.zoho.eu for https://www.zohoapis.eu, else base_url
 };
 
-const std::vector<std::string>& zoho_known_modules();
-const std::vector<std::string>& zoho_record_fields();
+// The keys a zoho source block has beyond the common ones.
+std::span<const OptionSpec> zoho_own_options();
 inline constexpr std::string_view kZohoDefaultWebUrl = "{app_url}/crm/tab/{object}/{id}";
 
 // Parses source (objects, fields, extra_fields, web_url, auth, the own key api_version);
@@ -52,7 +54,7 @@ inline constexpr std::string_view kZohoDefaultWebUrl = "{app_url}/crm/tab/{objec
 ZohoOptions parse_zoho_options(const SourceConfig& source, ConfigErrors* errors);
 
 // The web client's host for an API host: www.zohoapis.<dc> → crm.zoho.<dc>; anything
-// else (a test server) is returned as it is, without a trailing slash.
+// else (a test server) is returned as it is.
 std::string zoho_app_url(std::string_view base_url);
 
 // The field API names for `fields=`: mapped fields, extra fields, then Modified_Time; no

@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -11,18 +12,20 @@
 namespace crm {
 namespace {
 
-// A field of a record as text: "" when absent or null; a lookup object gives its "name".
-// False for arrays and objects without a name (multi-selects, subforms).
-bool field_text(simdjson::dom::object rec, std::string_view key, std::string& out) {
-  out.clear();
-  simdjson::dom::element v;
-  if (rec.at_key(key).get(v)) return true;
+// A value as text: a lookup object gives its "name"; false for arrays and objects without
+// a name (multi-selects, subforms).
+bool value_text(simdjson::dom::element v, std::string& out) {
   if (v.is_object()) {
     simdjson::dom::element name;
     if (v.get_object().value_unsafe().at_key("name").get(name)) return false;
     return scalar_text(name, out);
   }
   return scalar_text(v, out);
+}
+
+// A field of a record as text: "" when absent or null.
+bool field_text(simdjson::dom::object rec, std::string_view key, std::string& out) {
+  return member_text(rec, key, out, value_text);
 }
 
 void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoOptions& options, ZohoPage& out) {
@@ -54,17 +57,8 @@ void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoO
   out.last_modified = *t;
   if (!page.high_water || *t > *page.high_water) page.high_water = *t;
 
-  if (!module.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    for (const auto& f : module.extra) {
-      w.key(f);
-      if (field_text(rec, f, value) && !value.empty()) w.value(value);
-      else w.null();
-    }
-    w.end_object();
-  }
-  r.web_url = zoho_web_url(options.web_url, options.app_url, module.name, r.external_id);
+  set_extra_fields(r, module.extra, [&](const std::string& f, std::string& out) { return field_text(rec, f, out); });
+  r.web_url = expand_web_url(options.web_url, r.external_id, {{"{app_url}", options.app_url}, {"{object}", module.name}});
   page.records.push_back(std::move(r));
 }
 
@@ -74,14 +68,9 @@ bool is_error_body(simdjson::dom::element root) {
   return !root.at_key("status").get_string().get(status) && status == "error";
 }
 
-Result<simdjson::dom::element> parse_root(std::string_view body, std::string_view what, simdjson::dom::parser& parser,
-                                          simdjson::padded_string& padded) {
-  padded = simdjson::padded_string(body);
-  simdjson::dom::element root;
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("zoho {}: the answer is not valid JSON ({}; {} bytes)", what,
-                                        simdjson::error_message(err), body.size()));
-  if (is_error_body(root)) {
+Result<simdjson::dom::element> parse_root(std::string_view body, std::string_view what, simdjson::dom::parser& parser) {
+  auto root = parse_json_page(parser, body, fmt::format("zoho {}", what));
+  if (root && is_error_body(*root)) {
     HttpResponse shaped;
     shaped.status = 400;
     shaped.body = std::string(body);
@@ -97,33 +86,17 @@ bool info_more(simdjson::dom::element root) {
 
 }  // namespace
 
-std::string zoho_web_url(const std::string& tmpl, std::string_view app_url, std::string_view module,
-                         std::string_view id) {
-  std::string url = tmpl;
-  replace_all(url, "{app_url}", app_url);
-  replace_all(url, "{object}", module);
-  replace_all(url, "{id}", url_encode(id));
-  return url;
-}
-
 Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module, const ZohoOptions& options,
                                  simdjson::dom::parser& parser) {
-  simdjson::padded_string padded;
-  auto root = parse_root(body, module.name, parser, padded);
+  auto root = parse_root(body, module.name, parser);
   if (!root) return root.error();
   simdjson::dom::array rows;
   if (root->at_key("data").get_array().get(rows))
     return Error::data(fmt::format("zoho {}: no \"data\" array in the answer", module.name));
   ZohoPage out;
-  out.page.records.reserve(rows.size());
-  for (auto row : rows) {
-    simdjson::dom::object obj;
-    if (row.get_object().get(obj)) {
-      out.page.skip(fmt::format("{}: a record that is not an object", module.name));
-      continue;
-    }
-    map_record(obj, module, options, out);
-  }
+  for_each_object(
+      rows, out.page, [&] { return fmt::format("{}: a record that is not an object", module.name); },
+      [&](simdjson::dom::object record) { map_record(record, module, options, out); });
   out.more_records = info_more(*root);
   std::string_view token;
   if (!root->at_pointer("/info/next_page_token").get_string().get(token)) out.next_page_token = std::string(token);
@@ -132,9 +105,8 @@ Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module
 
 Result<ZohoDeletedPage> parse_zoho_deleted_page(std::string_view body, std::string_view module,
                                                 simdjson::dom::parser& parser) {
-  simdjson::padded_string padded;
   const std::string what = fmt::format("{} deleted", module);
-  auto root = parse_root(body, what, parser, padded);
+  auto root = parse_root(body, what, parser);
   if (!root) return root.error();
   simdjson::dom::array rows;
   if (root->at_key("data").get_array().get(rows))

@@ -38,10 +38,6 @@ struct ZohoDeletedPage {
 Result<ZohoDeletedPage> parse_zoho_deleted_page(std::string_view body, std::string_view module,
                                                 simdjson::dom::parser& parser);
 
-// The web_url of one record: {app_url}, {object} (the module) and {id} replaced.
-std::string zoho_web_url(const std::string& tmpl, std::string_view app_url, std::string_view module,
-                         std::string_view id);
-
 // A refused request as an Error, with Zoho's code and message:
 // 401 INVALID_TOKEN / AUTHENTICATION_FAILURE and 403 NO_PERMISSION → auth;
 // OAUTH_SCOPE_MISMATCH, INVALID_MODULE, INVALID_URL_PATTERN, REQUIRED_PARAM_MISSING,

@@ -10,9 +10,7 @@ namespace crm {
 namespace {
 
 std::string api_root(std::string_view base_url, const ZohoOptions& options) {
-  std::string_view base = base_url;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return fmt::format("{}/crm/{}", base, options.api_version);
+  return fmt::format("{}/crm/{}", base_url, options.api_version);
 }
 
 // "k=value;" → value, advancing `text`; nullopt when the key is not next.

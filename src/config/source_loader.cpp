@@ -106,6 +106,8 @@ void read_base_url(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
                                         redact_url(ctx.as_written(f->value)), *problem));
     return;
   }
+  // Without its trailing '/', so that every connector can append "/api/…" as it is.
+  while (url->size() > 1 && url->back() == '/') url->pop_back();
   out.base_url = *url;
 }
 

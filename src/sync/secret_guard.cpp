@@ -8,14 +8,15 @@ constexpr size_t kMaxRunError = 1000;
 
 class SecretGuard final : public Connector {
  public:
-  SecretGuard(std::unique_ptr<Connector> inner, const HttpClient& http) : inner_(std::move(inner)), http_(http) {}
+  SecretGuard(std::unique_ptr<Connector> inner, const HttpClient& http, const std::string& source)
+      : inner_(std::move(inner)), http_(http), prefix_("source '" + source + "': ") {}
 
   Result<Page> next_page(const Cursor& cursor) override {
     auto page = inner_->next_page(cursor);
     if (!page) return clean(std::move(page.error()));
     if (page->next) *page->next = http_.without_credentials(*page->next);
     if (page->needs_full_pass)
-      *page->needs_full_pass = http_.redactor().outside_text(*page->needs_full_pass, kMaxRunError);
+      *page->needs_full_pass = http_.redactor().outside_text(prefix_ + *page->needs_full_pass, kMaxRunError);
     return page;
   }
   bool listing_may_shift() const override { return inner_->listing_may_shift(); }
@@ -29,18 +30,20 @@ class SecretGuard final : public Connector {
 
  private:
   Error clean(Error e) const {
-    e.message = http_.redactor().outside_text(e.message, kMaxRunError);
+    e.message = http_.redactor().outside_text(prefix_ + e.message, kMaxRunError);
     return e;
   }
 
   std::unique_ptr<Connector> inner_;
   const HttpClient& http_;
+  const std::string prefix_;  // "source '<name>': "
 };
 
 }  // namespace
 
-std::unique_ptr<Connector> guard_secrets(std::unique_ptr<Connector> inner, const HttpClient& http) {
-  return std::make_unique<SecretGuard>(std::move(inner), http);
+std::unique_ptr<Connector> guard_secrets(std::unique_ptr<Connector> inner, const HttpClient& http,
+                                         const std::string& source) {
+  return std::make_unique<SecretGuard>(std::move(inner), http, source);
 }
 
 }  // namespace crm

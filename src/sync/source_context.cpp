@@ -32,7 +32,7 @@ Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& s
   ctx->http = std::make_unique<HttpClient>(options, ctx->config.auth,
                                            limiters.get(bucket, s.rate_limit.per_second), sleeper, clock);
   ctx->connector = ctx->type->make(ctx->config, *ctx->http);
-  if (ctx->connector) ctx->connector = guard_secrets(std::move(ctx->connector), *ctx->http);
+  if (ctx->connector) ctx->connector = guard_secrets(std::move(ctx->connector), *ctx->http, source.name);
   if (!ctx->connector) return Error::config(fmt::format("source '{}': cannot build a {} connector", source.name, source.type));
   return ctx;
 }

@@ -13,15 +13,15 @@
 #include "api/http_server.h"
 #include "config/config.h"
 #include "connectors/connector_config.h"
+#include "connectors/hubspot/hubspot_errors.h"
+#include "connectors/hubspot/hubspot_options.h"
+#include "connectors/hubspot/hubspot_page.h"
+#include "connectors/hubspot/hubspot_page_token.h"
+#include "connectors/hubspot/hubspot_request.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"
 #include "http/rate_limiter.h"
 #include "http/sleeper.h"
-#include "connectors/hubspot/hubspot_errors.h"
-#include "connectors/hubspot/hubspot_mapping.h"
-#include "connectors/hubspot/hubspot_options.h"
-#include "connectors/hubspot/hubspot_page_token.h"
-#include "connectors/hubspot/hubspot_requests.h"
 #include "tests/unit/connector_test_support.h"
 
 using namespace crm;
@@ -140,7 +140,7 @@ TEST_CASE("hubspot: requests") {
   CHECK(o.list_page_size == 100);
   CHECK(o.search_page_size == 200);
   const HubspotObject& contacts = o.objects[0];
-  CHECK(hubspot_list_url("http://h/", o, contacts, false, "") ==
+  CHECK(hubspot_list_url("http://h", o, contacts, false, "") ==
         "http://h/crm/v3/objects/contacts?limit=100&properties=firstname%2Clastname%2Cemail%2Cphone%2Ccompany%2C"
         "country%2Clastmodifieddate%2Chs_merged_object_ids%2Clifecyclestage&archived=false");
   CHECK(hubspot_list_url("http://h", o, o.objects[1], true, "MDoxMA").ends_with("&archived=true&after=MDoxMA"));
@@ -228,6 +228,19 @@ TEST_CASE("hubspot: config errors carry their line and say what is wrong") {
                                  "/etc/crm-index/t.yaml", [](const std::string&) { return std::optional<std::string>(); });
   REQUIRE_FALSE(loaded.errors.empty());
   CHECK(loaded.errors[0].line == 5);
+}
+
+TEST_CASE("hubspot: a boolean own key is true or false only, as everywhere in the config (not yes/on)") {
+  for (const std::string word : {"yes", "on", "Yes", "no", "off"}) {
+    CAPTURE(word);
+    CHECK(errors_of(kAuth + "    archived: " + word + "\n") ==
+          "/etc/crm-index/t.yaml:7:15: source 'hs': archived: expected true or false, got '" + word + "'\n");
+  }
+  CHECK(errors_of(kAuth + "    archived: [true]\n") ==
+        "/etc/crm-index/t.yaml:7:15: source 'hs': archived: expected true or false, got a list\n");
+  CHECK(errors_of(kAuth + "    archived: false\n") == "");
+  CHECK_FALSE(options_for(kAuth + "    archived: false\n").read_archived);
+  CHECK(options_for(kAuth).read_archived);
 }
 
 // ---- The connector against a small search server on 127.0.0.1 ----------------------

@@ -17,6 +17,7 @@
 #include "connectors/pipedrive/pipedrive_options.h"
 #include "connectors/pipedrive/pipedrive_page.h"
 #include "connectors/pipedrive/pipedrive_request.h"
+#include "connectors/record_fields.h"
 #include "connectors/registry.h"
 #include "core/json_writer.h"
 #include "http/http_client.h"
@@ -59,9 +60,10 @@ TEST_CASE("pipedrive: a minimal block loads with persons, organizations and the 
   CHECK(o.objects[1].kind == RecordKind::company);
   CHECK(o.page_size == 200);  // the defaults' page_size, under the 500 cap
   CHECK(o.follow_org_renames);
-  CHECK(pipedrive_web_url(o.web_url, "https://acme.pipedrive.com/", o.objects[0], "42") ==
+  const std::string_view base = "https://acme.pipedrive.com";
+  CHECK(expand_web_url(o.web_url, "42", {{"{base_url}", base}, {"{object}", o.objects[0].web_segment}}) ==
         "https://acme.pipedrive.com/person/42");
-  CHECK(pipedrive_web_url(o.web_url, "https://acme.pipedrive.com", o.objects[1], "7") ==
+  CHECK(expand_web_url(o.web_url, "7", {{"{base_url}", base}, {"{object}", o.objects[1].web_segment}}) ==
         "https://acme.pipedrive.com/organization/7");
   CHECK(options_for(kAuth + "    page_size: 900\n").page_size == 500);
   // OAuth (and a bearer token obtained elsewhere) are accepted too.
@@ -94,7 +96,7 @@ TEST_CASE("pipedrive config errors carry their line and say what is wrong") {
 }
 
 TEST_CASE("pipedrive requests: v2 lists in (update_time, id) order, inclusive UTC updated_since, cursor") {
-  CHECK(pipedrive_list_url("https://acme.pipedrive.com/", kPersons, 200, std::nullopt, "") ==
+  CHECK(pipedrive_list_url("https://acme.pipedrive.com", kPersons, 200, std::nullopt, "") ==
         "https://acme.pipedrive.com/api/v2/persons?limit=200&sort_by=update_time&sort_direction=asc");
   CHECK(pipedrive_list_url("https://acme.pipedrive.com", kOrgs, 900, parse_iso8601("2025-11-20T10:14:03.750+01:00"),
                            "eyJ+/=") ==
@@ -392,5 +394,5 @@ TEST_CASE("pipedrive connector: a refused token gives Pipedrive's message and no
   auto page = connector_test::TestConnector("pipedrive", src)->next_page(Cursor{});
   REQUIRE_FALSE(page);
   CHECK(page.error().kind == ErrorKind::auth);
-  CHECK(page.error().message == "source 'pd': pipedrive persons list: HTTP 401: unauthorized access");
+  CHECK(page.error().message == "pipedrive persons list: HTTP 401: unauthorized access");
 }

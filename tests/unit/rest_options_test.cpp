@@ -69,7 +69,9 @@ TEST_CASE("rest: pagination.shifts and fields.deleted") {
   CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: next_url, pointer: /n, shifts: true } }\n",
                               "    fields: { external_id: /id, deleted: /attributes/deleted }\n")) == "");
   CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: next_url, pointer: /n, shifts: often } }\n")) ==
-        "/etc/crm-index/t.yaml:6:75: source 'legacy': list.pagination.shifts: expected true or false\n");
+        "/etc/crm-index/t.yaml:6:75: source 'legacy': list.pagination.shifts: expected true or false, got 'often'\n");
+  CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: next_url, pointer: /n, shifts: yes } }\n")) ==
+        "/etc/crm-index/t.yaml:6:75: source 'legacy': list.pagination.shifts: expected true or false, got 'yes'\n");
   CHECK(errors_of(source_with("    list: { path: /c, pagination: { style: link_header } }\n",
                               "    fields: { external_id: /id, deleted: attributes }\n"))
             .find("fields.deleted: 'attributes' is not a JSON pointer") != std::string::npos);

@@ -15,10 +15,10 @@
 #include "connectors/connector_config.h"
 #include "connectors/registry.h"
 #include "connectors/salesforce/salesforce_connector.h"
-#include "connectors/salesforce/salesforce_error.h"
+#include "connectors/salesforce/salesforce_errors.h"
+#include "connectors/salesforce/salesforce_page.h"
 #include "connectors/salesforce/salesforce_page_token.h"
-#include "connectors/salesforce/salesforce_query_page.h"
-#include "connectors/salesforce/salesforce_soql.h"
+#include "connectors/salesforce/salesforce_request.h"
 #include "http/http_client.h"
 #include "tests/unit/connector_test_support.h"
 
@@ -173,11 +173,11 @@ TEST_CASE("salesforce quota reserve: the limits resource and the decision") {
   CHECK(q->remaining == 4200);
   CHECK_FALSE(parse_daily_quota(R"({"DailyApiRequests":{"Max":0,"Remaining":0}})"));
   CHECK_FALSE(parse_daily_quota("[]"));
-  auto e = quota_reserve_error("sf", q->max, q->remaining, 0.10);
+  auto e = quota_reserve_error(q->max, q->remaining, 0.10);
   REQUIRE(e);
   CHECK(e->kind == ErrorKind::skipped);
   CHECK(e->message.find("4200 of 100000 remaining (4.2%), under quota_reserve 10%") != std::string::npos);
-  CHECK_FALSE(quota_reserve_error("sf", q->max, q->remaining, 0.04));
+  CHECK_FALSE(quota_reserve_error(q->max, q->remaining, 0.04));
 }
 
 TEST_CASE("salesforce config: valid blocks load") {

@@ -1,10 +1,13 @@
 // make_source_context: what a source's HttpClient gets from its config — the quota
-// group's buckets for every bucket the connector uses (issue #14, point 9).
+// group's buckets for every bucket the connector uses (issue #14, point 9) — and the
+// connector as the engine sees it, whose messages name the source once.
 #include "sync/source_context.h"
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "connectors/connector_config.h"
 #include "http/sleeper.h"
@@ -23,26 +26,43 @@ std::string hubspot(const std::string& name, const std::string& portal, const st
 
 }  // namespace
 
-TEST_CASE("source context: sources of one quota_group share the connector's search bucket too") {
-  const std::string yaml = "database: index.db\nsources:\n" + hubspot("hs-sales", "42", "portal-42") +
-                           hubspot("hs-support", "42", "portal-42") + hubspot("hs-other", "43", "");
-  auto loaded = load_config_text(yaml, "/tmp/quota.yaml");
-  REQUIRE(loaded.config);
+// The contexts of a config's sources, on fake time.
+struct Contexts {
+  explicit Contexts(const std::string& sources)
+      : loaded(load_config_text("database: index.db\nsources:\n" + sources, "/tmp/quota.yaml")) {
+    REQUIRE(loaded.config);
+    for (const auto& source : loaded.config->sources) {
+      auto ctx = make_source_context(source, limiters, sleeper, clock);
+      REQUIRE(ctx.ok());
+      all.push_back(std::move(*ctx));
+    }
+  }
+  LoadedConfig loaded;
   FakeClock clock{from_ms(1'763'630'043'000)};
   FakeSleeper sleeper{&clock};
-  RateLimiters limiters(clock);
-  auto a = make_source_context(loaded.config->sources[0], limiters, sleeper, clock);
-  auto b = make_source_context(loaded.config->sources[1], limiters, sleeper, clock);
-  auto c = make_source_context(loaded.config->sources[2], limiters, sleeper, clock);
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  REQUIRE(c.ok());
+  RateLimiters limiters{clock};
+  std::vector<std::unique_ptr<SourceContext>> all;
+};
+
+TEST_CASE("source context: sources of one quota_group share the connector's search bucket too") {
+  Contexts c(hubspot("hs-sales", "42", "portal-42") + hubspot("hs-support", "42", "portal-42") +
+             hubspot("hs-other", "43", ""));
   // The registry hands back the bucket the HubSpot connectors registered: one for the
   // group, held by the registry and both clients of the portal; the third source's own.
-  auto shared = limiters.get("group:portal-42/search", 99.0);
+  auto shared = c.limiters.get("group:portal-42/search", 99.0);
   CHECK(shared->per_second() == 4.0);
   CHECK(shared.use_count() == 4);  // this copy, the registry's, and one per client of the group
-  auto own = limiters.get("source:hs-other/search", 99.0);
+  auto own = c.limiters.get("source:hs-other/search", 99.0);
   CHECK(own->per_second() == 4.0);
   CHECK(own.use_count() == 3);  // this copy, the registry's, hs-other's client
+}
+
+TEST_CASE("source context: the connector's errors name the source once, as users read them") {
+  Contexts c(hubspot("hs-sales", "42", ""));
+  Cursor cursor;
+  cursor.page_token = "not-a-token";
+  auto page = c.all[0]->connector->next_page(cursor);
+  REQUIRE_FALSE(page);
+  CHECK(page.error().kind == ErrorKind::internal);
+  CHECK(page.error().message == "source 'hs-sales': unreadable page token 'not-a-token'");
 }

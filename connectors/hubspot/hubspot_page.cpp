@@ -1,10 +1,11 @@
-#include "connectors/hubspot/hubspot_mapping.h"
+#include "connectors/hubspot/hubspot_page.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -21,17 +22,6 @@ std::string property(simdjson::dom::object props, std::string_view name) {
   if (v.error()) return out;
   if (!scalar_text(v.value_unsafe(), out)) out.clear();
   return out;
-}
-
-std::string web_url(const HubspotOptions& o, const HubspotObject& obj, const std::string& id) {
-  if (o.web_url.empty()) return {};
-  std::string u = o.web_url;
-  replace_all(u, "{portal_id}", o.portal_id);
-  replace_all(u, "{object_type_id}", obj.type_id);
-  replace_all(u, "{object}", obj.name);
-  replace_all(u, "{id}", url_encode(id));
-  replace_all(u, "{external_id}", url_encode(id));
-  return u;
 }
 
 uint64_t numeric_id(std::string_view s) {
@@ -52,21 +42,18 @@ std::optional<TimePoint> parse_hubspot_time(std::string_view s) {
 Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::string_view body,
                                            const HubspotObject& object, const HubspotOptions& options,
                                            bool archived_list, Page& page) {
-  simdjson::dom::element root;
-  simdjson::padded_string padded(body);
-  if (auto err = parser.parse(padded).get(root); err)
-    return Error::transient(fmt::format("hubspot {}: the answer is not valid JSON ({}; {} bytes)", object.name,
-                                        simdjson::error_message(err), body.size()));
+  auto root = parse_json_page(parser, body, fmt::format("hubspot {}", object.name));
+  if (!root) return root.error();
   simdjson::dom::array results;
-  if (root["results"].get_array().get(results))
+  if ((*root)["results"].get_array().get(results))
     return Error::data(fmt::format("hubspot {}: no 'results' array in the answer", object.name));
 
   HubspotPageInfo info;
   std::string_view after;
-  if (!root.at_pointer("/paging/next/after").get_string().get(after) && !after.empty())
+  if (!root->at_pointer("/paging/next/after").get_string().get(after) && !after.empty())
     info.next_after = std::string(after);
   int64_t total = 0;
-  if (!root["total"].get_int64().get(total)) info.total = total;
+  if (!(*root)["total"].get_int64().get(total)) info.total = total;
 
   for (auto item : results) {
     ++info.results;
@@ -99,16 +86,13 @@ Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::s
     }
     bool archived = archived_list;
     if (bool a = false; !item["archived"].get_bool().get(a) && a) archived = true;
-    if (!options.extra.empty()) {
-      JsonWriter w(r.extra);
-      w.begin_object();
-      for (const auto& key : options.extra) {
-        w.key(key);
-        w.string_or_null(property(props, key));
-      }
-      w.end_object();
-    }
-    r.web_url = web_url(options, object, r.external_id);
+    set_extra_fields(r, options.extra, [&](const std::string& key, std::string& out) {
+      out = property(props, key);
+      return true;
+    });
+    r.web_url = expand_web_url(options.web_url, r.external_id,
+                               {{"{portal_id}", options.portal_id}, {"{object_type_id}", object.type_id},
+                                {"{object}", object.name}});
     r.deleted = archived;
     if (t && !archived && (!page.high_water || *t > *page.high_water)) page.high_water = *t;
 
@@ -117,13 +101,10 @@ Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::s
     std::string survivor = r.external_id;
     TimePoint when = r.remote_updated_at;
     page.records.push_back(std::move(r));
-    for (size_t pos = 0; pos < merged.size();) {
-      size_t semi = merged.find(';', pos);
-      std::string loser = merged.substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
-      pos = semi == std::string::npos ? merged.size() : semi + 1;
+    for (std::string_view loser : split(merged, ';')) {
       if (loser.empty() || loser == survivor) continue;
       Record tomb;
-      tomb.external_id = std::move(loser);
+      tomb.external_id = std::string(loser);
       tomb.kind = object.kind;
       tomb.deleted = true;
       tomb.merged_into = survivor;

@@ -1,4 +1,4 @@
-#include "connectors/salesforce/salesforce_error.h"
+#include "connectors/salesforce/salesforce_errors.h"
 
 #include <fmt/format.h>
 #include <simdjson.h>

@@ -1,8 +1,9 @@
-#include "connectors/salesforce/salesforce_query_page.h"
+#include "connectors/salesforce/salesforce_page.h"
 
 #include <fmt/format.h>
 
 #include "connectors/json_fields.h"
+#include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
 #include "core/text_codec.h"
@@ -10,20 +11,6 @@
 
 namespace crm {
 namespace {
-
-std::string* target_of(Record& r, SfTarget t) {
-  switch (t) {
-    case SfTarget::name: return &r.name;
-    case SfTarget::given_name: return &r.given_name;
-    case SfTarget::family_name: return &r.family_name;
-    case SfTarget::email: return &r.email;
-    case SfTarget::phone: return &r.phone;
-    case SfTarget::company: return &r.company;
-    case SfTarget::national_id: return &r.national_id;
-    case SfTarget::country: return &r.country;
-  }
-  return nullptr;
-}
 
 // Salesforce renders "2025-11-20T09:14:03.000+0000"; parse_iso8601 takes the offset
 // without a colon (crm-apis.md rule 5).
@@ -41,11 +28,13 @@ void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
     page.skip(fmt::format("{} row without an Id", m.object.name));
     return;
   }
+  std::string value;
   for (const auto& [target, field] : m.object.fields) {
-    if (!soql_field(row, field, *target_of(r, target))) {
+    if (!soql_field(row, field, value)) {
       page.skip(fmt::format("{} {}: field {} is not a scalar", m.object.name, r.external_id, field));
       return;
     }
+    set_record_field(r, target, std::move(value));
   }
   auto t = modstamp(row);
   if (!t) {
@@ -61,20 +50,8 @@ void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
     soql_field(row, "MasterRecordId", r.merged_into);
   }
   name_from_parts(r);
-  if (!m.object.extra.empty()) {
-    JsonWriter w(r.extra);
-    w.begin_object();
-    std::string v;
-    for (const auto& f : m.object.extra) {
-      w.key(f);
-      if (soql_field(row, f, v) && !v.empty()) w.value(v); else w.null();
-    }
-    w.end_object();
-  }
-  r.web_url = m.web_url;
-  replace_all(r.web_url, "{instance_url}", m.instance_url);
-  replace_all(r.web_url, "{object}", m.object.name);
-  replace_all(r.web_url, "{id}", url_encode(r.external_id));
+  set_extra_fields(r, m.object.extra, [&](const std::string& f, std::string& out) { return soql_field(row, f, out); });
+  r.web_url = expand_web_url(m.web_url, r.external_id, {{"{instance_url}", m.instance_url}, {"{object}", m.object.name}});
   page.records.push_back(std::move(r));
 }
 
@@ -98,10 +75,9 @@ bool soql_field(simdjson::dom::element row, std::string_view name, std::string& 
 
 Result<QueryPage> parse_query_page(simdjson::dom::parser& parser, std::string_view body,
                                    const RowMapping& mapping) {
-  simdjson::dom::element root;
-  if (auto err = parser.parse(body.data(), body.size()).get(root); err)
-    return Error::transient(fmt::format("the answer is not valid JSON ({}; {} bytes)",
-                                        simdjson::error_message(err), body.size()));
+  auto parsed = parse_json_page(parser, body, "");
+  if (!parsed) return parsed.error();
+  const simdjson::dom::element root = *parsed;
   simdjson::dom::array rows;
   if (root["records"].get_array().get(rows))
     return Error::data("the answer has no 'records' array");

@@ -1,4 +1,4 @@
-#include "connectors/odoo/odoo_query.h"
+#include "connectors/odoo/odoo_request.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "connectors/salesforce/salesforce_soql.h"
+#include "connectors/salesforce/salesforce_request.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "connectors/hubspot/hubspot_requests.h"
+#include "connectors/hubspot/hubspot_request.h"
 
 #include <fmt/format.h>
 
@@ -9,9 +9,7 @@ namespace crm {
 namespace {
 
 std::string object_url(const std::string& base_url, const HubspotOptions& o, const HubspotObject& obj) {
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + o.path_prefix + "/" + obj.name;
+  return base_url + o.path_prefix + "/" + obj.name;
 }
 
 void filter(JsonWriter& w, std::string_view property, std::string_view op, std::string_view value) {
