@@ -18,6 +18,9 @@ namespace crm {
 // Sets the field named `field` (name, given_name, family_name, email, phone, company,
 // national_id, country) to value; false, and r unchanged, for any other name.
 bool set_record_field(Record& r, std::string_view field, std::string value);
+// The member `field` names, for a mapping resolved once rather than per record; nullptr
+// for any name set_record_field refuses.
+std::string Record::*record_field(std::string_view field);
 
 // When r has no name: "given family", or whichever of the two is set.
 void name_from_parts(Record& r);

@@ -68,7 +68,7 @@ RestPageReader::RestPageReader(const SourceConfig& source, const RestOptions& op
   // unreadable fields is skipped for the same one every time.
   for (const auto& field : mappable_record_fields())
     for (const auto& [name, pointer] : options_.fields)
-      if (name == field) text_fields_.emplace_back(name, pointer);
+      if (name == field) text_fields_.push_back({name, pointer, record_field(name)});
 }
 
 Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_token,
@@ -148,12 +148,12 @@ void RestPageReader::map_record(simdjson::dom::element item, Page& page) const {
     return;
   }
   std::string value;
-  for (const auto& [name, pointer] : text_fields_) {
+  for (const auto& [name, pointer, member] : text_fields_) {
     if (!field(item, pointer, value)) {
       page.skip(fmt::format("record {}: {} at '{}' is not a scalar", r.external_id, name, pointer));
       return;
     }
-    set_record_field(r, name, std::move(value));
+    r.*member = std::move(value);
   }
   if (!ptr_kind_.empty()) {
     std::string k;

@@ -51,7 +51,12 @@ class RestPageReader {
   const SourceConfig& source_;
   const RestOptions& options_;
   std::string ptr_id_, ptr_kind_, ptr_updated_, ptr_deleted_;
-  std::vector<std::pair<std::string, std::string>> text_fields_;  // record field → JSON pointer
+  struct TextField {
+    std::string name;     // the record field, for messages
+    std::string pointer;  // where the CRM's answer has it
+    std::string Record::*member;
+  };
+  std::vector<TextField> text_fields_;
 };
 
 }  // namespace crm
