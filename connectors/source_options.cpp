@@ -115,10 +115,7 @@ std::optional<bool> SourceOptions::boolean(const YAML::Node& n, std::string_view
   if (!n.IsDefined()) return std::nullopt;
   if (auto b = n.IsScalar() ? parse_bool(n.Scalar()) : std::nullopt) return b;
   // As src/config/yaml_fields.cpp read_bool words it.
-  const std::string got = n.IsScalar() ? fmt::format("'{}'", written(n, n.Scalar()))
-                          : n.IsSequence() ? "a list"
-                          : n.IsMap()      ? "a mapping"
-                                           : "nothing";
+  const std::string got = n.IsScalar() ? fmt::format("'{}'", written(n, n.Scalar())) : describe_shape(n);
   error(n, fmt::format("{}: expected true or false, got {}", path, got));
   return std::nullopt;
 }

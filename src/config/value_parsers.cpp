@@ -181,4 +181,11 @@ std::optional<int64_t> parse_size(std::string_view text) {
   return std::nullopt;
 }
 
+std::string describe_shape(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  return "a string";
+}
+
 }  // namespace crm

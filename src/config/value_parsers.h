@@ -40,4 +40,9 @@ std::optional<int64_t> parse_size(std::string_view text);
 // YAML 1.1's yes/no/on/off are refused on purpose: `country: NO` should not be a bool.
 std::optional<bool> parse_bool(std::string_view text);
 
+// What a node holds, for "got …" messages, never quoting its text (it may be a
+// credential): "nothing", "a list", "a mapping", "a string". Used by the config loader
+// and the connectors' options parsers alike.
+std::string describe_shape(const YAML::Node& node);
+
 }  // namespace crm

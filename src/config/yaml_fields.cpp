@@ -70,13 +70,6 @@ const Field* Mapping::require(std::string_view key) const {
   return f;
 }
 
-std::string describe_shape(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return "nothing";
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a mapping";
-  return "a string";
-}
-
 std::string describe(const YAML::Node& node, const LoadContext& ctx) {
   if (node.IsScalar()) return "'" + ctx.as_written(node) + "'";
   return describe_shape(node);

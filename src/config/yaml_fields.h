@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "config/load_context.h"
+#include "config/value_parsers.h"  // describe_shape
 
 namespace crm {
 
@@ -58,8 +59,6 @@ class Mapping {
 
 // "a list", "a mapping", "nothing", "'text'": what a node holds, for "got ..." messages.
 std::string describe(const YAML::Node& node, const LoadContext& ctx);
-// As describe(), but never quoting the text: for values that may be credentials.
-std::string describe_shape(const YAML::Node& node);
 
 // Whether `field` holds a block to read: false when it is absent or null (nothing to
 // read), or not a mapping (then "<key>: expected <expected>, got a list" is reported;
