@@ -131,6 +131,53 @@ struct ApiConfig {
   ApiLimits limits;
 };
 
+// `outputs:` (platform.md "Events out"): where every change-feed event is delivered.
+struct NatsAuth {
+  std::string type = "none";  // none | token | user | creds
+  Secret token;               // token (token or token_file)
+  std::string user;           // user
+  Secret password;            // user (password or password_file)
+  std::string creds_file;     // creds: resolved path, read by the NATS client itself
+};
+
+struct NatsOutputConfig {
+  std::vector<std::string> servers;  // nats://host:port, one or a cluster
+  NatsAuth auth;
+  std::string stream = "CRM_INDEX";  // created if missing, subjects "<subject_prefix>.>"
+  std::string subject_prefix = "crm-index";  // subject: <prefix>.<op>.<source>
+  int replicas = 1;                          // when the stream is created
+  Millis max_age = std::chrono::hours(24 * 7);  // when the stream is created
+  ConfigPosition position;  // of the nats block
+  bool operator==(const NatsOutputConfig& o) const {
+    return servers == o.servers && auth.type == o.auth.type && auth.token.reveal() == o.auth.token.reveal() &&
+           auth.user == o.auth.user && auth.password.reveal() == o.auth.password.reveal() &&
+           auth.creds_file == o.auth.creds_file && stream == o.stream && subject_prefix == o.subject_prefix &&
+           replicas == o.replicas && max_age == o.max_age;
+  }
+};
+
+struct WebhookConfig {
+  std::string name;  // [a-z0-9-]+, unique among outputs, not "nats"
+  std::string url;   // http(s)://...
+  Secret key;        // the signing key: secret_file holds "whsec_" + base64 of it
+  std::vector<std::string> sources;  // empty: every source
+  std::vector<std::string> ops;      // empty: every op (create update delete link unlink)
+  Millis timeout = std::chrono::seconds(10);
+  int max_attempts = 10;  // then the event is dead-lettered for this endpoint
+  ConfigPosition position;  // of the list entry
+  bool operator==(const WebhookConfig& o) const {
+    return name == o.name && url == o.url && key.reveal() == o.key.reveal() && sources == o.sources &&
+           ops == o.ops && timeout == o.timeout && max_attempts == o.max_attempts;
+  }
+};
+
+struct OutputsConfig {
+  std::optional<NatsOutputConfig> nats;  // its output is named "nats"
+  std::vector<WebhookConfig> webhooks;
+  bool operator==(const OutputsConfig&) const = default;
+  bool empty() const { return !nats && webhooks.empty(); }
+};
+
 struct Config {
   std::string path;      // the file it was loaded from
   std::string database;  // path of the SQLite file (relative paths: against the config's folder)
@@ -138,6 +185,7 @@ struct Config {
   SourceSettings defaults;
   std::vector<SourceConfig> sources;
   LinkingConfig linking;
+  OutputsConfig outputs;
   // For the permission warnings of `check` and `run` (file_permissions.h): whether the
   // file itself holds a secret (not ${ENV}, not *_file), and every secret file read.
   bool holds_inline_secrets = false;
