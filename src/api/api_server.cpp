@@ -62,11 +62,11 @@ struct ApiServer::Impl {
   std::unique_ptr<HttpServer> http;  // last: stopped and destroyed before the rest
 
   Impl(ApiOptions o, std::string db_path, const SchedulerView& scheduler, ChangeNotifier& changes,
-       Metrics& metrics, const Clock& clock)
+       Metrics& metrics, const Clock& clock, const Outputs* outputs)
       : options(std::move(o)),
         readers(std::move(db_path)),
         waiters(changes, options.limits.max_long_polls),
-        deps{readers, scheduler, changes, waiters, metrics, clock, {}, {}} {}
+        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, {}, {}} {}
 
   ServerResponse handle(const ServerRequest& req) {
     auto started = std::chrono::steady_clock::now();
@@ -113,6 +113,7 @@ struct ApiServer::Impl {
       case Route::customers: return handle_customers(deps, req);
       case Route::customer: return handle_customer(deps, req, route);
       case Route::suggestions: return handle_suggestions(deps, req);
+      case Route::outputs: return handle_outputs(deps, req);
       case Route::web: return handle_web(req, route);
       case Route::changes:
       case Route::unknown: break;
@@ -146,9 +147,9 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
-                     ChangeNotifier& changes, Metrics& metrics, const Clock& clock)
+                     ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(db_path), scheduler, changes,
-                                   metrics, clock)) {}
+                                   metrics, clock, outputs)) {}
 
 ApiServer::~ApiServer() { stop(); }
 

@@ -18,6 +18,8 @@
 
 namespace crm {
 
+class Outputs;
+
 struct ApiOptions {
   std::string listen = "127.0.0.1:8787";  // host:port, [v6]:port; port 0 picks one
   std::string token;                      // "" = no auth; else "Authorization: Bearer <token>"
@@ -28,7 +30,7 @@ struct ApiOptions {
 class ApiServer {
  public:
   ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
-            ChangeNotifier& changes, Metrics& metrics, const Clock& clock);
+            ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -6,8 +6,7 @@
 #include "api/api_errors.h"
 #include "api/handlers.h"
 #include "api/query_params.h"
-#include "core/json_writer.h"
-#include "store/record_json.h"
+#include "store/change_json.h"
 
 namespace crm {
 namespace {
@@ -45,34 +44,8 @@ std::string changes_json(const ChangePage& page) {
   body.reserve(page.items.size() * 600 + 64);
   body += "{\"items\":[";
   for (size_t i = 0; i < page.items.size(); ++i) {
-    const ChangeRow& c = page.items[i];
     if (i) body += ',';
-    JsonWriter w(body);
-    w.begin_object();
-    w.field("seq", c.seq);
-    w.field("op", c.op);
-    w.field("source", c.record.source);
-    w.field("external_id", c.record.record.external_id);
-    w.field("at", format_iso8601(c.at));
-    w.key("record").raw("");  // raw(""): the record is appended straight to `body`
-    append_record_json(body, c.record);
-    if (c.mark) {
-      const MarkInfo& m = *c.mark;
-      w.key("mark");
-      w.begin_object();
-      w.field("id", m.id);
-      w.field("op", m.op);
-      w.key("other");
-      w.begin_object();
-      w.field("source", m.other_source);
-      w.field("external_id", m.other_external_id);
-      w.end_object();
-      w.key("note").string_or_null(m.note);
-      w.key("by").string_or_null(m.by_user);
-      w.field("at", format_iso8601(m.at));
-      w.end_object();
-    }
-    w.end_object();
+    append_change_json(body, page.items[i]);
   }
   body += "],\"last_seq\":";
   body += std::to_string(page.last_seq);

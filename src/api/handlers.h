@@ -20,6 +20,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "store/change_notifier.h"
+#include "outputs/outputs.h"
 #include "sync/source_runtime.h"
 
 namespace crm {
@@ -31,6 +32,7 @@ struct ApiDeps {
   ChangeWaiters& waiters;
   Metrics& metrics;
   const Clock& clock;
+  const Outputs* outputs;  // null: no outputs (tests)
   // Sources that /metrics set gauges for at the last scrape (to forget removed ones).
   std::mutex gauged_mu;
   std::set<std::string> gauged;
@@ -64,6 +66,7 @@ ServerResponse handle_metrics(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_customer(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
 ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_outputs(ApiDeps& deps, const ServerRequest& req);
 
 // The limits the handlers share.
 inline constexpr int kDefaultLimit = 100;

@@ -6,7 +6,7 @@
 namespace crm {
 
 RouteMatch match_route(std::string_view path) {
-  static constexpr std::array<std::pair<std::string_view, Route>, 8> kExact = {{
+  static constexpr std::array<std::pair<std::string_view, Route>, 9> kExact = {{
       {"/healthz", Route::healthz},
       {"/readyz", Route::readyz},
       {"/metrics", Route::metrics},
@@ -15,6 +15,7 @@ RouteMatch match_route(std::string_view path) {
       {"/v1/changes", Route::changes},
       {"/v1/customers", Route::customers},
       {"/v1/suggestions", Route::suggestions},
+      {"/v1/outputs", Route::outputs},
   }};
   RouteMatch m;
   for (const auto& [pattern, route] : kExact) {

@@ -11,7 +11,7 @@
 
 namespace crm {
 
-enum class Route { healthz, readyz, metrics, sources, records, record, changes, customers, customer, suggestions,
+enum class Route { healthz, readyz, metrics, sources, records, record, changes, customers, customer, suggestions, outputs,
                    web,  // the built-in page: / and its files (web_handler.h)
                    unknown };
 

@@ -1,6 +1,7 @@
 // Command-line wiring (CLI11): subcommands, their flags, and exit codes.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <tuple>
 
@@ -10,6 +11,11 @@
 #include "daemon/daemon.h"
 
 namespace crm {
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "crm-index: %s\n", e.message.c_str());
+  return e.kind == ErrorKind::config || e.kind == ErrorKind::not_found ? 2 : 1;
+}
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"crm-index: one index of the customers in all your CRMs"};
@@ -69,6 +75,16 @@ int run_cli(int argc, char** argv) {
   auto* relink = app.add_subcommand("relink", "Link every record again (after a change of linking rules)");
   relink->add_option("--config,-c", relink_config, "Configuration file")->required();
 
+  OutputsArgs outputs_args;
+  auto* outputs = app.add_subcommand("outputs", "Show where each output (NATS, webhooks) stands in the change feed");
+  // --config may come before or after `replay`: required by hand below.
+  outputs->add_option("--config,-c", outputs_args.config, "Configuration file");
+  auto* replay = outputs->add_subcommand("replay", "Deliver an output's dead letters (or everything from --from) again");
+  replay->add_option("name", outputs_args.replay, "The output: nats or a webhook's name")->required();
+  int64_t replay_from = 0;
+  auto* from = replay->add_option("--from", replay_from, "Every event from this seq on, not only the dead letters");
+  replay->add_option("--config,-c", outputs_args.config, "Configuration file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +105,14 @@ int run_cli(int argc, char** argv) {
   if (*marks) return run_marks(marks_config);
   if (*review) return run_review(review_config, review_limit);
   if (*relink) return run_relink(relink_config);
+  if (*outputs) {
+    if (*from) outputs_args.from = replay_from;
+    if (outputs_args.config.empty()) {
+      std::cerr << "outputs: --config is required\n";
+      return 2;
+    }
+    return run_outputs(outputs_args);
+  }
   return 2;
 }
 

@@ -2,8 +2,12 @@
 // 2 usage or configuration error.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/result.h"
 
 namespace crm {
 
@@ -34,6 +38,17 @@ int run_mark(const MarkArgs& args);
 int run_marks(const std::string& config);
 int run_review(const std::string& config, int limit);
 int run_relink(const std::string& config);
+
+struct OutputsArgs {
+  std::string config;
+  std::string replay;          // "": list the outputs
+  std::optional<int64_t> from; // replay: every event from this seq on, not only dead letters
+};
+int run_outputs(const OutputsArgs& args);
+
+// Prints "crm-index: <message>" to stderr; the exit code for it: 2 for a config or
+// not-found error (the user's to fix), 1 otherwise.
+int fail(const Error& e);
 
 // Entry point of main(): parses argv and runs the subcommand.
 int run_cli(int argc, char** argv);

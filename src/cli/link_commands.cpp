@@ -26,11 +26,6 @@ std::string os_user() {
   return fmt::format("uid {}", getuid());
 }
 
-int fail(const Error& e) {
-  std::fprintf(stderr, "crm-index: %s\n", e.message.c_str());
-  return e.kind == ErrorKind::config || e.kind == ErrorKind::not_found ? 2 : 1;
-}
-
 // The index's read side for a command that only reads it: nullptr once the reason (the
 // config's errors, a missing index) is printed; `exit_code` says how to exit then.
 std::unique_ptr<ApiQueries> open_for_reading(const std::string& config_path, int& exit_code) {

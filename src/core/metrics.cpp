@@ -287,6 +287,11 @@ void declare_crm_metrics(Metrics& m) {
             "1 if the last configuration (re)load succeeded, else 0.");
   m.declare("crm_index_config_last_reload_success_timestamp_seconds", T::gauge,
             "Unix time of the last successful configuration (re)load.");
+  // Events out (src/outputs), by output ("nats" or a webhook's name).
+  m.declare("crm_index_output_lag_events", T::gauge, "Change-feed events the output has not delivered yet.");
+  m.declare("crm_index_output_delivered_total", T::counter, "Events the output took (a 2xx, a stream ack).");
+  m.declare("crm_index_output_failures_total", T::counter, "Delivery attempts that failed (retried or dead-lettered).");
+  m.declare("crm_index_output_dead_letters", T::gauge, "Events given up on after max_attempts, until replayed.");
 
   // Histograms. The API's long-polls (/v1/changes?wait=) land in +Inf by design: their
   // duration is the client's wait, not the server's latency.

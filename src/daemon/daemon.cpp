@@ -16,6 +16,7 @@
 #include "daemon/instance_lock.h"
 #include "daemon/status_line.h"
 #include "daemon/systemd_notifier.h"
+#include "outputs/outputs.h"
 #include "store/change_notifier.h"
 #include "store/index_writer.h"
 #include "sync/scheduler.h"
@@ -88,8 +89,9 @@ class Daemon {
     declare_crm_metrics(metrics_);
     runner_ = std::make_unique<SourceRunner>(*writer_, &writer_mutex_, clock_, &metrics_);
     scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *runner_, sleeper_, clock_, metrics_);
+    outputs_ = std::make_unique<Outputs>(config_.database, changes_, metrics_, clock_);
     api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4, config_.api.limits}, config_.database,
-                                       *scheduler_, changes_, metrics_, clock_);
+                                       *scheduler_, changes_, metrics_, clock_, outputs_.get());
     if (auto st = api_->start(); !st) {
       log_error("msg=\"API: {}\"", st.error().message);
       return st.error().kind == ErrorKind::config ? 2 : 1;
@@ -97,6 +99,7 @@ class Daemon {
     mark_reload(true);
     scheduler_->apply_config(config_);
     scheduler_->start();
+    outputs_->apply(config_.outputs);
     api_->set_ready(true);
     log_info("msg=\"crm-index running\" api=http://{} sources={} database={}", display_listen(),
              config_.sources.size(), config_.database);
@@ -109,6 +112,7 @@ class Daemon {
     log_info("msg=\"stopping: finishing the pages in hand\"");
     api_->set_ready(false);
     scheduler_->stop();
+    outputs_->stop();
     api_->stop();
     log_info("msg=\"stopped\"");
     return 0;
@@ -146,6 +150,7 @@ class Daemon {
         log_warn("msg=\"api settings changed: they take effect at the next restart\"");
       config_ = std::move(*loaded.config);
       scheduler_->apply_config(config_);
+      outputs_->apply(config_.outputs);
       mark_reload(true);
       log_info("msg=\"configuration reloaded\" sources={}", config_.sources.size());
     }
@@ -200,7 +205,8 @@ class Daemon {
   std::unique_ptr<IndexWriter> writer_;
   std::unique_ptr<SourceRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<Outputs> outputs_;
+  std::unique_ptr<ApiServer> api_;  // after outputs_: destroyed first, it reads their status
 };
 
 }  // namespace

@@ -1,0 +1,234 @@
+#include "outputs/output_delivery.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "core/log.h"
+#include "store/api_queries.h"
+#include "store/change_json.h"
+#include "store/output_store.h"
+
+namespace crm {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kBatch = 100;          // events read from the feed at a time
+constexpr Millis kIdleWait = 1s;     // an idle output looks again (a replay, the lag) this often
+constexpr Millis kReopenWait = 2s;   // after the index could not be opened or read
+constexpr Millis kCommitWithin = 200ms;  // a position is written at least this often while delivering
+
+Millis backoff(const OutputSpec& spec, int attempt) {
+  // first_backoff · 2^(attempt-1), capped, with ±25 % jitter so that endpoints that fail
+  // together do not retry together.
+  double ms = static_cast<double>(spec.first_backoff.count());
+  for (int i = 1; i < attempt && ms < static_cast<double>(spec.max_backoff.count()); ++i) ms *= 2;
+  ms = std::min(ms, static_cast<double>(spec.max_backoff.count()));
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.75, 1.25);
+  return Millis{static_cast<int64_t>(ms * jitter(rng))};
+}
+
+OutgoingEvent make_event(const ChangeRow& c, const std::string& index_id) {
+  OutgoingEvent e;
+  e.seq = c.seq;
+  e.op = c.op;
+  e.source = c.record.source;
+  e.id = fmt::format("{}-{}", index_id, c.seq);
+  e.body.reserve(700);
+  append_change_json(e.body, c, index_id);
+  return e;
+}
+
+}  // namespace
+
+OutputDelivery::OutputDelivery(OutputSpec spec, std::unique_ptr<OutputSink> sink, std::string database,
+                               ChangeNotifier& changes, Metrics& metrics, const Clock& clock)
+    : spec_(std::move(spec)), sink_(std::move(sink)), database_(std::move(database)), changes_(changes),
+      metrics_(metrics), clock_(clock) {
+  status_.name = spec_.name;
+  status_.type = spec_.type;
+}
+
+OutputDelivery::~OutputDelivery() { stop(); }
+
+void OutputDelivery::start() { thread_ = std::thread([this] { run(); }); }
+
+void OutputDelivery::stop() {
+  {
+    std::lock_guard lock(wait_mu_);
+    stop_ = true;
+  }
+  wait_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+OutputStatus OutputDelivery::status() const {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+bool OutputDelivery::wants(const ChangeRow& c) const {
+  return (spec_.sources.empty() || spec_.sources.count(c.record.source)) &&
+         (spec_.ops.empty() || spec_.ops.count(c.op));
+}
+
+void OutputDelivery::wait_for(Millis d) {
+  std::unique_lock lock(wait_mu_);
+  wait_cv_.wait_for(lock, d, [&] { return stop_.load(); });
+}
+
+void OutputDelivery::publish_lag() {
+  int64_t position;
+  {
+    std::lock_guard lock(status_mu_);
+    position = status_.position;
+  }
+  metrics_.gauge_set("crm_index_output_lag_events", {{"output", spec_.name}},
+                     static_cast<double>(std::max<int64_t>(0, changes_.last_seq() - position)));
+}
+
+void OutputDelivery::set_error(OutputStore& store, const std::string& error) {
+  {
+    std::lock_guard lock(status_mu_);
+    if (status_.last_error == error) return;
+    status_.last_error = error;
+  }
+  if (!error.empty()) log_warn("output={} msg=\"delivery failed: {}\"", spec_.name, error);
+  if (auto st = store.set_error(spec_.name, error, clock_.now()); !st)
+    log_warn("output={} msg=\"{}\"", spec_.name, st.error().message);
+}
+
+bool OutputDelivery::deliver(OutputStore& store, const OutgoingEvent& event, int prior_attempts) {
+  for (int attempt = 1; !stop_; ++attempt) {
+    auto st = sink_->deliver(event, stop_);
+    if (st) {
+      set_error(store, "");
+      metrics_.counter_add("crm_index_output_delivered_total", {{"output", spec_.name}});
+      std::lock_guard lock(status_mu_);
+      ++status_.delivered;
+      return true;
+    }
+    if (stop_) return false;
+    metrics_.counter_add("crm_index_output_failures_total", {{"output", spec_.name}});
+    set_error(store, fmt::format("seq {}: {}", event.seq, st.error().message));
+    if (spec_.max_attempts > 0 && attempt >= spec_.max_attempts) {
+      DeadLetter letter{event.seq, prior_attempts + attempt, st.error().message};
+      if (auto d = store.dead_letter(spec_.name, letter, clock_.now()); !d) {
+        log_error("output={} msg=\"{}\"", spec_.name, d.error().message);
+        wait_for(kReopenWait);
+        continue;  // not recorded: keep trying rather than lose the event
+      }
+      log_warn("output={} seq={} msg=\"dead-lettered after {} attempts\"", spec_.name, event.seq, letter.attempts);
+      std::lock_guard lock(status_mu_);
+      ++status_.dead_letters;
+      metrics_.gauge_set("crm_index_output_dead_letters", {{"output", spec_.name}},
+                         static_cast<double>(status_.dead_letters));
+      return true;
+    }
+    publish_lag();
+    wait_for(backoff(spec_, attempt));
+  }
+  return false;
+}
+
+void OutputDelivery::run() {
+  while (!stop_) {
+    auto store = OutputStore::open(database_);
+    auto queries = store ? ApiQueries::open(database_) : Result<std::unique_ptr<ApiQueries>>(store.error());
+    auto index_id = store ? (*store)->index_id() : Result<std::string>(store.error());
+    auto row = store ? (*store)->ensure(spec_.name, spec_.type, clock_.now()) : Result<OutputRow>(store.error());
+    const Error* failed = !store ? &store.error() : !queries ? &queries.error() : !index_id ? &index_id.error()
+                          : !row ? &row.error() : nullptr;
+    if (failed) {
+      log_warn("output={} msg=\"cannot read the index: {}\"", spec_.name, failed->message);
+      wait_for(kReopenWait);
+      continue;
+    }
+    {
+      std::lock_guard lock(status_mu_);
+      status_.position = row->position;
+      status_.last_error = row->last_error;
+      status_.dead_letters = row->dead_letters;
+      status_.delivered = row->delivered;
+      status_.ready = true;
+    }
+    metrics_.gauge_set("crm_index_output_dead_letters", {{"output", spec_.name}},
+                       static_cast<double>(row->dead_letters));
+    OutputStore& out = **store;
+    ApiQueries& feed = **queries;
+    int64_t position = row->position;
+    bool broken = false;
+    while (!stop_ && !broken) {
+      publish_lag();
+      // Dead letters a replay asked for go first, each once more through the retries.
+      auto replays = out.replays(spec_.name, kBatch);
+      if (!replays) { broken = true; break; }
+      for (const DeadLetter& letter : *replays) {
+        auto page = feed.changes(letter.seq - 1, 1);
+        if (!page) { broken = true; break; }
+        if (page->items.empty() || page->items.front().seq != letter.seq) {
+          (void)out.forget_dead_letter(spec_.name, letter.seq);  // the event is gone from the feed
+          continue;
+        }
+        // A replay asks for a fresh round of attempts; a failure dead-letters it again.
+        if (!deliver(out, make_event(page->items.front(), *index_id), letter.attempts)) break;
+        if (!out.forget_dead_letter(spec_.name, letter.seq)) { broken = true; break; }
+        std::lock_guard lock(status_mu_);
+        status_.dead_letters = std::max<int64_t>(0, status_.dead_letters - 1);
+      }
+      if (broken || stop_) break;
+
+      const int64_t seen_head = changes_.last_seq();
+      auto page = feed.changes(position, kBatch);
+      if (!page) { broken = true; break; }
+      if (page->items.empty()) {
+        changes_.wait_beyond(std::max(seen_head, page->last_seq), kIdleWait);
+        // A replay from another process may have moved the position back.
+        auto again = out.position(spec_.name);
+        if (!again) { broken = true; break; }
+        position = *again;
+        std::lock_guard lock(status_mu_);
+        status_.position = position;
+        continue;
+      }
+      int64_t committed = position, pending = 0;
+      auto last_commit = std::chrono::steady_clock::now();
+      auto commit = [&]() -> bool {
+        auto moved = out.advance(spec_.name, committed, position, pending, clock_.now());
+        if (!moved) { broken = true; return false; }
+        if (!*moved) return false;  // a replay moved it: read it again
+        committed = position;
+        pending = 0;
+        last_commit = std::chrono::steady_clock::now();
+        std::lock_guard lock(status_mu_);
+        status_.position = position;
+        return true;
+      };
+      bool moved_elsewhere = false;
+      for (const ChangeRow& c : page->items) {
+        if (wants(c)) {
+          if (!deliver(out, make_event(c, *index_id), 0)) break;  // stopped
+          ++pending;
+        }
+        position = c.seq;
+        if (pending >= spec_.commit_every || std::chrono::steady_clock::now() - last_commit >= kCommitWithin) {
+          if (!commit()) { moved_elsewhere = true; break; }
+        }
+      }
+      if (!moved_elsewhere && position != committed && !commit()) moved_elsewhere = true;
+      if (moved_elsewhere && !broken) {
+        auto again = out.position(spec_.name);
+        if (!again) { broken = true; break; }
+        position = *again;
+      }
+    }
+    if (broken && !stop_) {
+      log_warn("output={} msg=\"lost the index connection; reopening\"", spec_.name);
+      wait_for(kReopenWait);
+    }
+  }
+}
+
+}  // namespace crm
