@@ -554,7 +554,8 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   db.exec("ALTER TABLE records DROP COLUMN country");
   db.exec("DROP INDEX records_by_source_live");
   for (const char* t : {"link_keys", "record_customer", "customers", "link_reasons", "link_marks",
-                        "suggestions", "link_state", "search_pending", "unseen_once"})
+                        "suggestions", "link_state", "search_pending", "unseen_once", "index_meta", "outputs",
+                        "output_dead_letters"})
     db.exec(std::string("DROP TABLE ") + t);
   db.exec("DROP INDEX records_merged");
   db.exec("ALTER TABLE changes DROP COLUMN mark_id");
@@ -635,6 +636,7 @@ TEST_CASE("search folds every letter as the name rules do, in records and custom
           "INSERT INTO records_fts (records_fts) VALUES ('rebuild');"
           // and without what sql/0007 adds, so that both migrations run again
           "ALTER TABLE runs DROP COLUMN error_kind; ALTER TABLE cursors DROP COLUMN pass_started_ms;"
+          "DROP TABLE index_meta; DROP TABLE outputs; DROP TABLE output_dead_letters;"  // and sql/0008
           "PRAGMA user_version = 5;");
   api.index.writer.reset();
   auto reopened = IndexWriter::open(api.index.path);
