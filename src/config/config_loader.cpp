@@ -14,9 +14,9 @@
 #include "config/address_checks.h"
 #include "config/api_limits_loader.h"
 #include "config/config.h"
+#include "config/credential_fields.h"
 #include "config/env_expander.h"
 #include "config/load_context.h"
-#include "config/secret_resolver.h"
 #include "config/settings_loader.h"
 #include "config/source_loader.h"
 #include "config/yaml_fields.h"
@@ -63,17 +63,7 @@ void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
     }
   }
   if (const Field* f = m.find("token_file")) {
-    auto path = read_nonempty_string(*f, ctx);
-    if (!path) return;
-    // Checked now so that a wrong path fails `check`, not the first API request.
-    const auto resolved = resolve_credential_path(*path, ctx.config_dir, ctx.env);
-    ctx.secret_files.push_back(resolved.string());
-    SecretFile token = read_secret_file(resolved);
-    if (!token.error.empty()) {
-      ctx.errors.add(f->at(), "api.token_file: " + token.error);
-      return;
-    }
-    api.token_file = resolved.string();
+    if (auto token = read_named_secret_file(*f, ctx)) api.token_file = token->path.string();
   }
 }
 
