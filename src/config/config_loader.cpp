@@ -17,6 +17,7 @@
 #include "config/credential_fields.h"
 #include "config/env_expander.h"
 #include "config/load_context.h"
+#include "config/outputs_loader.h"
 #include "config/settings_loader.h"
 #include "config/source_loader.h"
 #include "config/yaml_fields.h"
@@ -26,7 +27,7 @@ namespace {
 
 const std::vector<std::string>& top_level_keys() {
   static const std::vector<std::string> keys = {"database", "api", "defaults", "sources",
-                                                "linking"};
+                                                "linking", "outputs"};
   return keys;
 }
 
@@ -128,6 +129,7 @@ void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
   read_defaults(m.find("defaults"), config.defaults, ctx);
   read_sources(m.find("sources"), config, ctx);
   read_linking(m.find("linking"), config.linking, ctx);
+  read_outputs(m.find("outputs"), config, ctx);  // after sources: webhooks name them
 }
 
 std::filesystem::path folder_of(const std::string& file) {
