@@ -95,6 +95,27 @@ std::optional<std::string> url_problem(std::string_view url) {
   return host_port_problem(authority, /*port_required=*/false);
 }
 
+std::optional<std::string> nats_server_problem(std::string_view server) {
+  if (server.empty()) return "the address is empty (expected e.g. nats://127.0.0.1:4222)";
+  if (has_space_or_control(server)) return "the address may not contain spaces or control characters";
+  std::string_view authority = server;
+  if (server.starts_with("nats://")) {
+    authority.remove_prefix(7);
+  } else if (server.starts_with("tls://")) {
+    authority.remove_prefix(6);
+  } else {
+    return "a NATS server address must start with nats:// or tls://";
+  }
+  // The client would send user:password@ as credentials: they belong in outputs.nats.auth,
+  // where they can come from a file and are never printed.
+  if (authority.find('@') != std::string_view::npos)
+    return "credentials belong in outputs.nats.auth, not in the address";
+  if (authority.find_first_of("/?#") != std::string_view::npos)
+    return "a NATS server address has no path (expected nats://host:port)";
+  if (authority.empty()) return "the address has no host";
+  return host_port_problem(authority, /*port_required=*/false);
+}
+
 std::optional<std::string> listen_problem(std::string_view listen) {
   if (listen.empty()) return "the address is empty (expected host:port, e.g. 127.0.0.1:8787)";
   if (has_space_or_control(listen)) return "the address may not contain spaces";

@@ -14,9 +14,10 @@
 #include "config/address_checks.h"
 #include "config/api_limits_loader.h"
 #include "config/config.h"
+#include "config/credential_fields.h"
 #include "config/env_expander.h"
 #include "config/load_context.h"
-#include "config/secret_resolver.h"
+#include "config/outputs_loader.h"
 #include "config/settings_loader.h"
 #include "config/source_loader.h"
 #include "config/yaml_fields.h"
@@ -26,7 +27,7 @@ namespace {
 
 const std::vector<std::string>& top_level_keys() {
   static const std::vector<std::string> keys = {"database", "api", "defaults", "sources",
-                                                "linking"};
+                                                "linking", "outputs"};
   return keys;
 }
 
@@ -63,17 +64,7 @@ void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
     }
   }
   if (const Field* f = m.find("token_file")) {
-    auto path = read_nonempty_string(*f, ctx);
-    if (!path) return;
-    // Checked now so that a wrong path fails `check`, not the first API request.
-    const auto resolved = resolve_credential_path(*path, ctx.config_dir, ctx.env);
-    ctx.secret_files.push_back(resolved.string());
-    SecretFile token = read_secret_file(resolved);
-    if (!token.error.empty()) {
-      ctx.errors.add(f->at(), "api.token_file: " + token.error);
-      return;
-    }
-    api.token_file = resolved.string();
+    if (auto token = read_named_secret_file(*f, ctx)) api.token_file = token->path.string();
   }
 }
 
@@ -138,6 +129,7 @@ void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
   read_defaults(m.find("defaults"), config.defaults, ctx);
   read_sources(m.find("sources"), config, ctx);
   read_linking(m.find("linking"), config.linking, ctx);
+  read_outputs(m.find("outputs"), config, ctx);  // after sources: webhooks name them
 }
 
 std::filesystem::path folder_of(const std::string& file) {

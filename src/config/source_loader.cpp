@@ -15,15 +15,6 @@
 namespace crm {
 namespace {
 
-constexpr size_t kMaxNameLength = 63;
-
-bool valid_source_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameLength) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 bool equals_nocase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -36,7 +27,7 @@ void read_name(const Mapping& m, SourceConfig& out, SourceNames& names, LoadCont
   if (f == nullptr) return;
   auto name = read_string(*f, ctx);
   if (!name) return;
-  if (!valid_source_name(*name)) {
+  if (!is_valid_name(*name)) {
     ctx.errors.add(f->at(), fmt::format("name: '{}' is not a valid source name (use 1 to {} "
                                         "characters from a-z, 0-9 and '-')",
                                         ctx.as_written(f->value), kMaxNameLength));
@@ -99,13 +90,8 @@ void check_keys(const Mapping& m, const SourceTypeRules* type, LoadContext& ctx)
 void read_base_url(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
   const Field* f = m.require("base_url");
   if (f == nullptr) return;
-  auto url = read_nonempty_string(*f, ctx);
+  auto url = read_url(*f, ctx);
   if (!url) return;
-  if (auto problem = url_problem(*url)) {
-    ctx.errors.add(f->at(), fmt::format("base_url: '{}' is not a valid URL: {}",
-                                        redact_url(ctx.as_written(f->value)), *problem));
-    return;
-  }
   // Without its trailing '/', so that every connector can append "/api/…" as it is.
   while (url->size() > 1 && url->back() == '/') url->pop_back();
   out.base_url = *url;
@@ -191,6 +177,13 @@ void read_optional_keys(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
 }
 
 }  // namespace
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
 
 const std::vector<std::string>& common_source_keys() {
   static const std::vector<std::string> keys = {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -18,6 +19,12 @@ namespace crm {
 
 // The keys every source block may have, whatever its type (settings keys aside).
 const std::vector<std::string>& common_source_keys();
+
+constexpr size_t kMaxNameLength = 63;
+
+// [a-z0-9-], 1 to kMaxNameLength characters: a source's name, and a webhook output's
+// (both appear in metric labels, URLs and the change feed).
+bool is_valid_name(std::string_view name);
 
 // Names already used → the line (1-based) where each was first defined.
 using SourceNames = std::map<std::string, int>;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "config/address_checks.h"
 #include "config/did_you_mean.h"
 #include "config/value_parsers.h"
 
@@ -89,6 +92,21 @@ std::optional<std::string> read_nonempty_string(const Field& f, LoadContext& ctx
   return s;
 }
 
+std::optional<std::string> read_checked_string(const Field& f, std::string_view what, TextCheck check,
+                                               LoadContext& ctx) {
+  auto s = read_nonempty_string(f, ctx);
+  if (!s) return std::nullopt;
+  if (auto problem = check(*s)) {
+    report(ctx, f, fmt::format("'{}' is not {}: {}", redact_url(ctx.as_written(f.value)), what, *problem));
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::string> read_url(const Field& f, LoadContext& ctx) {
+  return read_checked_string(f, "a valid URL", url_problem, ctx);
+}
+
 namespace {
 
 // The scalar of `f` read by `parse`; when it does not parse, `wrong` is reported with the
@@ -149,7 +167,17 @@ std::optional<int64_t> read_size(const Field& f, LoadContext& ctx, int64_t min) 
   return n;
 }
 
-std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx) {
+std::optional<std::string> read_choice(const Field& f, const std::vector<std::string>& choices, LoadContext& ctx) {
+  auto s = read_string(f, ctx);
+  if (!s) return std::nullopt;
+  if (std::find(choices.begin(), choices.end(), *s) != choices.end()) return s;
+  report(ctx, f, fmt::format("'{}' is not one of {}{}", ctx.as_written(f.value), join_names(choices),
+                             did_you_mean(*s, choices)));
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx,
+                                                         const ItemReader& read_item) {
   if (!f.value.IsSequence()) {
     report(ctx, f, "expected a list of strings, got " + describe(f.value, ctx));
     return std::nullopt;
@@ -159,7 +187,7 @@ std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadCon
   size_t i = 0;
   for (auto it = f.value.begin(); it != f.value.end(); ++it, ++i) {
     const Field item{fmt::format("{}[{}]", f.path, i), f.key, *it};
-    auto s = read_nonempty_string(item, ctx);
+    auto s = read_item(item, ctx);
     ok = ok && s.has_value();
     if (s) out.push_back(std::move(*s));
   }

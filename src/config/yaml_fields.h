@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,14 @@ bool is_block(const Field* field, std::string_view key, std::string_view expecte
 std::optional<std::string> read_string(const Field& f, LoadContext& ctx);
 // As read_string, and also refuses "".
 std::optional<std::string> read_nonempty_string(const Field& f, LoadContext& ctx);
+// A non-empty string that `check` accepts (returns nullopt for), else "<path>: '<value>'
+// is not <what>: <what check says>". The value is quoted as written, with any
+// "user:password@" of a URL redacted.
+using TextCheck = std::optional<std::string> (*)(std::string_view text);
+std::optional<std::string> read_checked_string(const Field& f, std::string_view what, TextCheck check,
+                                               LoadContext& ctx);
+// An http(s) URL (address_checks.h url_problem).
+std::optional<std::string> read_url(const Field& f, LoadContext& ctx);
 std::optional<long long> read_integer(const Field& f, LoadContext& ctx, long long min,
                                       long long max);
 std::optional<bool> read_bool(const Field& f, LoadContext& ctx);
@@ -78,6 +87,11 @@ std::optional<double> read_ratio(const Field& f, LoadContext& ctx);
 std::optional<RateLimit> read_rate(const Field& f, LoadContext& ctx);
 // A size in bytes (parse_size), at least `min`.
 std::optional<int64_t> read_size(const Field& f, LoadContext& ctx, int64_t min);
-std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx);
+// An enumeration value; `choices` listed, with a did-you-mean, when it is not one of them.
+std::optional<std::string> read_choice(const Field& f, const std::vector<std::string>& choices, LoadContext& ctx);
+// A list whose items (paths "<key>[i]") are read by `read_item`; nullopt when any failed.
+using ItemReader = std::function<std::optional<std::string>(const Field& item, LoadContext& ctx)>;
+std::optional<std::vector<std::string>> read_string_list(const Field& f, LoadContext& ctx,
+                                                         const ItemReader& read_item = read_nonempty_string);
 
 }  // namespace crm

@@ -14,45 +14,14 @@
 #include <vector>
 
 #include "cli/check_command.h"
+#include "tests/unit/config_test_support.h"
 
 using namespace crm;
+using namespace crm::config_test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-using Vars = std::map<std::string, std::string>;
-
-EnvLookup env_of(Vars vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-// A fresh folder under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "crm-config-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& content) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
 
 // Lines 1-7: a valid config with one rest source; extra source keys start on line 8.
 constexpr int kFirstExtraLine = 8;
@@ -69,55 +38,6 @@ std::string with_source_keys(const std::string& extra_lines) {
   std::istringstream in(extra_lines);
   for (std::string line; std::getline(in, line);) yaml += "    " + line + "\n";
   return yaml;
-}
-
-LoadedConfig load(const std::string& yaml, const Vars& vars = {}) {
-  return load_config_text(yaml, "/etc/crm-index/test.yaml", env_of(vars));
-}
-
-std::string all_messages(const LoadedConfig& loaded) {
-  std::string out;
-  for (const auto& e : loaded.errors) out += e.format() + "\n";
-  return out;
-}
-
-// The first error whose message contains `needle`, or nullptr.
-const ConfigError* find_error(const LoadedConfig& loaded, const std::string& needle) {
-  for (const auto& e : loaded.errors)
-    if (e.message.find(needle) != std::string::npos) return &e;
-  return nullptr;
-}
-
-// By value: callers often pass a temporary LoadedConfig.
-Config require_config(const LoadedConfig& loaded) {
-  INFO(all_messages(loaded));
-  REQUIRE(loaded.config.has_value());
-  return *loaded.config;
-}
-
-struct ErrorCase {
-  std::string what;
-  std::string yaml;
-  std::string message;  // substring of the error's message
-  int line;             // 1-based
-  int column = 0;       // 1-based; 0: not checked
-};
-
-void check_error_cases(const std::vector<ErrorCase>& cases, const Vars& vars = {}) {
-  for (const auto& c : cases) {
-    CAPTURE(c.what);
-    const LoadedConfig loaded = load(c.yaml, vars);
-    INFO("errors:\n" << all_messages(loaded));
-    CHECK_FALSE(loaded.config.has_value());
-    const ConfigError* e = find_error(loaded, c.message);
-    REQUIRE_MESSAGE(e != nullptr, "expected an error containing: " << c.message);
-    CHECK(e->line == c.line);
-    if (c.column != 0) CHECK(e->column == c.column);
-    CHECK(e->file == "/etc/crm-index/test.yaml");
-    const std::string position =
-        c.line == 0 ? ": " : ":" + std::to_string(c.line) + ":" + std::to_string(e->column) + ": ";
-    CHECK(e->format() == "/etc/crm-index/test.yaml" + position + e->message);
-  }
 }
 
 }  // namespace
@@ -652,13 +572,7 @@ TEST_CASE("no secret in any error message or summary") {
                        " client_secret_file: " +
                        secret_file.string() + " }"),
   };
-  for (const auto& yaml : bad_configs) {
-    CAPTURE(yaml);
-    const LoadedConfig loaded = load(yaml, vars);
-    CHECK_FALSE(loaded.config.has_value());
-    const std::string messages = all_messages(loaded);
-    CHECK_MESSAGE(messages.find(secret) == std::string::npos, messages);
-  }
+  check_secrets_never_shown(bad_configs, vars, {secret});
 
   // Summaries of valid sources with every auth type.
   const std::vector<std::string> auths = {
