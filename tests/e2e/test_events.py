@@ -110,11 +110,11 @@ class EventsTest(unittest.TestCase):
         self.fake.stop()
         self.ws.cleanup()
 
-    def write_config(self, max_attempts=10, interval="1s", full_sync_every="1h"):
+    def write_config(self, max_attempts=10, interval="1s", full_sync_every="1h", nats_auth=""):
         top = (f"api:\n  listen: 127.0.0.1:{self.port}\n"
                "outputs:\n"
                f"  nats:\n    servers: [{self.nats.url}]\n    stream: {STREAM}\n    subject_prefix: {PREFIX}\n"
-               "    max_age: 1h\n"
+               f"    max_age: 1h\n{nats_auth}"
                "  webhooks:\n"
                f"    - name: flows\n      url: {self.receiver.url()}\n      secret_file: hook-secret\n"
                f"      timeout: 5s\n      max_attempts: {max_attempts}\n")
@@ -279,6 +279,53 @@ class EventsTest(unittest.TestCase):
         again = [json.loads(b)["seq"] for _, b in self.receiver.accepted()[before:]]
         self.assertEqual(again, sorted(again))
         self.assertEqual(again[0], 5)
+
+
+class NatsTokenTest(EventsTest):
+    """A NATS server that wants a token: the right one delivers, a wrong one shows as an
+    error that names neither token, in the API and in the log."""
+
+    TOKEN = "s3cret-nats-token-4711"
+
+    def setUp(self):
+        super().setUp()
+        self.nats.stop()
+        self.nats = NatsServer(self.nats.port, self.nats.store_dir, token=self.TOKEN)
+
+    def token_file(self, value):
+        path = os.path.join(self.ws.dir, "nats-token")
+        with open(path, "w") as f:
+            f.write(value + "\n")
+        os.chmod(path, 0o600)
+        return "    auth: { type: token, token_file: nats-token }\n"
+
+    def test_token_auth(self):
+        self.write_config(nats_auth=self.token_file("wrong-token-0815"))
+        d = self.start_daemon()
+        wait_until(lambda: (self.outputs()[0]["nats"]["last_error"] or "") != "", 30, "the refused token to show")
+        outs, _ = self.outputs()
+        self.assertEqual(outs["nats"]["position"], 0)
+        log("wrong token:", outs["nats"]["last_error"])
+        d.stop()
+        with open(d.log_path) as f:
+            logged = f.read()
+        for text in (json.dumps(outs), logged):
+            self.assertNotIn("wrong-token-0815", text)
+            self.assertNotIn(self.TOKEN, text)
+
+        self.write_config(nats_auth=self.token_file(self.TOKEN))
+        d = self.start_daemon()
+        wait_until(self.caught_up, 60, "delivery with the right token")
+        with NatsProbe(self.nats.port, token=self.TOKEN) as probe:
+            self.assertEqual(probe.stream_info(STREAM)["state"]["messages"], self.outputs()[1])
+        d.stop()
+        with open(d.log_path) as f:
+            self.assertNotIn(self.TOKEN, f.read())
+
+    # The other tests of EventsTest run against a server without auth only.
+    test_every_event_once_signed_in_order = None
+    test_kill_outage_and_500s_lose_nothing = None
+    test_dead_letter_then_replay = None
 
 
 class EventsConfigTest(unittest.TestCase):
