@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nats/nats.h>
 
+#include <mutex>
 #include <vector>
 
 namespace crm {
@@ -13,6 +14,7 @@ namespace {
 constexpr int64_t kAckWaitMs = 5000;
 constexpr int64_t kConnectTimeoutMs = 2000;
 constexpr int64_t kReconnectWaitMs = 500;
+constexpr int64_t kMaxPending = 1024;  // asynchronous publishes in flight, above max_batch()
 
 std::string nats_error(const char* what, natsStatus s, jsErrCode js_error = static_cast<jsErrCode>(0)) {
   if (js_error != 0) return fmt::format("NATS: {}: {} (JetStream error {})", what, natsStatus_GetText(s), static_cast<int>(js_error));
@@ -25,6 +27,16 @@ struct NatsSink::Client {
   natsOptions* options = nullptr;
   natsConnection* connection = nullptr;
   jsCtx* js = nullptr;
+  // The first asynchronous publish the stream refused since the batch began.
+  std::mutex error_mu;
+  std::string batch_error;
+
+  static void on_error(jsCtx*, jsPubAckErr* pae, void* closure) {
+    auto* self = static_cast<Client*>(closure);
+    std::lock_guard lock(self->error_mu);
+    if (self->batch_error.empty())
+      self->batch_error = pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err);
+  }
   ~Client() { close(); if (options) natsOptions_Destroy(options); }
   void close() {
     if (js) jsCtx_Destroy(js);
@@ -71,6 +83,9 @@ Status NatsSink::connect() {
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = kAckWaitMs;
+  jo.PublishAsync.MaxPending = kMaxPending;
+  jo.PublishAsync.ErrHandler = &Client::on_error;
+  jo.PublishAsync.ErrHandlerClosure = &c;
   s = natsConnection_JetStream(&c.js, c.connection, &jo);
   if (s != NATS_OK) {
     c.close();
@@ -107,27 +122,48 @@ Status NatsSink::ensure_stream() {
   return {};
 }
 
-Status NatsSink::deliver(const OutgoingEvent& event, const std::atomic<bool>&) {
+void NatsSink::forget_pending() {
+  natsMsgList pending{};
+  if (js_PublishAsyncGetPendingList(&pending, client_->js) == NATS_OK) natsMsgList_Destroy(&pending);
+}
+
+Status NatsSink::deliver(std::span<const OutgoingEvent> events, const std::atomic<bool>&) {
   if (client_->js == nullptr)
     if (auto st = connect(); !st) return st;
   if (!stream_ready_)
     if (auto st = ensure_stream(); !st) return st;
-  const std::string subj = subject(config_, event);
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MsgId = event.id.c_str();
-  po.MaxWait = kAckWaitMs;
-  jsPubAck* ack = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_Publish(&ack, client_->js, subj.c_str(), event.body.data(), static_cast<int>(event.body.size()),
-                            &po, &jerr);
-  if (s == NATS_OK) {
-    jsPubAck_Destroy(ack);
-    return {};
+  {
+    std::lock_guard lock(client_->error_mu);
+    client_->batch_error.clear();
   }
-  // No stream listens on the subject (deleted, or the server lost it): look again next time.
-  if (s == NATS_NO_RESPONDERS) stream_ready_ = false;
-  return Error::transient(nats_error(("publish " + subj).c_str(), s, jerr));
+  for (const OutgoingEvent& e : events) {
+    const std::string subj = subject(config_, e);
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = e.id.c_str();
+    po.MaxWait = kAckWaitMs;
+    natsStatus s = js_PublishAsync(client_->js, subj.c_str(), e.body.data(), static_cast<int>(e.body.size()), &po);
+    if (s != NATS_OK) {
+      forget_pending();
+      return Error::transient(nats_error(("publish " + subj).c_str(), s));
+    }
+  }
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = kAckWaitMs;
+  natsStatus s = js_PublishAsyncComplete(client_->js, &wait);
+  std::string refused;
+  {
+    std::lock_guard lock(client_->error_mu);
+    refused = client_->batch_error;
+  }
+  if (s == NATS_OK && refused.empty()) return {};
+  forget_pending();
+  // No stream listens on the subjects (deleted, or the server lost it): look again next time.
+  if (refused.find("no responders") != std::string::npos || s == NATS_NO_RESPONDERS) stream_ready_ = false;
+  if (!refused.empty())
+    return Error::transient(fmt::format("NATS: publish to stream {}: {}", config_.stream, refused));
+  return Error::transient(nats_error(fmt::format("acks of {} events from stream {}", events.size(), config_.stream).c_str(), s));
 }
 
 }  // namespace crm

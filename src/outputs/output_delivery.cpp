@@ -14,7 +14,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kBatch = 100;          // events read from the feed at a time
+constexpr int kBatch = 100;          // events read from the feed at a time (at least)
 constexpr Millis kIdleWait = 1s;     // an idle output looks again (a replay, the lag) this often
 constexpr Millis kReopenWait = 2s;   // after the index could not be opened or read
 constexpr Millis kCommitWithin = 200ms;  // a position is written at least this often while delivering
@@ -100,32 +100,39 @@ void OutputDelivery::set_error(OutputStore& store, const std::string& error) {
     log_warn("output={} msg=\"{}\"", spec_.name, st.error().message);
 }
 
-bool OutputDelivery::deliver(OutputStore& store, const OutgoingEvent& event, int prior_attempts) {
+bool OutputDelivery::deliver(OutputStore& store, std::span<const OutgoingEvent> events, int prior_attempts) {
+  const Metrics::Labels labels = {{"output", spec_.name}};
   for (int attempt = 1; !stop_; ++attempt) {
-    auto st = sink_->deliver(event, stop_);
+    auto st = sink_->deliver(events, stop_);
     if (st) {
       set_error(store, "");
-      metrics_.counter_add("crm_index_output_delivered_total", {{"output", spec_.name}});
+      metrics_.counter_add("crm_index_output_delivered_total", labels, static_cast<double>(events.size()));
       std::lock_guard lock(status_mu_);
-      ++status_.delivered;
+      status_.delivered += static_cast<int64_t>(events.size());
       return true;
     }
     if (stop_) return false;
-    metrics_.counter_add("crm_index_output_failures_total", {{"output", spec_.name}});
-    set_error(store, fmt::format("seq {}: {}", event.seq, st.error().message));
+    metrics_.counter_add("crm_index_output_failures_total", labels);
+    const std::string where = events.size() == 1 ? fmt::format("seq {}", events.front().seq)
+                                                 : fmt::format("seq {}-{}", events.front().seq, events.back().seq);
+    set_error(store, fmt::format("{}: {}", where, st.error().message));
     if (spec_.max_attempts > 0 && attempt >= spec_.max_attempts) {
-      DeadLetter letter{event.seq, prior_attempts + attempt, st.error().message};
-      if (auto d = store.dead_letter(spec_.name, letter, clock_.now()); !d) {
-        log_error("output={} msg=\"{}\"", spec_.name, d.error().message);
-        wait_for(kReopenWait);
-        continue;  // not recorded: keep trying rather than lose the event
+      bool recorded = true;
+      for (const OutgoingEvent& e : events) {
+        DeadLetter letter{e.seq, prior_attempts + attempt, st.error().message};
+        if (auto d = store.dead_letter(spec_.name, letter, clock_.now()); !d) {
+          log_error("output={} msg=\"{}\"", spec_.name, d.error().message);
+          recorded = false;
+          break;
+        }
+        log_warn("output={} seq={} msg=\"dead-lettered after {} attempts\"", spec_.name, e.seq, letter.attempts);
+        std::lock_guard lock(status_mu_);
+        ++status_.dead_letters;
+        metrics_.gauge_set("crm_index_output_dead_letters", labels, static_cast<double>(status_.dead_letters));
       }
-      log_warn("output={} seq={} msg=\"dead-lettered after {} attempts\"", spec_.name, event.seq, letter.attempts);
-      std::lock_guard lock(status_mu_);
-      ++status_.dead_letters;
-      metrics_.gauge_set("crm_index_output_dead_letters", {{"output", spec_.name}},
-                         static_cast<double>(status_.dead_letters));
-      return true;
+      if (recorded) return true;
+      wait_for(kReopenWait);  // not recorded: keep trying rather than lose the events
+      continue;
     }
     publish_lag();
     wait_for(backoff(spec_, attempt));
@@ -173,15 +180,18 @@ void OutputDelivery::run() {
           continue;
         }
         // A replay asks for a fresh round of attempts; a failure dead-letters it again.
-        if (!deliver(out, make_event(page->items.front(), *index_id), letter.attempts)) break;
+        const OutgoingEvent event = make_event(page->items.front(), *index_id);
+        if (!deliver(out, std::span(&event, 1), letter.attempts)) break;
         if (!out.forget_dead_letter(spec_.name, letter.seq)) { broken = true; break; }
         std::lock_guard lock(status_mu_);
         status_.dead_letters = std::max<int64_t>(0, status_.dead_letters - 1);
+        metrics_.gauge_set("crm_index_output_dead_letters", {{"output", spec_.name}},
+                           static_cast<double>(status_.dead_letters));
       }
       if (broken || stop_) break;
 
       const int64_t seen_head = changes_.last_seq();
-      auto page = feed.changes(position, kBatch);
+      auto page = feed.changes(position, std::max<int>(kBatch, static_cast<int>(sink_->max_batch())));
       if (!page) { broken = true; break; }
       if (page->items.empty()) {
         changes_.wait_beyond(std::max(seen_head, page->last_seq), kIdleWait);
@@ -206,18 +216,30 @@ void OutputDelivery::run() {
         status_.position = position;
         return true;
       };
-      bool moved_elsewhere = false;
+      // The events the output wants go in batches of up to max_batch(); the position
+      // moves past a batch (and the events filtered out around it) once it was taken.
+      const size_t max_batch = std::max<size_t>(1, sink_->max_batch());
+      std::vector<OutgoingEvent> batch;
+      int64_t batch_end = position;
+      bool moved_elsewhere = false, stopped = false;
+      auto hand_over = [&]() -> bool {
+        if (!batch.empty()) {
+          if (!deliver(out, batch, 0)) { stopped = true; return false; }
+          pending += static_cast<int64_t>(batch.size());
+          batch.clear();
+        }
+        position = batch_end;
+        if (pending >= spec_.commit_every || std::chrono::steady_clock::now() - last_commit >= kCommitWithin)
+          if (!commit()) { moved_elsewhere = true; return false; }
+        return true;
+      };
       for (const ChangeRow& c : page->items) {
-        if (wants(c)) {
-          if (!deliver(out, make_event(c, *index_id), 0)) break;  // stopped
-          ++pending;
-        }
-        position = c.seq;
-        if (pending >= spec_.commit_every || std::chrono::steady_clock::now() - last_commit >= kCommitWithin) {
-          if (!commit()) { moved_elsewhere = true; break; }
-        }
+        if (wants(c)) batch.push_back(make_event(c, *index_id));
+        batch_end = c.seq;
+        if (batch.size() >= max_batch && !hand_over()) break;
       }
-      if (!moved_elsewhere && position != committed && !commit()) moved_elsewhere = true;
+      if (!stopped && !moved_elsewhere) hand_over();
+      if (!moved_elsewhere && !broken && position != committed && !commit()) moved_elsewhere = true;
       if (moved_elsewhere && !broken) {
         auto again = out.position(spec_.name);
         if (!again) { broken = true; break; }

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -65,8 +66,8 @@ class OutputDelivery {
  private:
   void run();
   bool wants(const ChangeRow& change) const;
-  // Delivers one event until taken, dead-lettered or stopped; true unless stopped.
-  bool deliver(OutputStore& store, const OutgoingEvent& event, int prior_attempts);
+  // Delivers the events until taken, dead-lettered or stopped; true unless stopped.
+  bool deliver(OutputStore& store, std::span<const OutgoingEvent> events, int prior_attempts);
   void wait_for(Millis d);
   void set_error(OutputStore& store, const std::string& error);
   void publish_lag();

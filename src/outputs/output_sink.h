@@ -1,11 +1,12 @@
-// OutputSink: how one output hands over one event (a NATS publish that waits for the
-// stream's ack, a signed webhook POST). OutputDelivery owns the order, the retries and
-// the position; a sink only says whether this one attempt was taken. Used by one
-// delivery thread; implementations need not be thread-safe.
+// OutputSink: how one output hands over events (NATS publishes that wait for the
+// stream's acks, a signed webhook POST). OutputDelivery owns the order, the retries and
+// the position; a sink only says whether this one attempt took the whole batch. Used by
+// one delivery thread; implementations need not be thread-safe.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/result.h"
@@ -23,10 +24,13 @@ struct OutgoingEvent {
 class OutputSink {
  public:
   virtual ~OutputSink() = default;
-  // One attempt. The error's message is what `last_error` shows: it must hold no secret
+  // How many events one attempt may take (1: one at a time).
+  virtual size_t max_batch() const { return 1; }
+  // One attempt at the events, in seq order, all or nothing: after an error every one of
+  // them is sent again (consumers dedupe by id). The error's message is what `last_error` shows: it must hold no secret
   // and be cut to a bounded length (Redactor::outside_text for text from the output).
   // `stop` is set when the daemon stops: an attempt in flight should end soon.
-  virtual Status deliver(const OutgoingEvent& event, const std::atomic<bool>& stop) = 0;
+  virtual Status deliver(std::span<const OutgoingEvent> events, const std::atomic<bool>& stop) = 0;
 };
 
 }  // namespace crm

@@ -45,7 +45,13 @@ WebhookSink::WebhookSink(const WebhookConfig& config, const Clock& clock)
 
 WebhookSink::~WebhookSink() = default;
 
-Status WebhookSink::deliver(const OutgoingEvent& event, const std::atomic<bool>& stop) {
+Status WebhookSink::deliver(std::span<const OutgoingEvent> events, const std::atomic<bool>& stop) {
+  for (const OutgoingEvent& e : events)  // one POST per event: max_batch() is 1
+    if (auto st = post(e, stop); !st) return st;
+  return {};
+}
+
+Status WebhookSink::post(const OutgoingEvent& event, const std::atomic<bool>& stop) {
   CURL* h = curl_->handle;
   if (h == nullptr) return Error::internal("webhook: cannot make a libcurl handle");
   const int64_t timestamp = to_ms(clock_.now()) / 1000;

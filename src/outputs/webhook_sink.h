@@ -17,9 +17,11 @@ class WebhookSink : public OutputSink {
  public:
   WebhookSink(const WebhookConfig& config, const Clock& clock);
   ~WebhookSink() override;
-  Status deliver(const OutgoingEvent& event, const std::atomic<bool>& stop) override;
+  Status deliver(std::span<const OutgoingEvent> events, const std::atomic<bool>& stop) override;
 
  private:
+  Status post(const OutgoingEvent& event, const std::atomic<bool>& stop);
+
   WebhookConfig config_;
   const Clock& clock_;
   Redactor redactor_;

@@ -71,6 +71,8 @@ NatsOutputConfig config_for(const std::string& url) {
   return c;
 }
 
+std::vector<OutgoingEvent> events(std::initializer_list<std::pair<int64_t, const char*>> list);
+
 OutgoingEvent event(int64_t seq, std::string op = "create") {
   OutgoingEvent e;
   e.seq = seq;
@@ -79,6 +81,13 @@ OutgoingEvent event(int64_t seq, std::string op = "create") {
   e.id = fmt::format("idx-{}", seq);
   e.body = fmt::format(R"({{"seq":{}}})", seq);
   return e;
+}
+
+// One batch of events.
+std::vector<OutgoingEvent> events(std::initializer_list<std::pair<int64_t, const char*>> list) {
+  std::vector<OutgoingEvent> out;
+  for (auto [seq, op] : list) out.push_back(event(seq, op));
+  return out;
 }
 
 // The stream's message count, read with libnats; -1 when it cannot be read.
@@ -107,26 +116,29 @@ TEST_CASE("NatsSink: publishes to a created stream, once per message id; a down 
   // The server takes a moment to listen: the first attempts fail like an outage would.
   Status st = Error::transient("not tried");
   for (int i = 0; i < 100 && !st; ++i) {
-    st = sink.deliver(event(1), stop);
+    st = sink.deliver(events({{1, "create"}}), stop);
     if (!st) std::this_thread::sleep_for(50ms);
   }
   REQUIRE_MESSAGE(st, st.error().message);
-  CHECK(sink.deliver(event(2, "update"), stop));
-  CHECK(sink.deliver(event(2, "update"), stop));  // a redelivery after a crash: same id
-  CHECK(sink.deliver(event(3, "delete"), stop));
-  CHECK(stream_messages(server.url(), "CRM_UNIT") == 3);
+  CHECK(sink.deliver(events({{2, "update"}, {3, "delete"}}), stop));
+  CHECK(sink.deliver(events({{2, "update"}, {3, "delete"}, {4, "create"}}), stop));  // a batch again after a crash
+  std::vector<OutgoingEvent> many;
+  for (int64_t seq = 5; seq < 5 + 300; ++seq) many.push_back(event(seq));
+  CHECK(sink.deliver(many, stop));
+  CHECK(stream_messages(server.url(), "CRM_UNIT") == 304);
   CHECK(NatsSink::subject(config_for(""), event(3, "delete")) == "unit.crm.delete.legacy");
+  CHECK(sink.max_batch() < 1024);  // within what may be in flight (kMaxPending)
 
   server.stop();
   auto t0 = std::chrono::steady_clock::now();
-  Status down = sink.deliver(event(4), stop);
+  Status down = sink.deliver(events({{400, "create"}}), stop);
   CHECK_FALSE(down);
   CHECK(std::chrono::steady_clock::now() - t0 < 8s);  // bounded by the ack wait
   if (!down) CHECK(down.error().message.find("NATS: ") == 0);
 
   NatsSink never(config_for(fmt::format("nats://127.0.0.1:{}", free_port())));
   t0 = std::chrono::steady_clock::now();
-  Status refused = never.deliver(event(1), stop);
+  Status refused = never.deliver(events({{1, "create"}}), stop);
   CHECK_FALSE(refused);
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 #include <unistd.h>
 
@@ -37,16 +38,25 @@ TEST_CASE("sign_webhook: the Standard Webhooks example signature") {
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 }
 
-// A sink that refuses what `refuse` says and records every event it took, in order.
+// A sink that refuses what `refuse` says and records every event it took, in order. A
+// batch is all or nothing, as the interface says.
 class ScriptedSink : public OutputSink {
  public:
-  Status deliver(const OutgoingEvent& e, const std::atomic<bool>&) override {
+  explicit ScriptedSink(size_t batch = 1) : batch_(batch) {}
+  size_t max_batch() const override { return batch_; }
+  Status deliver(std::span<const OutgoingEvent> events, const std::atomic<bool>&) override {
     std::lock_guard lock(mu);
-    ++attempts[e.seq];
-    if (refuse_always.count(e.seq) || attempts[e.seq] <= refuse_first[e.seq])
-      return Error::transient(fmt::format("HTTP 500 for {}", e.seq));
-    taken.push_back(e.seq);
-    bodies.push_back(e.body);
+    ++batches;
+    bool refused = false;
+    for (const auto& e : events) {
+      ++attempts[e.seq];
+      if (refuse_always.count(e.seq) || attempts[e.seq] <= refuse_first[e.seq]) refused = true;
+    }
+    if (refused) return Error::transient(fmt::format("HTTP 500 for {}", events.front().seq));
+    for (const auto& e : events) {
+      taken.push_back(e.seq);
+      bodies.push_back(e.body);
+    }
     return {};
   }
   std::vector<int64_t> taken_now() {
@@ -58,6 +68,10 @@ class ScriptedSink : public OutputSink {
   std::set<int64_t> refuse_always;
   std::vector<int64_t> taken;
   std::vector<std::string> bodies;
+  int batches = 0;
+
+ private:
+  size_t batch_;
 };
 
 struct Index {
@@ -219,6 +233,25 @@ TEST_CASE("OutputDelivery: max_attempts dead-letters an event, the next proceeds
   REQUIRE(rows->size() == 1);
   CHECK(rows->front().dead_letters == 0);
   CHECK(rows->front().position == 10);
+}
+
+TEST_CASE("OutputDelivery: batches are taken whole, retried whole, in order") {
+  Index ix;
+  ix.create(30);
+  auto sink = std::make_unique<ScriptedSink>(10);
+  ScriptedSink& s = *sink;
+  s.refuse_first[15] = 1;  // the second batch fails once
+  OutputSpec batched = spec();
+  batched.commit_every = 10;
+  OutputDelivery d(batched, std::move(sink), ix.path, ix.notifier, ix.metrics, ix.clock);
+  d.start();
+  REQUIRE(eventually([&] { return d.status().position == 30; }));
+  d.stop();
+  CHECK(s.taken_now() == seqs(1, 30));
+  CHECK(s.attempts[11] == 2);
+  CHECK(s.attempts[21] == 1);
+  CHECK(ix.position("hook") == 30);
+  CHECK(d.status().delivered == 30);
 }
 
 TEST_CASE("OutputDelivery: filters skip events but move the position; stop() ends retries") {
