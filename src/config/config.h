@@ -80,6 +80,26 @@ struct FieldTransform {
   bool operator==(const FieldTransform&) const = default;
 };
 
+// A source's `hints:` block (platform.md "Push hints in"): how a webhook from its CRM
+// proves it came from there. A verified hint only makes the next incremental run happen
+// sooner; its payload is never read as data.
+struct SourceHints {
+  std::string type;   // "" (no hints) | hubspot | basic | hmac | header | zoho
+  Secret secret;      // hubspot: the app's client secret; hmac: the shared key
+  std::string username;  // basic
+  Secret password;       // basic
+  std::string header;    // hmac: the signature header; header: the key's header (e.g. x-crm-key)
+  std::string prefix;    // hmac: what precedes the digest in the header ("sha256="), may be ""
+  std::string encoding = "hex";  // hmac: hex | base64
+  Secret value;          // header: the header's expected value
+  Secret token;          // zoho: the notification channel's token
+  bool operator==(const SourceHints& o) const {
+    return type == o.type && secret.reveal() == o.secret.reveal() && username == o.username &&
+           password.reveal() == o.password.reveal() && header == o.header && prefix == o.prefix &&
+           encoding == o.encoding && value.reveal() == o.value.reveal() && token.reveal() == o.token.reveal();
+  }
+};
+
 struct SourceConfig {
   std::string name;  // [a-z0-9-]+, unique
   std::string type;  // a name from the source type table (connectors/registry.cpp)
@@ -94,6 +114,7 @@ struct SourceConfig {
   std::vector<std::string> extra_fields;
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   bool enabled = true;
+  SourceHints hints;  // type "": the source takes no hints
   SourceSettings settings;
   ConfigPosition position;  // of the source block
   YAML::Node node;  // the whole block, for the keys only its connector type knows
@@ -178,6 +199,15 @@ struct OutputsConfig {
   bool empty() const { return !nats && webhooks.empty(); }
 };
 
+// The top-level `hints:` block: the listener CRMs send their webhooks to.
+struct HintsConfig {
+  std::string listen;  // host:port; "": no hints listener
+  Millis delay = std::chrono::seconds(2);          // after a hint, so that a burst makes one run
+  Millis min_interval = std::chrono::seconds(10);  // at most one hinted run per source per this
+  std::string public_url;  // the listener's URL as the CRMs call it (HubSpot signs it); "": as received
+  bool operator==(const HintsConfig&) const = default;
+};
+
 struct Config {
   std::string path;      // the file it was loaded from
   std::string database;  // path of the SQLite file (relative paths: against the config's folder)
@@ -186,6 +216,7 @@ struct Config {
   std::vector<SourceConfig> sources;
   LinkingConfig linking;
   OutputsConfig outputs;
+  HintsConfig hints;
   // For the permission warnings of `check` and `run` (file_permissions.h): whether the
   // file itself holds a secret (not ${ENV}, not *_file), and every secret file read.
   bool holds_inline_secrets = false;
