@@ -298,6 +298,11 @@ void declare_crm_metrics(Metrics& m) {
   m.declare("crm_index_http_request_duration_seconds", T::histogram,
             "Time to answer an API request, by route.",
             {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  m.declare("crm_index_hints_total", T::counter,
+            "Hints received on the hints listener, by source and result (accepted, rejected, coalesced).");
+  m.declare("crm_index_hint_to_index_seconds", T::histogram,
+            "From a hint's arrival to the end of the run that read after it, by source.",
+            {0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300});
   m.declare("crm_index_run_duration_seconds", T::histogram, "Duration of sync runs, by source.",
             {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600});
 }

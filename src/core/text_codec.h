@@ -15,6 +15,8 @@ namespace crm {
 std::string base64url(std::string_view in);
 // Standard base64 with padding (RFC 4648 §4), as HTTP Basic credentials use it.
 std::string base64(std::string_view in);
+// Lower-case hex, two digits per byte (digests in signature headers).
+std::string hex_lower(std::string_view in);
 // Percent-encodes a query component (RFC 3986 unreserved characters pass).
 std::string url_encode(std::string_view s);
 // nullopt on any character outside the base64url alphabet.

@@ -16,6 +16,7 @@
 #include "daemon/instance_lock.h"
 #include "daemon/status_line.h"
 #include "daemon/systemd_notifier.h"
+#include "hints/hints_server.h"
 #include "outputs/outputs.h"
 #include "store/change_notifier.h"
 #include "store/index_writer.h"
@@ -96,6 +97,13 @@ class Daemon {
       log_error("msg=\"API: {}\"", st.error().message);
       return st.error().kind == ErrorKind::config ? 2 : 1;
     }
+    if (!config_.hints.listen.empty()) {
+      hints_ = std::make_unique<HintsServer>(config_, *scheduler_, metrics_, clock_);
+      if (auto st = hints_->start(); !st) {
+        log_error("msg=\"{}\"", st.error().message);
+        return st.error().kind == ErrorKind::config ? 2 : 1;
+      }
+    }
     mark_reload(true);
     scheduler_->apply_config(config_);
     scheduler_->start();
@@ -103,6 +111,7 @@ class Daemon {
     api_->set_ready(true);
     log_info("msg=\"crm-index running\" api=http://{} sources={} database={}", display_listen(),
              config_.sources.size(), config_.database);
+    if (hints_) log_info("msg=\"hints listener up\" hints={}", hints_listen());
     notifier_.ready();
     notifier_.status(status_line(scheduler_->snapshot(), clock_.now()));
 
@@ -111,6 +120,7 @@ class Daemon {
     notifier_.stopping();
     log_info("msg=\"stopping: finishing the pages in hand\"");
     api_->set_ready(false);
+    if (hints_) hints_->stop();
     scheduler_->stop();
     outputs_->stop();
     api_->stop();
@@ -123,6 +133,11 @@ class Daemon {
     if (!api_) return config_.api.listen;
     std::string host = config_.api.listen.substr(0, config_.api.listen.rfind(':'));
     return fmt::format("{}:{}", host, api_->port());
+  }
+
+  std::string hints_listen() const {
+    const std::string& l = config_.hints.listen;
+    return fmt::format("{}:{}", l.substr(0, l.rfind(':')), hints_->port());
   }
 
   void mark_reload(bool ok) {
@@ -148,8 +163,11 @@ class Daemon {
       if (loaded.config->api.listen != config_.api.listen || loaded.config->api.token_file != config_.api.token_file ||
           loaded.config->api.limits != config_.api.limits)
         log_warn("msg=\"api settings changed: they take effect at the next restart\"");
+      if (loaded.config->hints.listen != config_.hints.listen)
+        log_warn("msg=\"hints.listen changed: it takes effect at the next restart\"");
       config_ = std::move(*loaded.config);
       scheduler_->apply_config(config_);
+      if (hints_) hints_->apply(config_);
       outputs_->apply(config_.outputs);
       mark_reload(true);
       log_info("msg=\"configuration reloaded\" sources={}", config_.sources.size());
@@ -206,6 +224,7 @@ class Daemon {
   std::unique_ptr<SourceRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Outputs> outputs_;
+  std::unique_ptr<HintsServer> hints_;
   std::unique_ptr<ApiServer> api_;  // after outputs_: destroyed first, it reads their status
 };
 

@@ -26,9 +26,32 @@ struct Scheduler::Slot {
   double last_duration_s = 0;
   std::optional<UnrecordedRun> unrecorded;  // the last run, when the index could not store its end
   std::string unrecorded_failure;  // error of a run of ours the index still shows "running"
+  // Hints: the first hint not yet served by a run that started after it, and the timing
+  // it came with; when the last hinted run started.
+  std::optional<TimePoint> hinted_at;
+  HintTiming hint_timing;
+  bool hint_after_run = false;  // a hint came while a run was in flight
+  std::optional<TimePoint> last_hinted_start;
+  std::optional<TimePoint> serving_hint;  // the hint the run in flight serves
 };
 
+const char* to_string(HintOutcome o) {
+  switch (o) {
+    case HintOutcome::accepted: return "accepted";
+    case HintOutcome::coalesced: return "coalesced";
+    case HintOutcome::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
 namespace {
+
+// When a hinted run of `slot` may start, for a hint now.
+TimePoint hinted_due(const std::optional<TimePoint>& last_hinted_start, const HintTiming& t, TimePoint now) {
+  TimePoint due = now + t.delay;
+  if (last_hinted_start) due = std::max(due, *last_hinted_start + t.min_interval);
+  return due;
+}
 
 Millis stale_after_of(const SourceConfig& c) {
   return c.settings.stale_after.value_or(c.settings.interval * 3);
@@ -146,6 +169,26 @@ void Scheduler::stop() {
   threads_.clear();
 }
 
+HintOutcome Scheduler::hint(const std::string& source, const HintTiming& timing) {
+  const TimePoint now = clock_.now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = slots_.find(source);
+    if (it == slots_.end() || it->second->removed || !it->second->config.enabled) return HintOutcome::unknown;
+    Slot& slot = *it->second;
+    if (slot.hinted_at) return HintOutcome::coalesced;
+    slot.hinted_at = now;
+    slot.hint_timing = timing;
+    if (slot.running) {
+      slot.hint_after_run = true;  // finish() times the run that follows
+    } else if (slot.failures == 0) {
+      slot.next_due = std::min(slot.next_due, hinted_due(slot.last_hinted_start, timing, now));
+    }
+  }
+  cv_.notify_all();
+  return HintOutcome::accepted;
+}
+
 TimePoint Scheduler::loop_heartbeat() const { return from_ms(heartbeat_ms_.load()); }
 
 void Scheduler::loop() {
@@ -180,6 +223,12 @@ void Scheduler::worker() {
       slot->queued = false;
       if (slot->removed || !slot->config.enabled) continue;
       slot->running = true;
+      // This run reads after the hint came: it serves it.
+      if (slot->hinted_at && !slot->hint_after_run) {
+        slot->serving_hint = slot->hinted_at;
+        slot->last_hinted_start = clock_.now();
+        slot->hinted_at.reset();
+      }
     }
     run_slot(slot);
   }
@@ -255,6 +304,18 @@ void Scheduler::finish(const std::shared_ptr<Slot>& slot, const RunSummary& run,
     }
     metrics_.gauge_set("crm_index_consecutive_failures", {{"source", slot->config.name}}, slot->failures);
     metrics_.gauge_set("crm_index_source_needs_attention", {{"source", slot->config.name}}, slot->attention ? 1 : 0);
+    if (slot->serving_hint) {
+      if (run.status == RunStatus::ok)
+        metrics_.histogram_observe("crm_index_hint_to_index_seconds", {{"source", slot->config.name}},
+                                   static_cast<double>(to_ms(ended) - to_ms(*slot->serving_hint)) / 1000.0);
+      slot->serving_hint.reset();
+    }
+    // A hint that came during the run: the change may be newer than what it read.
+    if (slot->hint_after_run) {
+      slot->hint_after_run = false;
+      if (slot->failures == 0)
+        slot->next_due = std::min(slot->next_due, hinted_due(slot->last_hinted_start, slot->hint_timing, ended));
+    }
     if (slot->pending_ctx) slot->ctx = std::move(slot->pending_ctx);
     if (slot->removed) {
       metrics_.forget("source", slot->config.name);

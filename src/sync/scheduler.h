@@ -39,6 +39,19 @@ struct SchedulerOptions {
 // their own connectors).
 using ContextFactory = std::function<Result<std::unique_ptr<SourceContext>>(const SourceConfig& source)>;
 
+// What became of a hint (platform.md "Push hints in").
+enum class HintOutcome {
+  accepted,   // a run is now due sooner (or will follow the one in flight)
+  coalesced,  // a hinted run is already pending: this hint joins it
+  unknown,    // no such source, or it is disabled
+};
+const char* to_string(HintOutcome o);
+
+struct HintTiming {
+  Millis delay{0};         // after the hint, so that a burst makes one run
+  Millis min_interval{0};  // between two hinted runs of one source
+};
+
 class Scheduler final : public SchedulerView {
  public:
   // Without `make_context`, contexts come from make_source_context with the scheduler's
@@ -52,6 +65,12 @@ class Scheduler final : public SchedulerView {
   void start();
   // No new runs; running ones commit the page in hand and end as interrupted.
   void stop();
+
+  // A verified hint that the source changed: its next run happens `delay` from now (not
+  // sooner than min_interval after its last hinted run), instead of at the end of its
+  // interval. A run in flight may have read before the change: one more follows it. A
+  // source backing off after failures keeps its backoff. From any thread.
+  HintOutcome hint(const std::string& source, const HintTiming& timing);
 
   std::vector<SourceRuntime> snapshot() const override;
   bool config_reload_ok() const override { return reload_ok_.load(); }

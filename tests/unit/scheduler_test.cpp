@@ -222,3 +222,35 @@ TEST_CASE("scheduler: stop() stops the sleeper and ends the run in flight betwee
   CHECK_FALSE(r.running);
   CHECK(r.last_error.find("interrupted") != std::string::npos);
 }
+
+TEST_CASE("scheduler: a hint brings the next run forward by `delay`; a burst makes one run") {
+  Fixture f;
+  std::atomic<int> calls{0};
+  f.answer = [&] {
+    ++calls;
+    return Result<Page>(two_records());
+  };
+  auto scheduler = f.scheduler();
+  scheduler->apply_config(config_of({source_named("crm")}));
+  scheduler->start();
+  REQUIRE(wait_for(*scheduler, "crm", ran));
+  REQUIRE(calls == 1);
+  CHECK(runtime_of(*scheduler, "crm")->next_run_at == kT0 + 1h);
+
+  const HintTiming timing{2s, 10s};
+  CHECK(scheduler->hint("crm", timing) == HintOutcome::accepted);
+  for (int i = 0; i < 99; ++i) CHECK(scheduler->hint("crm", timing) == HintOutcome::coalesced);
+  CHECK(runtime_of(*scheduler, "crm")->next_run_at == kT0 + 2s);
+  CHECK(scheduler->hint("nope", timing) == HintOutcome::unknown);
+  f.clock.advance(2s);
+  REQUIRE(wait_for(*scheduler, "crm", [&](const SourceRuntime& r) { return calls == 2 && !r.running; }));
+  // The next hinted run waits for min_interval after the last one began.
+  CHECK(scheduler->hint("crm", timing) == HintOutcome::accepted);
+  CHECK(runtime_of(*scheduler, "crm")->next_run_at == kT0 + 12s);
+  f.clock.advance(10s);
+  REQUIRE(wait_for(*scheduler, "crm", [&](const SourceRuntime& r) { return calls == 3 && !r.running; }));
+  CHECK(runtime_of(*scheduler, "crm")->next_run_at == kT0 + 12s + 1h);
+  scheduler->stop();
+  CHECK(calls == 3);
+  CHECK(f.metrics.render().find("crm_index_hint_to_index_seconds_count{source=\"crm\"} 2") != std::string::npos);
+}
