@@ -1,5 +1,7 @@
 #include "store/output_store.h"
 
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
 #include "store/database.h"
