@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "config/credential_fields.h"
 #include "config/env_expander.h"
+#include "config/hints_loader.h"
 #include "config/load_context.h"
 #include "config/outputs_loader.h"
 #include "config/settings_loader.h"
@@ -27,7 +28,7 @@ namespace {
 
 const std::vector<std::string>& top_level_keys() {
   static const std::vector<std::string> keys = {"database", "api", "defaults", "sources",
-                                                "linking", "outputs"};
+                                                "linking", "outputs", "hints"};
   return keys;
 }
 
@@ -75,7 +76,7 @@ void read_defaults(const Field* field, SourceSettings& defaults, LoadContext& ct
   read_settings(m, defaults, ctx);
 }
 
-void read_sources(const Field* field, Config& config, LoadContext& ctx) {
+void read_sources(const Field* field, Config& config, bool hints_listen, LoadContext& ctx) {
   if (field == nullptr || field->value.IsNull()) return;  // no sources: allowed
   if (!field->value.IsSequence()) {
     ctx.errors.add(field->at(), "sources: expected a list of source blocks (- name: ...), got " +
@@ -85,7 +86,7 @@ void read_sources(const Field* field, Config& config, LoadContext& ctx) {
   SourceNames names;
   size_t index = 0;
   for (auto it = field->value.begin(); it != field->value.end(); ++it, ++index) {
-    if (auto source = read_source(*it, index, config.defaults, names, ctx))
+    if (auto source = read_source(*it, index, config.defaults, hints_listen, names, ctx))
       config.sources.push_back(std::move(*source));
   }
 }
@@ -126,8 +127,11 @@ void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
   m.reject_unknown(top_level_keys());
   read_database(m, config, ctx);
   read_api(m.find("api"), config.api, ctx);
+  // After api, whose address the hints listener may not share; before the sources, whose
+  // hints blocks need that listener.
+  const bool hints_listen = read_hints(m.find("hints"), config.api, config.hints, ctx);
   read_defaults(m.find("defaults"), config.defaults, ctx);
-  read_sources(m.find("sources"), config, ctx);
+  read_sources(m.find("sources"), config, hints_listen, ctx);
   read_linking(m.find("linking"), config.linking, ctx);
   read_outputs(m.find("outputs"), config, ctx);  // after sources: webhooks name them
 }

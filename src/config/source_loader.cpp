@@ -9,6 +9,7 @@
 #include "config/auth_loader.h"
 #include "config/did_you_mean.h"
 #include "config/fields_loader.h"
+#include "config/hints_loader.h"
 #include "config/settings_loader.h"
 #include "config/yaml_fields.h"
 
@@ -176,6 +177,17 @@ void read_optional_keys(const Mapping& m, SourceConfig& out, LoadContext& ctx) {
     out.strip_email_tags = read_bool(*f, ctx).value_or(false);
 }
 
+// After `enabled`: a disabled source is sent nothing, so it may keep its block while the
+// file has no listener.
+void read_hints_block(const Mapping& m, bool hints_listen, SourceConfig& out, LoadContext& ctx) {
+  const Field* f = m.find("hints");
+  if (f == nullptr) return;
+  out.hints = read_source_hints(*f, ctx);
+  if (f->value.IsMap() && out.enabled && !hints_listen)
+    ctx.errors.add(f->key, "hints: this source takes hints, but the file has no hints.listen (the listener CRMs "
+                           "send them to)");
+}
+
 }  // namespace
 
 bool is_valid_name(std::string_view name) {
@@ -187,14 +199,15 @@ bool is_valid_name(std::string_view name) {
 
 const std::vector<std::string>& common_source_keys() {
   static const std::vector<std::string> keys = {
-      "name",         "type",   "base_url",     "objects", "auth",   "web_url",
-      "phone_region", "fields", "extra_fields", "headers", "enabled", "strip_email_tags"};
+      "name",         "type",   "base_url",     "objects", "auth",    "web_url",
+      "phone_region", "fields", "extra_fields", "headers", "enabled", "strip_email_tags",
+      "hints"};
   return keys;
 }
 
 std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
-                                        const SourceSettings& defaults, SourceNames& names,
-                                        LoadContext& ctx) {
+                                        const SourceSettings& defaults, bool hints_listen,
+                                        SourceNames& names, LoadContext& ctx) {
   if (!node.IsMap()) {
     ctx.errors.add(node, fmt::format("sources[{}]: expected a mapping (a source block), got {}",
                                      index, describe_shape(node)));
@@ -210,6 +223,7 @@ std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
   check_keys(m, type, ctx);
   read_base_url(m, out, ctx);
   read_optional_keys(m, out, ctx);
+  read_hints_block(m, hints_listen, out, ctx);
   out.settings = defaults;
   read_settings(m, out.settings, ctx);
   // The type's own checks run even when the common part has errors, so that one

@@ -30,9 +30,10 @@ bool is_valid_name(std::string_view name);
 using SourceNames = std::map<std::string, int>;
 
 // Reads sources[index]; nullopt when the block is not a mapping at all. The result is
-// only meaningful when no error was added.
+// only meaningful when no error was added. `hints_listen`: the file has hints.listen
+// (read_hints), without which an enabled source's `hints:` block is an error.
 std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
-                                        const SourceSettings& defaults, SourceNames& names,
-                                        LoadContext& ctx);
+                                        const SourceSettings& defaults, bool hints_listen,
+                                        SourceNames& names, LoadContext& ctx);
 
 }  // namespace crm
