@@ -4,14 +4,20 @@ Standard library only. Starts the binary named by CRM_FAKE_BIN on 127.0.0.1 with
 and reads the port from its banner line; every loop and wait is bounded; the child is
 always stopped in tearDown (and must exit 0 on SIGTERM)."""
 
+import base64
 import datetime
+import hashlib
+import hmac
 import http.client
+import http.server
 import json
 import os
 import re
 import select
 import signal
+import socket
 import subprocess
+import threading
 import time
 import unittest
 import urllib.error
@@ -453,6 +459,317 @@ class FakeCrmTest(unittest.TestCase):
         self.assertEqual(self.fake.request("POST", "/page/contacts", {}).status, 405)
         self.assertEqual(self.fake.get("/cursor/contacts?cursor=not-a-cursor").status, 400)
         self.assertEqual(self.fake.stats()["by_status"], {"404": 1, "405": 1, "400": 1})
+
+
+class HookReceiver:
+    """A webhook receiver on 127.0.0.1: keeps every request (path as sent, headers, raw
+    body) and answers `status`; a path starting /slow is held `slow_s` seconds first."""
+
+    def __init__(self):
+        self.requests, self.status, self.slow_s = [], 200, 3.0
+        self.cond = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.path.startswith("/slow"):
+                    time.sleep(receiver.slow_s)
+                with receiver.cond:
+                    receiver.requests.append((self.path, self.headers, body))
+                    receiver.cond.notify_all()
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait(self, count, timeout=10):
+        """The first `count` requests, waiting at most `timeout` seconds for them."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.requests) < count and time.monotonic() < deadline:
+                self.cond.wait(deadline - time.monotonic())
+            return list(self.requests[:count])
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hubspot_uri(uri):
+    """The URI as HubSpot signs it: only these 12 escapes decoded (its v3 validation doc)."""
+    table = {"3A": ":", "2F": "/", "3F": "?", "40": "@", "21": "!", "24": "$",
+             "27": "'", "28": "(", "29": ")", "2A": "*", "2C": ",", "3B": ";"}
+    return re.sub(r"%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)", lambda m: table[m.group(1).upper()], uri,
+                  flags=re.IGNORECASE)
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class FakeWebhookTest(unittest.TestCase):
+    """POST /_control/webhook: the fake sends its vendor's webhook on every change."""
+
+    def setUp(self):
+        self.fake = FakeProcess("--records", str(N))
+        self.hooks = HookReceiver()
+
+    def tearDown(self):
+        self.hooks.close()
+        self.assertEqual(self.fake.stop(), 0, "crm-fake must exit 0 on SIGTERM")
+
+    def configure(self, **spec):
+        r = self.fake.request("POST", "/_control/webhook", spec)
+        self.assertEqual(r.status, 200, r.body)
+        return r.json()
+
+    def mutate(self, **spec):
+        r = self.fake.request("POST", "/_control/mutate", spec)
+        self.assertEqual(r.status, 200, r.body)
+        return {k: [int(i) for i in v] for k, v in r.json().items()}
+
+    def status(self):
+        return self.fake.get("/_control/webhook").json()
+
+    def wait_status(self, done, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.status()
+            if done(st):
+                return st
+            time.sleep(0.05)
+        self.fail(f"webhook status never got there: {self.status()}")
+
+    def test_hubspot_v3_signature_over_the_uri_as_called(self):
+        secret = "hs-client-secret-1"
+        # %3A and %2f are among the escapes HubSpot decodes before signing, %20 is not.
+        url = self.hooks.url("/hooks/hubspot?portal=a%3Ab%2fc%20d")
+        self.configure(dialect="hubspot", url=url, secret=secret)
+        res = self.mutate(update=3, create=1, delete=1, seed=4)
+        (path, headers, body), = self.hooks.wait(1)
+        ts = headers["X-HubSpot-Request-Timestamp"]
+        self.assertLess(abs(int(ts) - time.time() * 1000), 60_000)
+        source = "POST" + hubspot_uri(f"http://127.0.0.1:{self.hooks.port}{path}") + body.decode() + ts
+        self.assertIn("portal=a:b/c%20d", source)
+        want = base64.b64encode(hmac.new(secret.encode(), source.encode(), hashlib.sha256).digest()).decode()
+        self.assertEqual(headers["X-HubSpot-Signature-v3"], want)
+        self.assertEqual(headers["X-HubSpot-Signature-Version"], "v1")
+        self.assertEqual(headers["X-HubSpot-Signature"], hashlib.sha256(secret.encode() + body).hexdigest())
+        events = json.loads(body)
+        self.assertIsInstance(events, list)
+        by_type = {}
+        for e in events:
+            for key in ("eventId", "subscriptionId", "portalId", "occurredAt", "attemptNumber", "objectId",
+                        "changeSource"):
+                self.assertIn(key, e)
+            by_type.setdefault(e["subscriptionType"].split(".")[1], []).append(e["objectId"])
+        self.assertEqual(sorted(by_type["propertyChange"]), res["updated"])  # each update changes one property
+        self.assertEqual(by_type["creation"], res["created"])
+        self.assertEqual(by_type["deletion"], res["deleted"])
+        change = next(e for e in events if e["subscriptionType"].endswith("propertyChange"))
+        self.assertIn(change["propertyName"], ("email", "phone", "company", "domain"))
+        self.assertEqual(len({e["eventId"] for e in events}), len(events))
+        # A wrong secret does not verify: the check above is not vacuous.
+        wrong = base64.b64encode(hmac.new(b"other", source.encode(), hashlib.sha256).digest()).decode()
+        self.assertNotEqual(headers["X-HubSpot-Signature-v3"], wrong)
+
+    def test_hubspot_batches_up_to_100_events(self):
+        self.configure(dialect="hubspot", url=self.hooks.url("/hooks/hubspot"), secret="s")
+        self.mutate(create=250)
+        reqs = self.hooks.wait(3)
+        sizes = [len(json.loads(b)) for _, _, b in reqs]
+        self.assertEqual(sizes, [100, 100, 50])
+        st = self.wait_status(lambda st: st["sent"] == 3)
+        self.assertEqual((st["failed"], st["dropped"], st["last_status"]), (0, 0, 200))
+
+    def test_pipedrive_basic_auth_and_v2_body(self):
+        self.configure(dialect="pipedrive", url=self.hooks.url("/hooks/pd"), username="pipedrive", password="pd-pass")
+        res = self.mutate(update=1, seed=9)
+        (_, headers, body), = self.hooks.wait(1)
+        want = "Basic " + base64.b64encode(b"pipedrive:pd-pass").decode()
+        self.assertEqual(headers["Authorization"], want)
+        hook = json.loads(body)
+        self.assertEqual((hook["meta"]["action"], hook["meta"]["version"]), ("change", "2.0"))
+        self.assertIn(hook["meta"]["entity"], ("person", "organization"))
+        self.assertEqual(hook["meta"]["entity_id"], str(res["updated"][0]))
+        self.assertEqual(hook["data"]["id"], res["updated"][0])
+        self.assertIn("update_time", hook["previous"])
+        self.fake.request("DELETE", f"/_control/records/{res['updated'][0]}")
+        _, (_, _, body) = self.hooks.wait(2)
+        gone = json.loads(body)
+        self.assertEqual((gone["meta"]["action"], gone["data"]), ("delete", None))
+        self.assertEqual(gone["previous"]["id"], res["updated"][0])
+
+    def test_dynamics_http_header_and_execution_context(self):
+        self.configure(dialect="dynamics", url=self.hooks.url("/hooks/dyn"), header="x-crm-key", value="dyn-key-1")
+        r = self.fake.request("POST", "/_control/records", {"first_name": "Zoë", "last_name": "Müller"})
+        new_id = int(r.json()["id"])
+        (_, headers, body), = self.hooks.wait(1)
+        self.assertEqual(headers["x-crm-key"], "dyn-key-1")
+        self.assertEqual(headers["x-ms-dynamics-request-name"], "Create")
+        self.assertEqual(headers["x-ms-dynamics-entity-name"], "contact")
+        ctx = json.loads(body)
+        self.assertEqual((ctx["MessageName"], ctx["PrimaryEntityName"]), ("Create", "contact"))
+        self.assertEqual(int(ctx["PrimaryEntityId"][:8], 16), new_id)
+        target = ctx["InputParameters"][0]
+        self.assertEqual(target["key"], "Target")
+        attrs = {a["key"]: a["value"] for a in target["value"]["Attributes"]}
+        self.assertEqual((attrs["firstname"], attrs["fullname"]), ("Zoë", "Zoë Müller"))
+        self.assertRegex(attrs["modifiedon"], r"^/Date\(\d+\)/$")
+
+    def test_zoho_token_in_the_body_one_notification_per_operation(self):
+        self.configure(dialect="zoho", url=self.hooks.url("/hooks/zoho?key1=val1"), token="TOKEN_FOR_VERIFICATION")
+        created = []
+        for i in range(2):  # one at a time: pending inserts of one module would share a notification
+            created.append(int(self.fake.request("POST", "/_control/records", {"full_name": f"P{i}"}).json()["id"]))
+            self.hooks.wait(i + 1)
+        self.fake.request("PATCH", f"/_control/records/{created[0]}", {"email": "p0@example.net"})
+        reqs = self.hooks.wait(3)
+        notes = [json.loads(b) for _, _, b in reqs]
+        for n in notes:
+            self.assertEqual(n["token"], "TOKEN_FOR_VERIFICATION")
+            self.assertEqual((n["module"], n["query_params"]), ("Contacts", {"key1": "val1"}))
+            self.assertTrue(n["resource_uri"].endswith("/crm/v8/Contacts"))
+        self.assertEqual([n["operation"] for n in notes], ["insert", "insert", "update"])
+        zoho_ids = [int(i) - 554023000000000000 for n in notes[:2] for i in n["ids"]]
+        self.assertEqual(zoho_ids, created)
+        self.assertEqual(notes[2]["affected_fields"], [{str(554023000000000000 + created[0]): ["Email"]}])
+
+    def test_zoho_groups_a_bulk_change(self):
+        self.configure(dialect="zoho", url=self.hooks.url("/hooks/zoho"), token="t")
+        res = self.mutate(create=5)  # N = 250: new ids 251..255, 260 would be the next company
+        (_, _, body), = self.hooks.wait(1)
+        note = json.loads(body)
+        self.assertEqual(note["operation"], "insert")
+        self.assertEqual([int(i) - 554023000000000000 for i in note["ids"]], res["created"])
+
+    def test_rest_hmac_hex_and_base64(self):
+        secret = "legacy-hook-secret"
+        self.configure(dialect="rest", url=self.hooks.url("/hooks/legacy"), secret=secret, header="X-Signature",
+                       prefix="sha256=", encoding="hex")
+        res = self.mutate(update=2, touch=1)
+        (_, headers, body), = self.hooks.wait(1)
+        mac = hmac.new(secret.encode(), body, hashlib.sha256)
+        self.assertEqual(headers["X-Signature"], "sha256=" + mac.hexdigest())
+        hook = json.loads(body)
+        self.assertEqual(hook["event"], "changed")
+        self.assertEqual(sorted(int(i) for i in hook["ids"]), sorted(res["updated"] + res["touched"]))
+        self.configure(dialect="rest", url=self.hooks.url("/hooks/legacy"), secret=secret, header="X-Signature",
+                       encoding="base64")
+        self.mutate(delete=1)
+        _, (_, headers, body) = self.hooks.wait(2)
+        self.assertEqual(headers["X-Signature"],
+                         base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode())
+
+    def test_salesforce_odoo_suitecrm(self):
+        self.configure(dialect="salesforce", url=self.hooks.url("/hooks/sf"), header="X-Hook-Key", value="sf-key")
+        res = self.mutate(update=1, delete=1, seed=3)
+        (_, headers, body), = self.hooks.wait(1)
+        self.assertEqual(headers["X-Hook-Key"], "sf-key")
+        callout = json.loads(body)
+        self.assertEqual(callout["event"], "updated")
+        self.assertEqual(int(callout["recordId"][-13:]), res["updated"][0])
+        # A deletion makes no callout (a delete-triggered flow cannot call out).
+        self.wait_status(lambda st: st["pending"] == 0 and st["sent"] == 1)
+        time.sleep(0.3)
+        self.assertEqual(len(self.hooks.requests), 1)
+
+        r = self.fake.request("POST", "/_control/webhook",
+                              {"dialect": "odoo", "url": self.hooks.url("/hooks/odoo"), "header": "X-Key", "value": "k"})
+        self.assertEqual(r.status, 400)
+        self.assertIn("query string", r.json()["error"]["message"])
+        self.configure(dialect="odoo", url=self.hooks.url("/hooks/odoo?key=odoo-key"))
+        oid = int(self.fake.request("POST", "/_control/records", {"full_name": "Søren"}).json()["id"])
+        _, (path, headers, body) = self.hooks.wait(2)
+        self.assertTrue(path.endswith("?key=odoo-key"))
+        self.assertNotIn("X-Key", headers)
+        self.assertIn(b'"name": "S\\u00f8ren"', body)  # Python's json.dumps: ensure_ascii, ", " and ": "
+        vals = json.loads(body)
+        self.assertEqual((vals["_model"], vals["_id"], vals["id"], vals["email"]), ("res.partner", oid, oid, False))
+        self.assertEqual(list(vals), sorted(vals))
+
+        secret = "suite-secret"
+        self.configure(dialect="suitecrm", url=self.hooks.url("/hooks/suite"), header="X-Suite-Signature", secret=secret)
+        self.fake.request("DELETE", f"/_control/records/{oid}")
+        _, _, (_, headers, body) = self.hooks.wait(3)
+        self.assertEqual(headers["X-Suite-Signature"], hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+        self.assertEqual(json.loads(body)["event"], "after_delete")
+
+    def test_bad_url_never_blocks_mutate(self):
+        self.configure(dialect="rest", url=f"http://127.0.0.1:{closed_port()}/hooks", secret="s", header="X-Sig")
+        for _ in range(5):
+            started = time.monotonic()
+            self.mutate(update=3)
+            self.assertLess(time.monotonic() - started, 1.0)
+        st = self.wait_status(lambda st: st["failed"] >= 1 and st["pending"] == 0)
+        self.assertEqual((st["sent"], st["last_status"]), (0, 0))
+
+    def test_slow_receiver_bounded_queue_and_stop(self):
+        self.hooks.slow_s = 3.0
+        self.configure(dialect="rest", url=self.hooks.url("/slow"), secret="s", header="X-Sig")
+        started = time.monotonic()
+        self.mutate(touch=50)
+        self.wait_status(lambda st: st["pending"] == 0)  # the first batch is in flight, held by the receiver
+        self.mutate(create=5000)  # N = 250 records cannot be touched 5000 times
+        self.assertLess(time.monotonic() - started, 2.0)
+        st = self.status()
+        self.assertEqual((st["pending"], st["dropped"]), (1000, 4000))
+        # Odoo waits one second only: a held request is a failed one, counted, and the queue goes on.
+        self.configure(dialect="odoo", url=self.hooks.url("/slow/odoo"))
+        self.mutate(update=2)
+        st = self.wait_status(lambda st: st["failed"] == 2, timeout=15)
+        self.assertEqual((st["sent"], st["last_status"], st["pending"]), (0, 0, 0))
+        r = self.fake.request("DELETE", "/_control/webhook")
+        self.assertEqual((r.status, r.json()["configured"]), (200, False))
+        self.mutate(update=5)
+        self.assertEqual(self.status()["pending"], 0)
+
+    def test_status_times_and_reset(self):
+        st = self.status()
+        self.assertEqual((st["configured"], st["sent"], st["last_change_ms"], st["last_sent_ms"]), (False, 0, None, None))
+        self.configure(dialect="suitecrm", url=self.hooks.url("/hooks/suite"), header="X-Key", value="v")
+        before = time.time() * 1000
+        self.fake.request("POST", "/_control/merge", {"loser": 2, "survivor": 1})
+        st = self.wait_status(lambda st: st["sent"] == 2)
+        self.assertLessEqual(before - 5, st["last_change_ms"])
+        self.assertLessEqual(st["last_change_ms"], st["last_sent_ms"])
+        self.assertLess(st["last_sent_ms"], time.time() * 1000 + 5)
+        self.assertEqual(set(st), {"configured", "dialect", "url", "pending", "sent", "failed", "dropped",
+                                   "last_status", "last_change_ms", "last_sent_ms"})
+        self.fake.request("POST", "/_control/reset")
+        self.assertEqual((self.status()["configured"], self.status()["sent"]), (False, 0))
+
+    def test_bad_configurations(self):
+        for spec, needle in (({"dialect": "nope", "url": "http://127.0.0.1:1/"}, "unknown dialect"),
+                             ({"dialect": "hubspot", "url": "http://127.0.0.1:1/"}, "secret"),
+                             ({"dialect": "rest", "url": "ftp://x/", "secret": "s", "header": "X"}, "url"),
+                             ({"dialect": "zoho", "url": "http://127.0.0.1:1/", "secret": "s"}, "secret"),
+                             ({"dialect": "pipedrive", "url": "http://127.0.0.1:1/", "username": "u"}, "password"),
+                             ({"dialect": "rest", "url": "http://127.0.0.1:1/", "secret": "s", "header": "X",
+                               "encoding": "base32"}, "encoding"),
+                             ({"dialect": "dynamics", "url": "http://127.0.0.1:1/", "header": "a b",
+                               "value": "v"}, "header")):
+            with self.subTest(spec=spec):
+                r = self.fake.request("POST", "/_control/webhook", spec)
+                self.assertEqual(r.status, 400, r.body)
+                self.assertIn(needle, r.json()["error"]["message"])
+        self.assertEqual(self.fake.request("PUT", "/_control/webhook", {}).status, 405)
 
 
 class FakeCliTest(unittest.TestCase):

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "core/json_writer.h"
+#include "fake/webhook_config.h"
 
 namespace crm::fake {
 namespace {
@@ -80,8 +81,8 @@ Result<RecordPatch> parse_patch(simdjson::dom::object obj) {
 }  // namespace
 
 ControlApi::ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens,
-                       ChangeTracking& tracking, std::function<void()> on_reset)
-    : data_(data), faults_(faults), stats_(stats), tokens_(tokens), tracking_(tracking),
+                       ChangeTracking& tracking, WebhookSender& webhooks, std::function<void()> on_reset)
+    : data_(data), faults_(faults), stats_(stats), tokens_(tokens), tracking_(tracking), webhooks_(webhooks),
       on_reset_(std::move(on_reset)) {}
 
 void ControlApi::append_truth(std::string& out, const FakeRecord& r) {
@@ -109,6 +110,7 @@ ServerResponse ControlApi::handle(const ServerRequest& req) const {
   if (path == "records" || path.starts_with("records/")) return records(req, path.substr(7));
   if (path == "mutate") return m == "POST" ? mutate(req) : method_not_allowed("POST");
   if (path == "faults") return faults(req);
+  if (path == "webhook") return webhook(req);
   if (path == "merge") {
     // {"loser": id, "survivor": id}: the loser is deleted with merged_into, as CRMs merge.
     if (m != "POST") return method_not_allowed("POST");
@@ -261,6 +263,22 @@ ServerResponse ControlApi::faults(const ServerRequest& req) const {
   std::string out = fault_json(*f);
   faults_.push(std::move(*f));
   return ServerResponse::json(201, std::move(out));
+}
+
+// The webhook the fake sends on every change (README.md "Webhooks"): POST configures it
+// (replacing any earlier one), DELETE stops it, GET reads the counters.
+ServerResponse ControlApi::webhook(const ServerRequest& req) const {
+  const std::string& m = req.method;
+  if (m == "GET" || m == "HEAD") return ServerResponse::json(200, webhooks_.status_json());
+  if (m == "DELETE") {
+    webhooks_.stop();
+    return ServerResponse::json(200, webhooks_.status_json());
+  }
+  if (m != "POST") return method_not_allowed("GET, HEAD, POST, DELETE");
+  auto config = parse_webhook_config(req.body);
+  if (!config) return error(400, "bad_request", config.error().message);
+  webhooks_.configure(std::move(*config));
+  return ServerResponse::json(200, webhooks_.status_json());
 }
 
 }  // namespace crm::fake

@@ -2,9 +2,9 @@
 // and steer it (README.md, "Control API"): the truth (every live record, streamed as
 // JSON Lines), request statistics, single-record create/update/delete, bulk mutations,
 // fault injection and reset. No authentication, never rate-limited, never faulted, not
-// counted in the stats.
+// counted in the stats. Also configures the webhooks the fake sends on change.
 //
-// Thread-safe: it holds no state of its own; Dataset, FaultQueue and Stats lock. The
+// Thread-safe: it holds no state of its own; Dataset, FaultQueue, Stats and WebhookSender lock. The
 // references must outlive it (FakeServer owns all of them).
 #pragma once
 
@@ -17,6 +17,7 @@
 #include "fake/faults.h"
 #include "fake/stats.h"
 #include "fake/token_issuer.h"
+#include "fake/webhook_sender.h"
 
 namespace crm::fake {
 
@@ -25,7 +26,7 @@ inline constexpr std::string_view kControlPrefix = "/_control/";
 class ControlApi {
  public:
   ControlApi(Dataset& data, FaultQueue& faults, Stats& stats, TokenIssuer& tokens, ChangeTracking& tracking,
-             std::function<void()> on_reset);
+             WebhookSender& webhooks, std::function<void()> on_reset);
   ServerResponse handle(const ServerRequest& req) const;
 
   // One record as the truth dump writes it (UTC, "Z"), without the newline.
@@ -37,12 +38,14 @@ class ControlApi {
   ServerResponse records(const ServerRequest& req, std::string_view rest) const;
   ServerResponse mutate(const ServerRequest& req) const;
   ServerResponse faults(const ServerRequest& req) const;
+  ServerResponse webhook(const ServerRequest& req) const;
 
   Dataset& data_;
   FaultQueue& faults_;
   Stats& stats_;
   TokenIssuer& tokens_;
   ChangeTracking& tracking_;
+  WebhookSender& webhooks_;
   std::function<void()> on_reset_;
 };
 

@@ -115,6 +115,49 @@ void apply_patch(FakeRecord& r, const RecordPatch& p) {
   }
 }
 
+// Collects the changes of one mutation for the ChangeSink while the lock is held, copying
+// no more records than the sink has room for, and hands them over in one call.
+class ChangeRecorder {
+ public:
+  ChangeRecorder(ChangeSink* sink, const Clock& clock)
+      : sink_(sink), room_(sink ? sink->room() : 0), at_ms_(sink ? to_ms(clock.now()) : 0) {}
+
+  void created(const FakeRecord& r) { add(RecordChange::Kind::created, FakeRecord{}, r, 0); }
+  void deleted(const FakeRecord& last, uint64_t merged_into = 0) {
+    add(RecordChange::Kind::deleted, last, last, merged_into);
+  }
+  // Applies `edit` to r, keeping r as it was before when the change is reported.
+  template <class Edit>
+  void updated(FakeRecord& r, Edit&& edit) {
+    if (!keeps()) {
+      edit(r);
+      if (sink_) ++left_out_;
+      return;
+    }
+    FakeRecord before = r;
+    edit(r);
+    changes_.push_back({RecordChange::Kind::updated, std::move(before), r, at_ms_, 0});
+  }
+  void flush() {
+    if (sink_ && (!changes_.empty() || left_out_)) sink_->changed(std::move(changes_), left_out_);
+  }
+
+ private:
+  bool keeps() const { return sink_ && changes_.size() < room_; }
+  void add(RecordChange::Kind kind, const FakeRecord& before, const FakeRecord& after, uint64_t merged_into) {
+    if (keeps())
+      changes_.push_back({kind, before, after, at_ms_, merged_into});
+    else if (sink_)
+      ++left_out_;
+  }
+
+  ChangeSink* const sink_;
+  const size_t room_;
+  const int64_t at_ms_;
+  std::vector<RecordChange> changes_;
+  uint64_t left_out_ = 0;
+};
+
 }  // namespace
 
 int64_t seeded_modified_ms(uint64_t id) { return kSeedBaseMs + static_cast<int64_t>((id - 1) / 3) * 1000; }
@@ -387,11 +430,14 @@ std::optional<FakeRecord> Dataset::get(uint64_t id) const {
 
 uint64_t Dataset::create(const RecordPatch& patch) {
   std::lock_guard lock(s_->mu);
+  ChangeRecorder changes(sink_, clock_);
   FakeRecord r;
   r.id = s_->next_id++;
   apply_patch(r, patch);
   r.modified_ms = whole_seconds_ms(clock_.now());
+  changes.created(r);
   View{*s_, n_, seed_}.put(std::move(r));
+  changes.flush();
   return s_->next_id - 1;
 }
 
@@ -399,10 +445,14 @@ bool Dataset::update(uint64_t id, const RecordPatch& patch) {
   std::lock_guard lock(s_->mu);
   View v{*s_, n_, seed_};
   if (!v.exists(id)) return false;
+  ChangeRecorder changes(sink_, clock_);
   FakeRecord r = v.take(id);
-  apply_patch(r, patch);
-  r.modified_ms = whole_seconds_ms(clock_.now());
+  changes.updated(r, [&](FakeRecord& x) {
+    apply_patch(x, patch);
+    x.modified_ms = whole_seconds_ms(clock_.now());
+  });
   v.put(std::move(r));
+  changes.flush();
   return true;
 }
 
@@ -410,9 +460,12 @@ bool Dataset::remove(uint64_t id) {
   std::lock_guard lock(s_->mu);
   View v{*s_, n_, seed_};
   if (!v.exists(id)) return false;
+  ChangeRecorder changes(sink_, clock_);
   FakeRecord last = v.take(id);
+  changes.deleted(last);
   s_->deleted.insert(id);
   s_->deletion_log.push_back({std::move(last), whole_seconds_ms(clock_.now()), 0});
+  changes.flush();
   return true;
 }
 
@@ -422,13 +475,16 @@ bool Dataset::merge(uint64_t loser, uint64_t survivor) {
   View v{*s_, n_, seed_};
   if (!v.exists(loser) || !v.exists(survivor)) return false;
   int64_t now = whole_seconds_ms(clock_.now());
+  ChangeRecorder changes(sink_, clock_);
   FakeRecord last = v.take(loser);
+  changes.deleted(last, survivor);
   s_->deleted.insert(loser);
   s_->deletion_log.push_back({std::move(last), now, survivor});
   FakeRecord r = v.take(survivor);
-  r.modified_ms = now;
+  changes.updated(r, [&](FakeRecord& x) { x.modified_ms = now; });
   v.put(std::move(r));
   s_->merged[survivor].push_back(loser);
+  changes.flush();
   return true;
 }
 
@@ -488,13 +544,16 @@ MutateResult Dataset::mutate(const MutateRequest& req) {
       if (used.insert(id).second) ids.push_back(id);
     }
   };
+  ChangeRecorder changes(sink_, clock_);
   std::vector<uint64_t> ids;
   pick(req.update, ids);
   for (uint64_t id : ids) {
     FakeRecord r = v.take(id);
     h = splitmix64(h);
-    change_something(r, h);
-    r.modified_ms = now;
+    changes.updated(r, [&](FakeRecord& x) {
+      change_something(x, h);
+      x.modified_ms = now;
+    });
     v.put(std::move(r));
   }
   out.updated = std::move(ids);
@@ -502,6 +561,7 @@ MutateResult Dataset::mutate(const MutateRequest& req) {
   pick(req.remove, ids);
   for (uint64_t id : ids) {
     FakeRecord last = v.take(id);
+    changes.deleted(last);
     s_->deleted.insert(id);
     s_->deletion_log.push_back({std::move(last), now, 0});
   }
@@ -512,16 +572,18 @@ MutateResult Dataset::mutate(const MutateRequest& req) {
     r.modified_ms = now;
     used.insert(r.id);
     out.created.push_back(r.id);
+    changes.created(r);
     v.put(std::move(r));
   }
   ids.clear();
   pick(req.touch, ids);
   for (uint64_t id : ids) {
     FakeRecord r = v.take(id);
-    r.modified_ms = now;
+    changes.updated(r, [&](FakeRecord& x) { x.modified_ms = now; });
     v.put(std::move(r));
   }
   out.touched = std::move(ids);
+  changes.flush();
   std::sort(out.updated.begin(), out.updated.end());
   std::sort(out.deleted.begin(), out.deleted.end());
   std::sort(out.touched.begin(), out.touched.end());
@@ -533,14 +595,18 @@ std::vector<uint64_t> Dataset::update_oldest(uint64_t count, int64_t since_ms, u
   View v{*s_, n_, seed_};
   ListPage first = v.page_from(v.rank(Key{since_ms, 0}), v.live(), 0, count);
   int64_t now = whole_seconds_ms(clock_.now());
+  ChangeRecorder changes(sink_, clock_);
   std::vector<uint64_t> ids;
   for (const FakeRecord& old : first.records) {
     FakeRecord r = v.take(old.id);
-    change_email(r, splitmix64(salt ^ r.id));
-    r.modified_ms = now;
+    changes.updated(r, [&](FakeRecord& x) {
+      change_email(x, splitmix64(salt ^ x.id));
+      x.modified_ms = now;
+    });
     v.put(std::move(r));
     ids.push_back(old.id);
   }
+  changes.flush();
   return ids;
 }
 

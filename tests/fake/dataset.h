@@ -10,8 +10,9 @@
 // A page at any offset costs O(page + log² N); a mutation O(log N).
 //
 // Mutations stamp records with the injected clock's time in whole seconds, so bursts
-// share timestamps. Thread-safe: every public method takes the one mutex. The Clock must
-// outlive the Dataset.
+// share timestamps. Every mutation also reports what it changed to the ChangeSink, if one
+// is set (the webhooks a CRM sends on change). Thread-safe: every public method takes the
+// one mutex. The Clock and the ChangeSink must outlive the Dataset.
 #pragma once
 
 #include <cstdint>
@@ -77,6 +78,30 @@ struct DeletedRecord {
   uint64_t merged_into = 0; // the survivor when it was merged away; 0 otherwise
 };
 
+// One change a record took, with its content before and after: what a CRM's webhook
+// reports (HubSpot sends the changed properties, Pipedrive the previous values, …).
+struct RecordChange {
+  enum class Kind { created, updated, deleted };
+  Kind kind = Kind::updated;
+  FakeRecord before;  // updated, deleted: as it was; created: empty
+  FakeRecord after;   // created, updated: as it is now; deleted: as it was
+  int64_t at_ms = 0;  // the wall clock in milliseconds (records are stamped in whole seconds)
+  uint64_t merged_into = 0;  // deleted by a merge into this survivor; 0 otherwise
+};
+
+// Receives the changes of every mutation, called under the Dataset's lock: it must be
+// quick, must not block, and must not call back into the Dataset.
+class ChangeSink {
+ public:
+  virtual ~ChangeSink() = default;
+  // How many changes it would keep now; the Dataset copies no more than that, so a bulk
+  // mutation of a million records costs no million copies.
+  virtual size_t room() const = 0;
+  // The changes of one mutation, in order (at most room() of them), and how many more the
+  // mutation made that were not copied.
+  virtual void changed(std::vector<RecordChange> changes, uint64_t left_out) = 0;
+};
+
 struct DatasetState;
 
 inline constexpr int64_t kSeedBaseMs = 1735689600000;  // 2025-01-01T00:00:00Z
@@ -112,6 +137,8 @@ class Dataset {
   // every later record moves `count` places forward. Returns their ids.
   std::vector<uint64_t> update_oldest(uint64_t count, int64_t since_ms, uint64_t salt);
   void reset();  // back to the seeded state
+  // Where changes are reported; set once before serving (not synchronised), nullptr: nowhere.
+  void set_change_sink(ChangeSink* sink) { sink_ = sink; }
 
   uint64_t live_count() const;
   uint64_t max_id() const;  // the highest id ever assigned
@@ -121,6 +148,7 @@ class Dataset {
   const uint64_t n_;
   const uint64_t seed_;
   const Clock& clock_;
+  ChangeSink* sink_ = nullptr;
   std::unique_ptr<DatasetState> s_;
 };
 

@@ -135,6 +135,10 @@ struct Row {
 
 }  // namespace
 
+std::string dynamics_parent_guid(std::string_view company_name) {
+  return fmt::format("{:08x}{}", fnv32(company_name), kParentTail);
+}
+
 std::string dynamics_guid(uint64_t id, bool company) {
   return fmt::format("{:08x}{}", id, company ? kAccountTail : kContactTail);
 }
@@ -473,7 +477,7 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
           w.field("_parentcustomerid_value@OData.Community.Display.V1.FormattedValue", r.company_name);
           w.field("_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "account");
         }
-        w.field("_parentcustomerid_value", fmt::format("{:08x}{}", fnv32(r.company_name), kParentTail));
+        w.field("_parentcustomerid_value", dynamics_parent_guid(r.company_name));
       }
     }
     if (selected("modifiedon")) {

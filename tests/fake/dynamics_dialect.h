@@ -58,6 +58,8 @@ inline constexpr std::string_view kDynamicsClientSecret = "dyn-client-secret-1";
 // The GUID a record has in this dialect, and back.
 std::string dynamics_guid(uint64_t id, bool company);
 std::optional<uint64_t> dynamics_id_of(std::string_view guid);
+// The account a contact's employer is (parentcustomerid), derived from its name.
+std::string dynamics_parent_guid(std::string_view company_name);
 
 class DynamicsDialect final : public Dialect {
  public:

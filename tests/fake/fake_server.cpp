@@ -12,7 +12,6 @@
 
 #include "fake/dynamics_dialect.h"
 #include "fake/odoo_dialect.h"
-#include "fake/pipedrive_dialect.h"
 #include "fake/salesforce_dialect.h"
 #include "fake/suitecrm_dialect.h"
 #include "fake/zoho_dialect.h"
@@ -111,7 +110,8 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
       tokens_(clock),
       tracking_(clock),
       limiter_(config_.rate_limit > 0 ? std::make_unique<RateLimiter>(config_.rate_limit) : nullptr),
-      control_(data_, faults_, stats_, tokens_, tracking_, [this] { reset(); }) {
+      control_(data_, faults_, stats_, tokens_, tracking_, webhooks_, [this] { reset(); }),
+      webhooks_([this] { return webhook_context(); }, clock) {
   // Every dialect is mounted at once: their paths do not overlap (/page/contacts,
   // /services/data/…, /crm/v3/…, /api/data/v9.2/…, /Api/V8/…). Vendor dialects are added here.
   auto rest = std::make_unique<RestDialect>(data_, config_.rest, base_);
@@ -123,8 +123,15 @@ FakeServer::FakeServer(FakeConfig config, const Clock& clock)
   dialects_.push_back(std::make_unique<SalesforceDialect>(data_, tokens_, config_.rest.max_page_size, base_, clock));
   dialects_.push_back(std::make_unique<ZohoDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
   dialects_.push_back(std::make_unique<OdooDialect>(data_, tokens_));
-  dialects_.push_back(std::make_unique<PipedriveDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock));
+  auto pipedrive = std::make_unique<PipedriveDialect>(data_, tokens_, base_, config_.rest.max_page_size, clock);
+  pipedrive_ = pipedrive.get();
+  dialects_.push_back(std::move(pipedrive));
   dialects_.push_back(std::make_unique<SuiteCrmDialect>(data_, tokens_, base_, config_.suitecrm));
+  data_.set_change_sink(&webhooks_);
+}
+
+WebhookContext FakeServer::webhook_context() const {
+  return {base_.get(), [pipedrive = pipedrive_](const FakeRecord& person) { return pipedrive->org_of(person); }};
 }
 
 FakeServer::~FakeServer() = default;
@@ -135,6 +142,7 @@ void FakeServer::reset() {
   tracking_.reset();
   faults_.clear();
   stats_.reset();
+  webhooks_.reset();
   if (limiter_) limiter_->reset();
 }
 

@@ -3,6 +3,9 @@
 // /_control/ routes (no auth) → API key / bearer check (401) → rate limit (429) →
 // routing (404, 405) → the head fault of the queue on list requests → the dialect.
 //
+// Every change the Dataset takes goes to its WebhookSender, which posts the configured
+// vendor's webhook (POST /_control/webhook).
+//
 // Thread-safe: handle() is called concurrently from HttpServer's pool threads. Outlives
 // the HttpServer that calls it (main declares it first).
 #pragma once
@@ -19,11 +22,13 @@
 #include "fake/change_tracking.h"
 #include "fake/dataset.h"
 #include "fake/dialect.h"
+#include "fake/pipedrive_dialect.h"
 #include "fake/faults.h"
 #include "fake/rest_dialect.h"
 #include "fake/stats.h"
 #include "fake/suitecrm_dialect.h"
 #include "fake/token_issuer.h"
+#include "fake/webhook_sender.h"
 
 namespace crm::fake {
 
@@ -55,6 +60,7 @@ class FakeServer {
  private:
   class RateLimiter;
   ServerResponse dispatch(const ServerRequest& req);
+  WebhookContext webhook_context() const;
   void reset();
 
   const FakeConfig config_;
@@ -67,8 +73,11 @@ class FakeServer {
   std::unique_ptr<RateLimiter> limiter_;
   std::vector<std::unique_ptr<Dialect>> dialects_;
   const RestDialect* rest_ = nullptr;  // dialects_.front(): the `duplicate` and `empty` faults bend its pages
+  const PipedriveDialect* pipedrive_ = nullptr;  // Pipedrive webhooks name a person's organization
   ControlApi control_;
   std::atomic<uint64_t> fault_salt_{0};
+  // Last: destroyed first, so that its delivery thread stops before the dialects it reads go.
+  WebhookSender webhooks_;
 };
 
 }  // namespace crm::fake

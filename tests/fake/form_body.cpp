@@ -39,6 +39,17 @@ std::optional<std::string> form_field(std::string_view body, std::string_view na
   return std::nullopt;
 }
 
+std::vector<std::pair<std::string, std::string>> form_fields(std::string_view body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::string_view pair : split(body, '&')) {
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    out.emplace_back(form_decode(pair.substr(0, eq)),
+                     eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1)));
+  }
+  return out;
+}
+
 std::optional<std::string> basic_credentials(std::string_view authorization) {
   constexpr std::string_view kBasic = "Basic ";
   if (!authorization.starts_with(kBasic)) return std::nullopt;

@@ -249,6 +249,12 @@ std::string domain_of(const std::string& email) {
 
 }  // namespace
 
+std::vector<std::pair<std::string_view, std::string>> hubspot_properties(const FakeRecord& r) {
+  if (r.company) return {{"name", r.full_name}, {"phone", r.phone}, {"domain", domain_of(r.email)}};
+  return {{"firstname", r.first_name}, {"lastname", r.last_name}, {"email", r.email}, {"phone", r.phone},
+          {"company", r.company_name}};
+}
+
 HubspotDialect::HubspotDialect(const Dataset& data, TokenIssuer& tokens, std::string private_app_token,
                                double search_rate)
     : data_(data), tokens_(tokens), private_app_token_(std::move(private_app_token)), search_rate_(search_rate) {
@@ -364,14 +370,8 @@ void HubspotDialect::append_record(std::string& out, const FakeRecord& r, bool c
   std::string merged;
   if (!archived)
     for (uint64_t m : data_.merged_ids(r.id)) merged += (merged.empty() ? "" : ";") + std::to_string(m);
-  std::vector<std::pair<std::string_view, std::string>> props;
-  if (companies) {
-    props = {{"name", r.full_name}, {"phone", r.phone}, {"domain", domain_of(r.email)},
-             {"hs_lastmodifieddate", modified}};
-  } else {
-    props = {{"firstname", r.first_name}, {"lastname", r.last_name}, {"email", r.email}, {"phone", r.phone},
-             {"company", r.company_name}, {"lastmodifieddate", modified}};
-  }
+  std::vector<std::pair<std::string_view, std::string>> props = hubspot_properties(r);
+  props.emplace_back(modified_property(companies), modified);
   props.emplace_back("createdate", format_time(created));
   props.emplace_back("hs_object_id", id);
   props.emplace_back("hs_merged_object_ids", merged);

@@ -23,12 +23,19 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "fake/dataset.h"
 #include "fake/dialect.h"
 #include "fake/token_issuer.h"
 
 namespace crm::fake {
+
+// A record's visible properties as a HubSpot contact (firstname, lastname, email, phone,
+// company) or company (name, phone, domain), without times and ids: what lists show and
+// what contact.propertyChange webhooks report.
+std::vector<std::pair<std::string_view, std::string>> hubspot_properties(const FakeRecord& r);
 
 class HubspotDialect final : public Dialect {
  public:

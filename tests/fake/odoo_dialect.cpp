@@ -15,6 +15,14 @@
 #include "core/json_writer.h"
 
 namespace crm::fake {
+
+std::string odoo_time(int64_t ms) {
+  std::string iso = format_iso8601_seconds(from_ms(ms));
+  iso[10] = ' ';
+  iso.pop_back();
+  return iso;
+}
+
 namespace {
 
 constexpr size_t kChunk = 500;  // records read from the Dataset per step of a scan
@@ -34,14 +42,6 @@ struct Fault {
 };
 
 Fault value_error(std::string m) { return {"builtins.ValueError", std::move(m)}; }
-
-// "2025-11-20 09:14:03" (UTC, no zone)
-std::string odoo_time(int64_t ms) {
-  std::string iso = format_iso8601_seconds(from_ms(ms));
-  iso[10] = ' ';
-  iso.pop_back();
-  return iso;
-}
 
 // Odoo's Datetime.to_datetime: "YYYY-MM-DD HH:MM:SS" or a bare "YYYY-MM-DD"; anything else
 // fails like strptime does.

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "fake/dataset.h"
@@ -48,6 +49,9 @@ inline constexpr std::string_view kOdooLogin = "crm-index@acme.example";
 inline constexpr std::string_view kOdooPassword = "odoo-password-1";
 inline constexpr std::string_view kOdooApiKey = "6f1d2c9e0b7a4e1f8c3d5a7b9e0f1a2b3c4d5e6f";
 inline constexpr int64_t kOdooUid = 7;
+
+// "2025-11-20 09:14:03": a datetime field as Odoo reads it (UTC, no zone, whole seconds).
+std::string odoo_time(int64_t ms);
 
 class OdooDialect final : public Dialect {
  public:

@@ -57,6 +57,37 @@ std::string rfc3339(int64_t ms) { return format_iso8601_seconds(from_ms(ms)); }
 
 }  // namespace
 
+std::string pipedrive_time(int64_t ms) { return rfc3339(ms); }
+
+void append_pipedrive_channel(JsonWriter& w, std::string_view key, std::string_view value) {
+  w.key(key).begin_array();
+  if (!value.empty()) w.begin_object().field("value", value).field("primary", true).field("label", "work").end_object();
+  w.end_array();
+}
+
+void append_pipedrive_item(JsonWriter& w, const FakeRecord& r, uint64_t org_id) {
+  const bool organization = r.company;
+  w.begin_object().field("id", static_cast<int64_t>(r.id)).key("name").string_or_null(r.full_name);
+  if (!organization) w.key("first_name").string_or_null(r.first_name).key("last_name").string_or_null(r.last_name);
+  w.field("owner_id", int64_t{1});
+  if (!organization) {
+    w.key("org_id");
+    if (org_id) w.value(static_cast<int64_t>(org_id));
+    else w.null();
+  }
+  w.field("add_time", rfc3339(kSeedBaseMs - 86'400'000)).field("update_time", rfc3339(r.modified_ms));
+  if (!organization) {
+    append_pipedrive_channel(w, "emails", r.email);
+    append_pipedrive_channel(w, "phones", r.phone);
+  } else {
+    w.key("address").null();
+  }
+  w.field("is_deleted", false).field("visible_to", int64_t{3});
+  w.key("label_ids").begin_array().end_array();
+  w.key("custom_fields").begin_object().end_object();
+  w.end_object();
+}
+
 struct PipedriveDialect::Query {
   size_t limit = 100;
   bool by_id = true;  // sort_by=id (the default) or update_time
@@ -319,35 +350,7 @@ ServerResponse PipedriveDialect::list(const ServerRequest& req, bool organizatio
   body.reserve(256 + rows.size() * 500);
   JsonWriter w(body);
   w.begin_object().field("success", true).key("data").begin_array();
-  for (const auto& r : rows) {
-    w.begin_object().field("id", static_cast<int64_t>(r.id)).key("name").string_or_null(r.full_name);
-    if (!organizations) {
-      w.key("first_name").string_or_null(r.first_name).key("last_name").string_or_null(r.last_name);
-    }
-    w.field("owner_id", int64_t{1});
-    if (!organizations) {
-      uint64_t org = org_of(r);
-      w.key("org_id");
-      if (org) w.value(static_cast<int64_t>(org));
-      else w.null();
-    }
-    w.field("add_time", rfc3339(kSeedBaseMs - 86'400'000)).field("update_time", rfc3339(r.modified_ms));
-    if (!organizations) {
-      w.key("emails").begin_array();
-      if (!r.email.empty())
-        w.begin_object().field("value", r.email).field("primary", true).field("label", "work").end_object();
-      w.end_array().key("phones").begin_array();
-      if (!r.phone.empty())
-        w.begin_object().field("value", r.phone).field("primary", true).field("label", "work").end_object();
-      w.end_array();
-    } else {
-      w.key("address").null();
-    }
-    w.field("is_deleted", false).field("visible_to", int64_t{3});
-    w.key("label_ids").begin_array().end_array();
-    w.key("custom_fields").begin_object().end_object();
-    w.end_object();
-  }
+  for (const auto& r : rows) append_pipedrive_item(w, r, organizations ? 0 : org_of(r));
   w.end_array().key("additional_data").begin_object().key("next_cursor");
   if (more && !rows.empty()) w.value(encode_cursor(key_of(rows.back())));
   else w.null();

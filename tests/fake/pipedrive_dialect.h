@@ -46,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_writer.h"
 #include "core/time.h"
 #include "fake/dataset.h"
 #include "fake/dialect.h"
@@ -57,6 +58,14 @@ inline constexpr std::string_view kPipedriveApiToken = "pd-api-token-0123456789a
 inline constexpr std::string_view kPipedriveClientId = "pd-client-id-e2e";
 inline constexpr std::string_view kPipedriveClientSecret = "pd-client-secret-1";
 inline constexpr std::string_view kPipedriveRefreshToken = "pd-refresh-token-1";
+
+// One person (org_id: its organization, 0 for none) or organization as API v2 lists it
+// and webhooks v2 carry it in "data".
+void append_pipedrive_item(JsonWriter& w, const FakeRecord& r, uint64_t org_id);
+// A person's "emails" or "phones": [] or one primary "work" entry.
+void append_pipedrive_channel(JsonWriter& w, std::string_view key, std::string_view value);
+// "2025-01-01T10:20:00Z": Pipedrive's RFC 3339 times, whole seconds.
+std::string pipedrive_time(int64_t ms);
 
 class PipedriveDialect final : public Dialect {
  public:
@@ -71,15 +80,16 @@ class PipedriveDialect final : public Dialect {
   bool allows(std::string_view method, std::string_view path) const override;
   bool own_auth() const override { return true; }
 
+  // The organization a person belongs to: 0 when none (or its company name has no live
+  // organization). Pinned by name at the first request (see above). Reads the Dataset.
+  uint64_t org_of(const FakeRecord& person) const;
+
  private:
   struct Query;
   ServerResponse token(const ServerRequest& req) const;
   ServerResponse list(const ServerRequest& req, bool organizations) const;
   // Burst window and daily budget: nullopt when the request may go on, else the 429.
   std::optional<ServerResponse> throttle(bool list_request, std::vector<std::pair<std::string, std::string>>& headers) const;
-  // The organization a person belongs to: 0 when none (or its company name has no live
-  // organization). Pinned by name at the first request (see above).
-  uint64_t org_of(const FakeRecord& person) const;
   std::string org_name(uint64_t org_id) const;  // "" when not a live organization
 
   const Dataset& data_;

@@ -356,6 +356,8 @@ void render_row(std::string& out, const Row& row, const SoqlQuery& q, std::strin
 
 }  // namespace
 
+std::string salesforce_id(uint64_t id, bool account) { return sf_id(account ? kAccount.prefix : kContact.prefix, id); }
+
 SalesforceDialect::SalesforceDialect(const Dataset& data, TokenIssuer& tokens, size_t max_page_size,
                                      const BaseUrl& base, const Clock& clock)
     : data_(data), tokens_(tokens), max_page_size_(max_page_size), base_(base), clock_(clock) {}

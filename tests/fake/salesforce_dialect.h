@@ -59,6 +59,10 @@ struct SoqlError {
 
 std::variant<SoqlQuery, SoqlError> parse_soql(std::string_view soql);
 
+// A record's 18-character Salesforce id: the Contact (0035e…) or Account (0015e…) key prefix
+// and the dataset id in the last 13 digits.
+std::string salesforce_id(uint64_t id, bool account);
+
 // The connected app's credentials the token endpoint accepts (tests put them in configs).
 inline constexpr std::string_view kSalesforceClientId = "3MVG9sf-fake-consumer-key";
 inline constexpr std::string_view kSalesforceClientSecret = "sf-client-secret-1";

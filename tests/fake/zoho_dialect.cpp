@@ -44,8 +44,6 @@ ServerResponse fail(int status, std::string_view code, std::string_view message,
   return ServerResponse::json(status, zoho_body(code, message, detail_key, detail_value));
 }
 
-std::string zoho_id(uint64_t id) { return fmt::format("{}", kZohoIdBase + id); }
-
 // 2025-11-20T14:44:03+05:30: the org's zone, as Zoho writes every date-time.
 std::string org_time(int64_t ms) {
   std::string iso = format_iso8601_seconds(from_ms(ms + kOrgOffsetMinutes * 60 * 1000));
@@ -150,6 +148,8 @@ std::optional<PageToken> decode_token(std::string_view s) {
 }
 
 }  // namespace
+
+std::string zoho_id(uint64_t id) { return fmt::format("{}", kZohoIdBase + id); }
 
 ZohoDialect::ZohoDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base, size_t max_page_size,
                          const Clock& clock)

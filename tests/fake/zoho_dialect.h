@@ -47,6 +47,9 @@ inline constexpr std::string_view kZohoClientSecret = "zoho-client-secret-1";
 inline constexpr std::string_view kZohoRefreshToken = "1000.zoho-refresh-token-1";
 inline constexpr uint64_t kZohoIdBase = 554023000000000000ULL;
 
+// A record's Zoho id: kZohoIdBase + the dataset id, as a decimal string.
+std::string zoho_id(uint64_t id);
+
 class ZohoDialect final : public Dialect {
  public:
   ZohoDialect(const Dataset& data, TokenIssuer& tokens, const BaseUrl& base, size_t max_page_size,
