@@ -463,10 +463,11 @@ class FakeCrmTest(unittest.TestCase):
 
 class HookReceiver:
     """A webhook receiver on 127.0.0.1: keeps every request (path as sent, headers, raw
-    body) and answers `status`; a path starting /slow is held `slow_s` seconds first."""
+    body) and answers `status`; a path starting /slow is held `slow_s` seconds first,
+    longer than any test step that counts on a delivery still being in flight."""
 
     def __init__(self):
-        self.requests, self.status, self.slow_s = [], 200, 3.0
+        self.requests, self.status, self.slow_s = [], 200, 5.0
         self.cond = threading.Condition()
         receiver = self
 
@@ -721,7 +722,6 @@ class FakeWebhookTest(unittest.TestCase):
         self.assertEqual((st["sent"], st["last_status"]), (0, 0))
 
     def test_slow_receiver_bounded_queue_and_stop(self):
-        self.hooks.slow_s = 3.0
         self.configure(dialect="rest", url=self.hooks.url("/slow"), secret="s", header="X-Sig")
         started = time.monotonic()
         self.mutate(touch=50)
