@@ -84,19 +84,21 @@ struct FieldTransform {
 // proves it came from there. A verified hint only makes the next incremental run happen
 // sooner; its payload is never read as data.
 struct SourceHints {
-  std::string type;   // "" (no hints) | hubspot | basic | hmac | header | zoho
+  std::string type;   // "" (no hints) | hubspot | basic | hmac | header | zoho | query
   Secret secret;      // hubspot: the app's client secret; hmac: the shared key
   std::string username;  // basic
   Secret password;       // basic
   std::string header;    // hmac: the signature header; header: the key's header (e.g. x-crm-key)
   std::string prefix;    // hmac: what precedes the digest in the header ("sha256="), may be ""
   std::string encoding = "hex";  // hmac: hex | base64
-  Secret value;          // header: the header's expected value
+  Secret value;          // header: the header's expected value; query: the parameter's
+  std::string param;     // query: the query parameter that carries the key (Odoo: no headers)
   Secret token;          // zoho: the notification channel's token
   bool operator==(const SourceHints& o) const {
     return type == o.type && secret.reveal() == o.secret.reveal() && username == o.username &&
            password.reveal() == o.password.reveal() && header == o.header && prefix == o.prefix &&
-           encoding == o.encoding && value.reveal() == o.value.reveal() && token.reveal() == o.token.reveal();
+           encoding == o.encoding && value.reveal() == o.value.reveal() && param == o.param &&
+           token.reveal() == o.token.reveal();
   }
 };
 

@@ -20,6 +20,9 @@ const CredentialTypes& hint_types() {
           {"hmac", {"header", "secret", "prefix", "encoding"}},
           {"header", {"header", "value"}},  // Dataverse webhooks' HttpHeader authentication
           {"zoho", {"token"}},              // the token of the notification channel
+          // Odoo's "Send Webhook Notification" sets no header and signs nothing: the
+          // only proof it can carry is a key in the URL it is given.
+          {"query", {"param", "value"}},
       },
       {"secret", "password", "value", "token"},
   };
@@ -119,6 +122,9 @@ SourceHints read_source_hints(const Field& field, LoadContext& ctx) {
     read_hmac(m, *type, out, ctx);
   } else if (out.type == "header") {
     out.header = read_header_name(m, *type, ctx);
+    out.value = required_secret(m, "value", *type, ctx);
+  } else if (out.type == "query") {
+    out.param = required_string(m, "param", *type, ctx);
     out.value = required_secret(m, "value", *type, ctx);
   } else {  // zoho
     out.token = required_secret(m, "token", *type, ctx);

@@ -60,6 +60,13 @@ std::optional<std::string> check_header(const SourceHints& h, const ServerReques
   return std::nullopt;
 }
 
+std::optional<std::string> check_query(const SourceHints& h, const ServerRequest& req) {
+  auto got = req.param(h.param);
+  if (!got) return "no " + h.param + " in the query";
+  if (!constant_time_equal(*got, h.value.reveal())) return "the query's " + h.param + " does not match";
+  return std::nullopt;
+}
+
 std::optional<std::string> check_zoho(const SourceHints& h, const ServerRequest& req) {
   // A notification is one JSON object; the channel's token is its "token" member.
   simdjson::dom::parser parser;
@@ -119,6 +126,7 @@ std::optional<std::string> check_hint(const SourceHints& hints, const ServerRequ
   if (hints.type == "hmac") return check_hmac(hints, request);
   if (hints.type == "header") return check_header(hints, request);
   if (hints.type == "zoho") return check_zoho(hints, request);
+  if (hints.type == "query") return check_query(hints, request);
   return "the source takes no hints (no hints: block)";
 }
 

@@ -1,8 +1,8 @@
 // Whether a hint really comes from the source's CRM, as that CRM proves it (platform.md
 // "Push hints in"): HubSpot's v3 signature with its 5-minute timestamp window, HTTP
 // Basic (Pipedrive webhooks), an HMAC of the body in a header (in-house CRMs), a fixed
-// header value (Dataverse webhooks' HttpHeader authentication), or the notification
-// channel's token in the body (Zoho). Every comparison is constant-time. Pure;
+// header value (Dataverse webhooks' HttpHeader authentication), the notification
+// channel's token in the body (Zoho), or a key in the query (Odoo, which can set no header). Every comparison is constant-time. Pure;
 // thread-safe.
 #pragma once
 

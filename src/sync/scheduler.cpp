@@ -161,7 +161,12 @@ void Scheduler::start() {
 }
 
 void Scheduler::stop() {
-  stopping_ = true;
+  {
+    // Under the lock: a worker between checking its wait's predicate and blocking would
+    // otherwise miss the notification and wait for ever.
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
   sleeper_.stop();
   cv_.notify_all();
   for (auto& t : threads_)

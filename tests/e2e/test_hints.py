@@ -23,6 +23,7 @@ from harness import Daemon, Fake, Workspace, free_port, get_json, http_get, log,
 from test_dynamics import CLIENT_SECRET as DYN_SECRET, dynamics_source, write_secret  # noqa: E402
 from test_hubspot import TOKEN as HUBSPOT_TOKEN, hubspot_source  # noqa: E402
 from test_pipedrive import API_TOKEN as PD_TOKEN, pipedrive_source, write_token  # noqa: E402
+from test_odoo import API_KEY as ODOO_KEY, odoo_source, write_secret as write_odoo_secret  # noqa: E402
 from test_zoho import zoho_source  # noqa: E402
 
 
@@ -98,12 +99,12 @@ class HintsTest(unittest.TestCase):
         status, body = get_json(self.api_port, f"/v1/records?source={source}&q={q}")
         return status == 200 and any(r["name"] == name for r in body["items"])
 
-    def hint_roundtrip(self, source, fake, hook, edit_id, new_name):
+    def hint_roundtrip(self, source, fake, hook, edit_id, new_name, query=""):
         """Configures the fake's webhook, edits one record there, and waits for the edit to
         show in the API: the interval is 1h, only a hint can bring it."""
         self.first_sync_done(source)
         before = self.runs(source)
-        hook = dict(hook, url=f"http://127.0.0.1:{self.hints_port}/hooks/{source}")
+        hook = dict(hook, url=f"http://127.0.0.1:{self.hints_port}/hooks/{source}{query}")
         fake.request("POST", "/_control/webhook", hook)
         t0 = time.monotonic()
         first, last = new_name.split(" ")
@@ -198,6 +199,17 @@ class HintsTest(unittest.TestCase):
         hints = f"    hints: {{ type: zoho, token_file: {self.secret_file('zoho-channel', 'zoho-channel-token-7')} }}\n"
         self.start(zoho_source("zo", fake, self.ws, extra=hints))
         self.hint_roundtrip("zo", fake, {"dialect": "zoho", "token": "zoho-channel-token-7"}, "6", "Hinted Six")
+
+    def test_odoo_query_key(self):
+        # Odoo's webhook action sets no header: the key rides in the URL it is given.
+        fake = Fake("--records", "30")
+        self.fakes.append(fake)
+        secret = write_odoo_secret(self.ws, ODOO_KEY)
+        hints = f"    hints: {{ type: query, param: key, value_file: {self.secret_file('odoo-hook', 'odoo-hook-key-3')} }}\n"
+        self.start(odoo_source("od", fake, secret, extra=hints))
+        self.hint_roundtrip("od", fake, {"dialect": "odoo"}, "8", "Hinted Eight", query="?key=odoo-hook-key-3")
+        self.assertEqual(post(self.hints_port, "/hooks/od?key=wrong")[0], 401)
+        self.assertNotIn("odoo-hook-key-3", self.daemon.output())
 
 
 if __name__ == "__main__":

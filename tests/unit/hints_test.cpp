@@ -80,6 +80,17 @@ TEST_CASE("check_hint: basic, hmac, header and zoho") {
   CHECK(check_hint(zoho, post(R"({"ids":["1"],"token":"other"})", {}), "", {}));
   CHECK(check_hint(zoho, post("not json", {}), "", {}));
 
+  SourceHints query;
+  query.type = "query";
+  query.param = "key";
+  query.value = Secret("odoo-key-5");
+  auto with_key = post("{}", {});
+  with_key.query = {{"key", "odoo-key-5"}};
+  CHECK_FALSE(check_hint(query, with_key, "", {}));
+  with_key.query = {{"key", "odoo-key-6"}};
+  CHECK(check_hint(query, with_key, "", {}));
+  CHECK(check_hint(query, post("{}", {}), "", {}));
+
   SourceHints none;
   CHECK(check_hint(none, post("{}", {}), "", {}));
 }
