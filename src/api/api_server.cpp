@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <charconv>
 
 #include "api/api_errors.h"
 #include "api/bearer_auth.h"
@@ -23,27 +22,6 @@
 
 namespace crm {
 namespace {
-
-// "127.0.0.1:8787", "[::1]:8787", "localhost:0" is refused: HttpServer wants a literal.
-Checked<std::pair<std::string, uint16_t>> split_listen(std::string_view listen) {
-  std::string_view host, port;
-  if (listen.starts_with('[')) {
-    size_t close = listen.find("]:");
-    if (close == std::string_view::npos) return ApiError{400, "config", "expected [v6-address]:port"};
-    host = listen.substr(1, close - 1);
-    port = listen.substr(close + 2);
-  } else {
-    size_t colon = listen.rfind(':');
-    if (colon == std::string_view::npos) return ApiError{400, "config", "expected host:port"};
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-  }
-  unsigned n = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
-    return ApiError{400, "config", fmt::format("'{}' is not a port", port)};
-  return std::pair<std::string, uint16_t>(std::string(host), static_cast<uint16_t>(n));
-}
 
 bool is_get_or_head(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
@@ -155,7 +133,7 @@ ApiServer::~ApiServer() { stop(); }
 
 Status ApiServer::start() {
   if (impl_->http) return Error::internal("api: already started");
-  auto listen = split_listen(impl_->options.listen);
+  auto listen = split_listen_address(impl_->options.listen);
   if (!listen)
     return Error::config(fmt::format("api.listen '{}': {}", impl_->options.listen, listen.error().message));
   HttpServerOptions o;

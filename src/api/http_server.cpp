@@ -626,4 +626,25 @@ uint16_t HttpServer::port() const {
   return info ? info->port : 0;
 }
 
+Result<std::pair<std::string, uint16_t>> split_listen_address(std::string_view listen) {
+  std::string_view host, port;
+  if (listen.starts_with('[')) {
+    size_t close = listen.find("]:");
+    if (close == std::string_view::npos) return Error::config("expected [v6-address]:port");
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return Error::config("expected host:port");
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
+    return Error::config(fmt::format("'{}' is not a port", port));
+  return std::pair<std::string, uint16_t>(std::string(host), static_cast<uint16_t>(n));
+}
+
+
 }  // namespace crm

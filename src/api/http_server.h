@@ -129,6 +129,10 @@ struct HttpServerOptions {
   Millis stop_grace = std::chrono::seconds(2);
 };
 
+// "127.0.0.1:8787" or "[::1]:8787" as host and port (HttpServerOptions wants a literal:
+// "localhost:0" is refused). config errors.
+Result<std::pair<std::string, uint16_t>> split_listen_address(std::string_view listen);
+
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, ServerHandler handler);

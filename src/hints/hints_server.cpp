@@ -17,14 +17,6 @@ ServerResponse json_error(int status, std::string_view code, std::string_view me
   return ServerResponse::json(status, fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message));
 }
 
-// host and port of "host:port" / "[v6]:port".
-std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return {host, static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)))};
-}
-
 }  // namespace
 
 HintsServer::HintsServer(const Config& config, Scheduler& scheduler, Metrics& metrics, const Clock& clock)
@@ -43,10 +35,11 @@ void HintsServer::apply(const Config& config) {
 }
 
 Status HintsServer::start() {
-  auto [host, port] = split_listen(listen_);
+  auto address = split_listen_address(listen_);
+  if (!address) return Error::config(fmt::format("hints.listen '{}': {}", listen_, address.error().message));
   HttpServerOptions o;
-  o.host = host;
-  o.port = port;
+  o.host = address->first;
+  o.port = address->second;
   o.threads = 2;
   o.connection_limit = 256;
   o.per_client_limit = 64;

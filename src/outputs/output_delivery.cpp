@@ -159,7 +159,6 @@ void OutputDelivery::run() {
       status_.last_error = row->last_error;
       status_.dead_letters = row->dead_letters;
       status_.delivered = row->delivered;
-      status_.ready = true;
     }
     metrics_.gauge_set("crm_index_output_dead_letters", {{"output", spec_.name}},
                        static_cast<double>(row->dead_letters));

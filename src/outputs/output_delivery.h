@@ -48,7 +48,6 @@ struct OutputStatus {
   std::string last_error;
   int64_t dead_letters = 0;
   int64_t delivered = 0;  // since the output was made
-  bool ready = false;     // false until the index could be opened
 };
 
 class OutputDelivery {

@@ -261,6 +261,15 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertRegex(listing.stdout, r"flows\s+webhook\s+\d+\s+0\s+\d+\s+1\s")
 
+        # Bad replays: a name the config does not have, a seq below 1, no --config.
+        r = self.ws.run("outputs", "replay", "nope", "--config", self.ws.config)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no output named 'nope'", r.stderr)
+        r = self.ws.run("outputs", "replay", "flows", "--from", "0", "--config", self.ws.config)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--from", r.stderr)
+        self.assertEqual(self.ws.run("outputs", "replay", "flows").returncode, 2)
+
         self.receiver.refuse = set()
         r = self.ws.run("outputs", "replay", "flows", "--config", self.ws.config)
         self.assertEqual(r.returncode, 0, r.stderr)
