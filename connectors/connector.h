@@ -60,6 +60,24 @@ struct Page {
   }
 };
 
+// One record asked for by id (platform.md "Live reads"), as the index knows it.
+struct LiveRequest {
+  std::string external_id;  // as the connector wrote it into Record::external_id
+  RecordKind kind = RecordKind::person;  // which of the source's objects it came from
+  // The CRM's own field names (live.fields) to copy into LiveRecord::crm, beyond what the
+  // mapping reads: the connector asks the CRM for both.
+  const std::vector<std::string>* fields = nullptr;
+};
+
+struct LiveRecord {
+  // The record mapped exactly as a page's record would be; nullopt when the CRM says it
+  // does not exist or is deleted (its 404, an archived or deleted flag).
+  std::optional<Record> record;
+  // A JSON object {"<field>": <the CRM's value, as it sent it, or null>, ...} holding
+  // exactly the requested fields, in their order; "{}" when none were asked for.
+  std::string crm = "{}";
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -82,6 +100,15 @@ class Connector {
   virtual bool has_deleted_since() const { return false; }
   virtual Result<std::vector<Deletion>> deleted_since(TimePoint /*since*/) {
     return std::vector<Deletion>{};
+  }
+
+  // Where the CRM reads one record by id (its get-by-id endpoint): one request, no
+  // retries of its own (the engine's HttpClient for live reads makes one attempt). The
+  // CRM's "no such record" is a LiveRecord without a record, not an Error. Errors carry
+  // the CRM's http_status (429 with its retry_after_s) as for pages.
+  virtual bool has_get_by_id() const { return false; }
+  virtual Result<LiveRecord> get_by_id(const LiveRequest& /*request*/) {
+    return Error::config("this connector cannot read one record by id");
   }
 };
 

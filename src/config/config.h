@@ -102,6 +102,17 @@ struct SourceHints {
   }
 };
 
+// A source's `live:` block (platform.md "Live reads"): the dashboard may ask the CRM for
+// one record now, through GET /v1/records/{source}/{id}/live.
+struct SourceLive {
+  bool enabled = false;             // the block is there
+  std::vector<std::string> fields;  // the CRM's own fields the answer may show (allow-list)
+  Millis timeout = std::chrono::seconds(5);  // of the one request to the CRM
+  Millis cache = std::chrono::seconds(30);   // how long an answer is served again; 0: not kept
+  std::string path;                 // type rest only: where one record is, "/customers/{id}"
+  bool operator==(const SourceLive&) const = default;
+};
+
 struct SourceConfig {
   std::string name;  // [a-z0-9-]+, unique
   std::string type;  // a name from the source type table (connectors/registry.cpp)
@@ -117,6 +128,7 @@ struct SourceConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   bool enabled = true;
   SourceHints hints;  // type "": the source takes no hints
+  SourceLive live;    // enabled false: no live reads
   SourceSettings settings;
   ConfigPosition position;  // of the source block
   YAML::Node node;  // the whole block, for the keys only its connector type knows

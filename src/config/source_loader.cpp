@@ -10,6 +10,7 @@
 #include "config/did_you_mean.h"
 #include "config/fields_loader.h"
 #include "config/hints_loader.h"
+#include "config/live_loader.h"
 #include "config/settings_loader.h"
 #include "config/yaml_fields.h"
 
@@ -201,7 +202,7 @@ const std::vector<std::string>& common_source_keys() {
   static const std::vector<std::string> keys = {
       "name",         "type",   "base_url",     "objects", "auth",    "web_url",
       "phone_region", "fields", "extra_fields", "headers", "enabled", "strip_email_tags",
-      "hints"};
+      "hints",        "live"};
   return keys;
 }
 
@@ -224,6 +225,7 @@ std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
   read_base_url(m, out, ctx);
   read_optional_keys(m, out, ctx);
   read_hints_block(m, hints_listen, out, ctx);
+  if (const Field* f = m.find("live")) out.live = read_source_live(*f, out.type, ctx);
   out.settings = defaults;
   read_settings(m, out.settings, ctx);
   // The type's own checks run even when the common part has errors, so that one

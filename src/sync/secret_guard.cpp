@@ -27,6 +27,12 @@ class SecretGuard final : public Connector {
     if (!deletions) return clean(std::move(deletions.error()));
     return deletions;
   }
+  bool has_get_by_id() const override { return inner_->has_get_by_id(); }
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    auto live = inner_->get_by_id(request);
+    if (!live) return clean(std::move(live.error()));
+    return live;
+  }
 
  private:
   Error clean(Error e) const {
