@@ -16,7 +16,9 @@
 
 namespace crm::fake {
 
-enum class RouteKind { none, list, other };
+// list: pages of records (faults hit them); record: one record by id, a live read's
+// get-by-id (faults hit them too, counted apart in /_control/stats); other: the rest.
+enum class RouteKind { none, list, record, other };
 
 // The fake's public root ("http://127.0.0.1:PORT"), known once the server has bound its
 // port; dialects put it in absolute next links. Thread-safe.
@@ -40,7 +42,7 @@ class Dialect {
  public:
   virtual ~Dialect() = default;
   virtual std::string_view name() const = 0;
-  // Whether a path is this dialect's, and whether it lists records (faults hit those).
+  // Whether a path is this dialect's, and whether it lists records or reads one.
   virtual RouteKind route(std::string_view path) const = 0;
   // Answers a GET (or HEAD) on one of this dialect's routes.
   virtual ServerResponse handle(const ServerRequest& req) const = 0;

@@ -168,7 +168,7 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
   }
   // Errors on unknown paths use the first dialect's shape.
   const Dialect& shape = dialect ? *dialect : *dialects_.front();
-  stats_.request(kind == RouteKind::list);
+  stats_.request(kind);
 
   const bool own_auth = dialect && dialect->own_auth();
   if (!own_auth && !config_.api_key.empty() && req.header("x-api-key") != config_.api_key)
@@ -190,9 +190,11 @@ ServerResponse FakeServer::dispatch(const ServerRequest& req) {
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
-  std::optional<Fault> fault = faults_.next_for_request(kind == RouteKind::list);
+  // Faults hit reads of records, by page or one by id.
+  const bool reads_records = kind == RouteKind::list || kind == RouteKind::record;
+  std::optional<Fault> fault = faults_.next_for_request(reads_records);
   if (fault && fault->kind == FaultKind::echo) return echo(*dialect, req, fault->status);
-  if (kind != RouteKind::list) return dialect->handle(req);
+  if (!reads_records) return dialect->handle(req);
   if (fault) {
     switch (fault->kind) {
       case FaultKind::status: {

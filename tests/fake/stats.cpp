@@ -6,10 +6,11 @@
 
 namespace crm::fake {
 
-void Stats::request(bool is_list) {
+void Stats::request(RouteKind kind) {
   std::lock_guard lock(mu_);
   ++requests_;
-  if (is_list) ++list_requests_;
+  if (kind == RouteKind::list) ++list_requests_;
+  if (kind == RouteKind::record) ++record_requests_;
 }
 
 void Stats::answered(int status) {
@@ -29,7 +30,7 @@ void Stats::mutated_during_paging(const std::vector<uint64_t>& ids) {
 
 void Stats::reset() {
   std::lock_guard lock(mu_);
-  requests_ = list_requests_ = dropped_ = 0;
+  requests_ = list_requests_ = record_requests_ = dropped_ = 0;
   by_status_.clear();
   mutated_during_paging_.clear();
 }
@@ -41,6 +42,7 @@ std::string Stats::json(uint64_t live_records, uint64_t max_id, size_t faults_pe
   w.begin_object();
   w.key("requests").value(static_cast<int64_t>(requests_));
   w.key("list_requests").value(static_cast<int64_t>(list_requests_));
+  w.key("record_requests").value(static_cast<int64_t>(record_requests_));
   w.key("by_status").begin_object();
   for (const auto& [status, n] : by_status_) w.key(fmt::format("{}", status)).value(static_cast<int64_t>(n));
   w.end_object();

@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "fake/dialect.h"
+
 namespace crm::fake {
 
 class Stats {
  public:
-  void request(bool is_list);
+  void request(RouteKind kind);
   void answered(int status);  // a status that was sent
   void dropped();             // a connection closed without an answer
   void mutated_during_paging(const std::vector<uint64_t>& ids);
@@ -25,6 +27,7 @@ class Stats {
   mutable std::mutex mu_;
   uint64_t requests_ = 0;
   uint64_t list_requests_ = 0;
+  uint64_t record_requests_ = 0;  // get-by-id (RouteKind::record)
   uint64_t dropped_ = 0;
   std::map<int, uint64_t> by_status_;
   std::vector<uint64_t> mutated_during_paging_;
