@@ -110,6 +110,7 @@ struct SourceLive {
   Millis timeout = std::chrono::seconds(5);  // of the one request to the CRM
   Millis cache = std::chrono::seconds(30);   // how long an answer is served again; 0: not kept
   std::string path;                 // type rest only: where one record is, "/customers/{id}"
+  std::string item;                 // type rest only: JSON pointer to the record in that answer ("": all of it)
   bool operator==(const SourceLive&) const = default;
 };
 

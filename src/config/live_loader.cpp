@@ -19,6 +19,13 @@ std::optional<std::string> path_problem(std::string_view path) {
   return std::nullopt;
 }
 
+// "/data": where a JSON:API answer holds its one record.
+std::optional<std::string> pointer_problem(std::string_view p) {
+  if (p.empty() || (p.starts_with('/') && p.find("~") == std::string_view::npos)) return std::nullopt;
+  if (!p.starts_with('/')) return "a JSON pointer starts with '/' (\"/data\")";
+  return "'~' escapes are not supported here";
+}
+
 std::optional<std::string> field_name(const Field& item, LoadContext& ctx) {
   auto name = read_nonempty_string(item, ctx);
   if (name && name->size() > 256) {
@@ -35,7 +42,7 @@ SourceLive read_source_live(const Field& field, const std::string& type, LoadCon
   if (!is_block(&field, "live", "a mapping (fields, timeout, cache)", ctx)) return out;
   out.enabled = true;
   Mapping m(field.value, "live.", "live", ctx);
-  m.reject_unknown({"fields", "timeout", "cache", "path"});
+  m.reject_unknown({"fields", "timeout", "cache", "path", "item"});
   if (const Field* f = m.require("fields")) {
     out.fields = read_string_list(*f, ctx, field_name).value_or(std::vector<std::string>{});
     if (out.fields.size() > kMaxFields)
@@ -50,13 +57,17 @@ SourceLive read_source_live(const Field& field, const std::string& type, LoadCon
     if (out.cache > kMaxCache) ctx.errors.add(f->at(), fmt::format("{}: at most 1h", f->path));
   }
   const Field* path = m.find("path");
+  const Field* item = m.find("item");
   if (type == "rest") {
     if (path == nullptr) m.report_missing("path", " (type rest: where one record is read, e.g. /customers/{id})");
     else out.path = read_checked_string(*path, "a path template", path_problem, ctx).value_or("");
-  } else if (path != nullptr && !type.empty()) {
-    ctx.errors.add(path->key, fmt::format("{}: only type rest takes a path; type {} reads one record at its "
-                                          "vendor's own endpoint",
-                                          path->path, type));
+    if (item != nullptr) out.item = read_checked_string(*item, "a JSON pointer", pointer_problem, ctx).value_or("");
+  } else if (!type.empty()) {
+    for (const Field* f : {path, item})
+      if (f != nullptr)
+        ctx.errors.add(f->key, fmt::format("{}: only type rest takes one; type {} reads one record at its "
+                                           "vendor's own endpoint",
+                                           f->path, type));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // A source's `live:` block (platform.md "Live reads"): which of the CRM's own fields a
 // live read may show, its timeout and how long its answer is kept, and for type rest the
-// path template of one record. Internal to src/config/. Not thread-safe (writes to the
+// path template of one record and where the answer holds it. Internal to src/config/. Not thread-safe (writes to the
 // LoadContext).
 #pragma once
 
