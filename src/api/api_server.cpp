@@ -40,11 +40,11 @@ struct ApiServer::Impl {
   std::unique_ptr<HttpServer> http;  // last: stopped and destroyed before the rest
 
   Impl(ApiOptions o, std::string db_path, const SchedulerView& scheduler, ChangeNotifier& changes,
-       Metrics& metrics, const Clock& clock, const Outputs* outputs)
+       Metrics& metrics, const Clock& clock, const Outputs* outputs, LiveReads* live)
       : options(std::move(o)),
         readers(std::move(db_path)),
         waiters(changes, options.limits.max_long_polls),
-        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, {}, {}} {}
+        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, live, {}, {}} {}
 
   ServerResponse handle(const ServerRequest& req) {
     auto started = std::chrono::steady_clock::now();
@@ -69,6 +69,7 @@ struct ApiServer::Impl {
       return finish(std::move(r));
     }
     if (route.route == Route::changes) return handle_changes(deps, req, finish);
+    if (route.route == Route::record_live) return handle_live(deps, req, route, finish);
     return finish(dispatch(req, route));
   }
 
@@ -94,6 +95,7 @@ struct ApiServer::Impl {
       case Route::outputs: return handle_outputs(deps, req);
       case Route::web: return handle_web(req, route);
       case Route::changes:
+      case Route::record_live:
       case Route::unknown: break;
     }
     return error_response(ApiError::not_found("no such route"));
@@ -125,9 +127,10 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
-                     ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs)
+                     ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs,
+                     LiveReads* live)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(db_path), scheduler, changes,
-                                   metrics, clock, outputs)) {}
+                                   metrics, clock, outputs, live)) {}
 
 ApiServer::~ApiServer() { stop(); }
 

@@ -19,6 +19,7 @@
 namespace crm {
 
 class Outputs;
+class LiveReads;
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8787";  // host:port, [v6]:port; port 0 picks one
@@ -30,7 +31,8 @@ struct ApiOptions {
 class ApiServer {
  public:
   ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
-            ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs = nullptr);
+            ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs = nullptr,
+            LiveReads* live = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -20,6 +20,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "store/change_notifier.h"
+#include "live/live_reads.h"
 #include "outputs/outputs.h"
 #include "sync/source_runtime.h"
 
@@ -33,6 +34,7 @@ struct ApiDeps {
   Metrics& metrics;
   const Clock& clock;
   const Outputs* outputs;  // null: no outputs (tests)
+  LiveReads* live;         // null: no live reads (tests)
   // Sources that /metrics set gauges for at the last scrape (to forget removed ones).
   std::mutex gauged_mu;
   std::set<std::string> gauged;
@@ -67,6 +69,7 @@ ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_customer(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
 ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_outputs(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_live(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route, const Finish& finish);
 
 // The limits the handlers share.
 inline constexpr int kDefaultLimit = 100;

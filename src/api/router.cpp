@@ -53,7 +53,14 @@ RouteMatch match_route(std::string_view path) {
       m.route = Route::record;
       m.pattern = "/v1/records/{source}/{external_id}";
       m.source = rest.substr(0, slash);
-      m.external_id = rest.substr(slash + 1);
+      std::string_view id = rest.substr(slash + 1);
+      constexpr std::string_view kLive = "/live";
+      if (id.size() > kLive.size() && id.ends_with(kLive)) {
+        m.route = Route::record_live;
+        m.pattern = "/v1/records/{source}/{external_id}/live";
+        id.remove_suffix(kLive.size());
+      }
+      m.external_id = id;
     }
   }
   return m;

@@ -303,6 +303,14 @@ void declare_crm_metrics(Metrics& m) {
   m.declare("crm_index_hint_to_index_seconds", T::histogram,
             "From a hint's arrival to the end of the run that read after it, by source.",
             {0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300});
+  // Live reads (src/live), by source.
+  m.declare("crm_index_live_reads_total", T::counter,
+            "Live reads asked of the API, by source and result (fetched, cached, shared, busy, rate_limited, "
+            "failed).");
+  m.declare("crm_index_live_repairs_total", T::counter,
+            "Index rows a live read found out of date, by source and outcome (updated, deleted).");
+  m.declare("crm_index_live_read_seconds", T::histogram, "Time of a live read's request to its CRM, by source.",
+            {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30});
   m.declare("crm_index_run_duration_seconds", T::histogram, "Duration of sync runs, by source.",
             {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600});
 }

@@ -17,6 +17,7 @@
 #include "daemon/status_line.h"
 #include "daemon/systemd_notifier.h"
 #include "hints/hints_server.h"
+#include "live/live_reads.h"
 #include "outputs/outputs.h"
 #include "store/change_notifier.h"
 #include "store/index_writer.h"
@@ -91,8 +92,11 @@ class Daemon {
     runner_ = std::make_unique<SourceRunner>(*writer_, &writer_mutex_, clock_, &metrics_);
     scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *runner_, sleeper_, clock_, metrics_);
     outputs_ = std::make_unique<Outputs>(config_.database, changes_, metrics_, clock_);
+    live_ = std::make_unique<LiveReads>(*runner_, live_context_factory(scheduler_->rate_limiters(), sleeper_, clock_),
+                                        metrics_, clock_);
+    live_->apply(config_);
     api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4, config_.api.limits}, config_.database,
-                                       *scheduler_, changes_, metrics_, clock_, outputs_.get());
+                                       *scheduler_, changes_, metrics_, clock_, outputs_.get(), live_.get());
     if (auto st = api_->start(); !st) {
       log_error("msg=\"API: {}\"", st.error().message);
       return st.error().kind == ErrorKind::config ? 2 : 1;
@@ -121,7 +125,8 @@ class Daemon {
     log_info("msg=\"stopping: finishing the pages in hand\"");
     api_->set_ready(false);
     if (hints_) hints_->stop();
-    scheduler_->stop();
+    scheduler_->stop();  // stops the sleeper, so a live read waiting for its rate limit ends too
+    live_->stop();       // before the API: its answers go to the API's waiting requests
     outputs_->stop();
     api_->stop();
     log_info("msg=\"stopped\"");
@@ -167,6 +172,7 @@ class Daemon {
         log_warn("msg=\"hints.listen changed: it takes effect at the next restart\"");
       config_ = std::move(*loaded.config);
       scheduler_->apply_config(config_);
+      live_->apply(config_);
       if (hints_) hints_->apply(config_);
       outputs_->apply(config_.outputs);
       mark_reload(true);
@@ -225,7 +231,8 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Outputs> outputs_;
   std::unique_ptr<HintsServer> hints_;
-  std::unique_ptr<ApiServer> api_;  // after outputs_: destroyed first, it reads their status
+  std::unique_ptr<LiveReads> live_;
+  std::unique_ptr<ApiServer> api_;  // after outputs_ and live_: destroyed first, it uses them
 };
 
 }  // namespace

@@ -511,6 +511,65 @@ void IndexWriter::apply_end(const PageCommit& page) {
   }
 }
 
+const char* to_string(RepairOutcome o) {
+  switch (o) {
+    case RepairOutcome::unchanged: return "unchanged";
+    case RepairOutcome::updated: return "updated";
+    case RepairOutcome::deleted: return "deleted";
+    case RepairOutcome::absent: return "absent";
+  }
+  return "?";
+}
+
+Result<RepairOutcome> IndexWriter::repair(const RecordRepair& repair) {
+  feed_->discarded();
+  try {
+    SQLite::Statement src(*db_, "SELECT id FROM sources WHERE name = ?1");
+    src.bind(1, repair.source);
+    if (!src.executeStep()) return RepairOutcome::absent;
+    const int64_t source_id = src.getColumn(0).getInt64();
+    Record probe;
+    probe.external_id = repair.external_id;
+    std::vector<StoredState> stored;
+    if (auto st = lookup(source_id, {probe}, stored); !st) return st.error();
+    const StoredState& s = stored.at(0);
+    if (s.row_id == 0) return RepairOutcome::absent;
+
+    PageCommit page;
+    page.source_id = source_id;
+    page.crm_type = repair.crm_type;
+    page.now = repair.now;
+    RepairOutcome outcome = RepairOutcome::unchanged;
+    SQLite::Transaction tx(*db_);
+    const bool search_deferred = search_pending_.contains(source_id);
+    if (repair.record == nullptr) {
+      static const std::string kNoMerge;
+      if (!s.deleted) {
+        tombstone(page, s.row_id, kNoMerge, repair.now);
+        outcome = RepairOutcome::deleted;
+      }
+    } else if (s.deleted || s.hash != repair.hash) {
+      page.writes.push_back({repair.record, s.row_id, repair.hash, s.deleted ? ChangeOp::create : ChangeOp::update});
+      if (!search_deferred) st_->unindex_updated(page.writes);
+      write_record(page, page.writes.front(), search_deferred);
+      if (!search_deferred) st_->index_written();
+      outcome = RepairOutcome::updated;
+    } else if (int64_t t = to_ms(repair.record->remote_updated_at); t != s.remote_updated_ms) {
+      auto& touch = st_->touch;
+      touch.reset();
+      touch.bind(1, s.row_id);
+      touch.bind(2, t);
+      touch.exec();
+    }
+    tx.commit();
+    feed_->published();
+    return outcome;
+  } catch (const std::exception& e) {
+    feed_->discarded();
+    return Error::internal(fmt::format("store: repair of a live read failed: {}", describe(*db_, e)));
+  }
+}
+
 Status IndexWriter::commit(const PageCommit& page) {
   feed_->discarded();
   try {

@@ -114,6 +114,25 @@ struct PageCommit {
   const RunEnd* end = nullptr;  // set on the run's last commit
 };
 
+// What a live read found for one record the index holds (platform.md "Live reads"):
+// written like a sync would write it, with its change-feed event, outside any run.
+struct RecordRepair {
+  std::string source;         // the source's name
+  std::string_view crm_type;
+  std::string external_id;
+  const Record* record = nullptr;  // as mapped, transformed and limited; nullptr: the CRM says it is gone
+  Hash128 hash;                    // of *record
+  TimePoint now{};
+};
+
+enum class RepairOutcome {
+  unchanged,  // the index already held this (only the CRM's modification time may have moved)
+  updated,    // the row took the CRM's fields (an `update` event; `create` for a tombstone that came back)
+  deleted,    // the row became a tombstone (a `delete` event)
+  absent,     // the index has no such row: nothing was written
+};
+const char* to_string(RepairOutcome o);
+
 class IndexWriter {
  public:
   static Result<std::unique_ptr<IndexWriter>> open(const std::string& path);
@@ -135,6 +154,8 @@ class IndexWriter {
   Status lookup(int64_t source_id, const std::vector<Record>& records, std::vector<StoredState>& out);
 
   Status commit(const PageCommit& page);
+  // One record as a live read found it, in one transaction of its own (no run, no cursor).
+  Result<RepairOutcome> repair(const RecordRepair& repair);
 
   // The linker's tables, on this connection; its feed events go through the same feed.
   LinkStore& links();

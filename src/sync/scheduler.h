@@ -72,6 +72,10 @@ class Scheduler final : public SchedulerView {
   // source backing off after failures keeps its backoff. From any thread.
   HintOutcome hint(const std::string& source, const HintTiming& timing);
 
+  // The rate-limit buckets the sources' runs draw on (per source or quota_group): live
+  // reads take from the same ones, so that they spend the poll's quota, not more.
+  RateLimiters& rate_limiters() { return limiters_; }
+
   std::vector<SourceRuntime> snapshot() const override;
   bool config_reload_ok() const override { return reload_ok_.load(); }
   void set_config_reload_ok(bool ok) { reload_ok_.store(ok); }

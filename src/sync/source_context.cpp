@@ -9,7 +9,8 @@ namespace crm {
 
 Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& source,
                                                            RateLimiters& limiters,
-                                                           Sleeper& sleeper, const Clock& clock) {
+                                                           Sleeper& sleeper, const Clock& clock,
+                                                           int max_attempts) {
   auto ctx = std::make_unique<SourceContext>();
   ctx->config = source;
   ctx->type = find_connector_type(source.type);
@@ -21,6 +22,7 @@ Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& s
   options.default_headers = ctx->config.headers;
   options.base_url = ctx->config.base_url;
   options.max_response_size = s.max_response_size;
+  options.max_attempts = max_attempts;
   if (s.insecure_skip_verify)
     log_warn("source={} msg=\"TLS certificate verification is OFF (insecure_skip_verify: true)\"", source.name);
   std::string bucket = s.quota_group.empty() ? "source:" + source.name : "group:" + s.quota_group;

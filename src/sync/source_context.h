@@ -20,8 +20,10 @@ struct SourceContext {
   std::unique_ptr<Connector> connector;  // refers to config and *http
 };
 
+// `max_attempts` of each request (HttpClientOptions): a live read makes one, a sync retries.
 Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& source,
                                                            RateLimiters& limiters,
-                                                           Sleeper& sleeper, const Clock& clock);
+                                                           Sleeper& sleeper, const Clock& clock,
+                                                           int max_attempts = HttpClientOptions{}.max_attempts);
 
 }  // namespace crm

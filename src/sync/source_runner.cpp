@@ -1,8 +1,13 @@
 #include "sync/source_runner.h"
 
+#include <fmt/format.h>
+
 #include <optional>
 
 #include "core/log.h"
+#include "sync/field_transforms.h"
+#include "sync/record_hash.h"
+#include "sync/record_limits.h"
 
 namespace crm {
 namespace {
@@ -48,6 +53,34 @@ Result<LinkStats> SourceRunner::link(const Config& config, std::atomic<int64_t>*
   Linker linker(writer_.links(), config);
   linker.set_heartbeat(heartbeat);
   return linker.catch_up(clock_.now());
+}
+
+Result<RepairOutcome> SourceRunner::repair(const SourceConfig& source, std::string_view crm_type,
+                                           const std::string& external_id, std::optional<Record> record,
+                                           const Config& config) {
+  RecordRepair r;
+  r.source = source.name;
+  r.crm_type = crm_type;
+  r.external_id = external_id;
+  r.now = clock_.now();
+  if (record && !record->deleted) {
+    apply_field_transforms(*record, source.field_transforms);
+    if (RecordLimitResult limits = apply_record_limits(*record); limits.rejected)
+      return Error::data(fmt::format("the CRM's record cannot be indexed: {}", limits.reason));
+    if (record->external_id != external_id)
+      return Error::data(fmt::format("the CRM answered with another record (id '{}')", record->external_id.substr(0, 80)));
+    r.record = &*record;
+    r.hash = hash_record(*record);
+  }
+  Result<RepairOutcome> outcome = [&] {
+    auto lock = hold(writer_mutex_);
+    return writer_.repair(r);
+  }();
+  if (outcome && (*outcome == RepairOutcome::updated || *outcome == RepairOutcome::deleted)) {
+    if (auto linked = link(config); !linked)
+      log_warn("source={} msg=\"linking after a live read's repair: {}\"", source.name, linked.error().message);
+  }
+  return outcome;
 }
 
 Result<std::vector<RunHistoryRow>> SourceRunner::history(const std::string& source, int limit) {

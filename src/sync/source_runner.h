@@ -42,6 +42,13 @@ class SourceRunner {
   // `heartbeat`, when set, is advanced while a long relink makes progress (the watchdog).
   Result<LinkStats> link(const Config& config, std::atomic<int64_t>* heartbeat = nullptr);
 
+  // A record as a live read fetched it (nullopt: the CRM says it is gone): transformed and
+  // limited as a sync's records are, then written through the writer when it differs from
+  // the index row (RecordRepair), and linked when it did. The same record read by a sync
+  // and by a live read hashes the same, so neither undoes the other.
+  Result<RepairOutcome> repair(const SourceConfig& source, std::string_view crm_type, const std::string& external_id,
+                               std::optional<Record> record, const Config& config);
+
   // The source's last `limit` runs, newest first (what a restart remembers of it).
   Result<std::vector<RunHistoryRow>> history(const std::string& source, int limit);
 
