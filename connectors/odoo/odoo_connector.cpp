@@ -9,7 +9,9 @@
 #include "connectors/odoo/odoo_page.h"
 #include "connectors/odoo/odoo_request.h"
 #include "connectors/odoo/odoo_rpc.h"
+#include "connectors/live_fields.h"
 #include "connectors/source_connector.h"
+#include "core/text_codec.h"
 
 namespace crm {
 namespace {
@@ -73,7 +75,58 @@ class OdooConnector final : public SourceConnector<OdooOptions, parse_odoo_optio
     return page;
   }
 
+  bool has_get_by_id() const override { return !options_.objects.empty(); }
+
+  // execute_kw read([[id]], fields): the mapping's fields and live.fields. The answer is
+  // a list of rows like search_read's, mapped by the same code. An unknown or deleted id
+  // (MissingError, or an empty list) and a partner the sync tombstones (archived) are gone.
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    if (!has_get_by_id()) return Error::config("no objects to read");
+    auto id = parse_int(request.external_id);
+    if (!id || *id <= 0) return LiveRecord{};  // Odoo ids are positive integers
+    if (!uid_) {
+      if (auto st = login(); !st) return st.error();
+    }
+    const std::string& model = options_.objects.front();
+    const std::string what = fmt::format("{} read", model);
+    auto body = rpc_.call(what, "object", "execute_kw",
+                          odoo_read_args(options_.db, *uid_, source_.auth.password.reveal(), model, *id,
+                                         with_live_fields(request.fields)));
+    if (!body) return body.error();
+    auto result = odoo_result(what, *body, parser_);
+    if (!result) {
+      if (odoo_missing_record(*body, parser_)) return LiveRecord{};
+      if (result.error().kind == ErrorKind::auth) uid_.reset();  // log in again next time
+      return result.error();
+    }
+    auto parsed = parse_odoo_rows(*result, OdooRowContext{options_, model, source_.base_url});
+    if (!parsed) return parsed.error();
+    if (parsed->rows == 0) return LiveRecord{};
+    LiveRecord live;
+    simdjson::dom::object row;
+    if (!result->at(0).get_object().get(row)) live.crm = live_fields_json(row, request.fields);
+    if (parsed->page.records.empty())
+      return Error::data(parsed->page.skip_reasons.empty() ? what + ": the row could not be mapped"
+                                                           : parsed->page.skip_reasons[0]);
+    if (!parsed->page.records[0].deleted) live.record = std::move(parsed->page.records[0]);
+    return live;
+  }
+
  private:
+  // The mapping's fields plus the Odoo fields live.fields name (a pointer's first
+  // segment: "/country_id/1" reads country_id). What cannot be a field name is not asked
+  // for (it shows as null); an unknown field name fails the read as "Invalid field" does.
+  std::vector<std::string> with_live_fields(const std::vector<std::string>* live) const {
+    std::vector<std::string> out = fields_;
+    if (live == nullptr) return out;
+    for (const auto& f : *live) {
+      std::string name = f.starts_with('/') ? f.substr(1, f.find('/', 1) - 1) : f;
+      if (valid_odoo_field(name) && name != "id" && std::find(out.begin(), out.end(), name) == out.end())
+        out.push_back(std::move(name));
+    }
+    return out;
+  }
+
   Status login() {
     const std::string what = "login";
     auto body = rpc_.call(what, "common", "authenticate",

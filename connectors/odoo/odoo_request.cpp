@@ -89,6 +89,18 @@ std::string odoo_search_read_args(std::string_view db, int64_t uid, std::string_
   return out;
 }
 
+std::string odoo_read_args(std::string_view db, int64_t uid, std::string_view password, std::string_view model,
+                           int64_t id, const std::vector<std::string>& fields) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array().value(db).value(uid).value(password).value(model).value("read");
+  w.begin_array().begin_array().value(id).end_array().end_array();
+  w.begin_object().key("fields").begin_array();
+  for (const auto& f : fields) w.value(f);
+  w.end_array().end_object().end_array();
+  return out;
+}
+
 std::string odoo_authenticate_args(std::string_view db, std::string_view login, std::string_view password) {
   std::string out;
   JsonWriter w(out);

@@ -49,6 +49,11 @@ std::string odoo_search_read_args(std::string_view db, int64_t uid, std::string_
                                   std::string_view model, const std::vector<std::string>& fields,
                                   const OdooPageToken& token, std::optional<TimePoint> since, int limit);
 
+// [db, uid, password, model, "read", [[id]], {fields}]: one record by id (a live read).
+// read ignores active_test: an archived partner is read like any other.
+std::string odoo_read_args(std::string_view db, int64_t uid, std::string_view password, std::string_view model,
+                           int64_t id, const std::vector<std::string>& fields);
+
 // [db, login, password, {}] for common.authenticate.
 std::string odoo_authenticate_args(std::string_view db, std::string_view login, std::string_view password);
 

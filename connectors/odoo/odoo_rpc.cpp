@@ -81,6 +81,13 @@ Result<simdjson::dom::element> odoo_result(std::string_view what, const std::str
   return result;
 }
 
+bool odoo_missing_record(const std::string& body, simdjson::dom::parser& parser) {
+  simdjson::dom::element root;
+  std::string_view name;
+  if (parser.parse(body).get(root) || root.at_pointer("/error/data/name").get_string().get(name)) return false;
+  return ends_with_name(name, "MissingError");
+}
+
 Error odoo_fault_error(std::string_view what, std::string_view name, std::string_view message) {
   std::string msg = fmt::format("{}: {}: {}", what, clean(name, 80), clean(message));
   if (ends_with_name(name, "AccessDenied")) return Error::auth(std::move(msg));

@@ -45,6 +45,11 @@ class OdooRpc {
 Result<simdjson::dom::element> odoo_result(std::string_view what, const std::string& body,
                                            simdjson::dom::parser& parser);
 
+// True when an answer is the fault Odoo raises for an id that does not exist or was
+// deleted (odoo.exceptions.MissingError, "Record does not exist or has been deleted.").
+// For the error path only: it parses the body again.
+bool odoo_missing_record(const std::string& body, simdjson::dom::parser& parser);
+
 // The Error for a JSON-RPC error object, by error.data.name (crm-apis.md, Odoo: Error
 // bodies): AccessDenied → auth; AccessError (missing rights), ValueError /
 // ValidationError (e.g. "Invalid field"), KeyError (unknown model), a database that does

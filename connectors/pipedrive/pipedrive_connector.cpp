@@ -14,6 +14,9 @@
 namespace crm {
 namespace {
 
+const PipedriveObject kPersons{PipedriveObjectKind::persons, "persons", RecordKind::person, "person"};
+const PipedriveObject kOrgs{PipedriveObjectKind::organizations, "organizations", RecordKind::company, "organization"};
+
 // Used by one thread at a time (connector.h); holds one page at a time.
 class PipedriveConnector final : public SourceConnector<PipedriveOptions, parse_pipedrive_options> {
  public:
@@ -36,6 +39,34 @@ class PipedriveConnector final : public SourceConnector<PipedriveOptions, parse_
         cursor.mode == SyncMode::incremental ? cursor.since : std::optional<TimePoint>();
     if (token.phase == PipedrivePhase::org_persons) return org_persons_page(plan, token);
     return list_page(plan, token, since);
+  }
+
+  bool has_get_by_id() const override { return true; }
+
+  // GET /api/v2/{persons|organizations}/{id}; a person with an organization costs a
+  // second request (organizations?ids=, as its list page does), so that its company, and
+  // so its hash, is the synced one.
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    const PipedriveObject& object = request.kind == RecordKind::company ? kOrgs : kPersons;
+    auto id = parse_uint(request.external_id);
+    if (!id) return LiveRecord{};  // Pipedrive ids are numbers: no such record
+    auto resp = get(pipedrive_one_url(source_.base_url, object, *id));
+    if (!resp) return resp.error();
+    if (resp->status == 404) return LiveRecord{};
+    if (resp->status < 200 || resp->status > 299) return pipedrive_error(what(object.name, "get by id"), *resp);
+    auto one = parse_pipedrive_one(resp->body, object, options_, source_.base_url, request.fields, parser_);
+    if (!one) return one.error();
+    LiveRecord live;
+    live.crm = std::move(one->crm);
+    PipedriveListPage& list = one->list;
+    if (list.page.records.empty())
+      return Error::data(list.page.skip_reasons.empty() ? what(object.name, "get by id: not mappable")
+                                                        : list.page.skip_reasons[0]);
+    if (list.page.records[0].deleted) return live;  // kept 30 days with is_deleted: gone
+    if (object.which == PipedriveObjectKind::persons)
+      if (auto st = resolve_companies(list); !st) return st.error();
+    live.record = std::move(list.page.records[0]);
+    return live;
   }
 
  private:
@@ -106,7 +137,6 @@ class PipedriveConnector final : public SourceConnector<PipedriveOptions, parse_
 
   // The persons of the front pending organization, with its (new) name as company.
   Result<Page> org_persons_page(const std::vector<PipedriveStep>& plan, const PipedriveToken& t) {
-    static const PipedriveObject kPersons{PipedriveObjectKind::persons, "persons", RecordKind::person, "person"};
     const auto& [org_id, org_name] = t.pending.front();
     auto parsed = fetch(pipedrive_org_persons_url(source_.base_url, org_id, options_.page_size, t.person_cursor),
                         kPersons, "of an organization");
@@ -152,8 +182,6 @@ class PipedriveConnector final : public SourceConnector<PipedriveOptions, parse_
         ids.push_back(list.org_ids[i]);
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    static const PipedriveObject kOrgs{PipedriveObjectKind::organizations, "organizations", RecordKind::company,
-                                       "organization"};
     std::vector<std::pair<int64_t, std::string>> names;
     for (size_t from = 0; from < ids.size(); from += kPipedriveMaxIds) {
       std::vector<int64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(from),

@@ -4,6 +4,7 @@
 
 #include "connectors/error_body.h"
 #include "connectors/json_fields.h"
+#include "connectors/live_fields.h"
 #include "connectors/page_parser.h"
 #include "connectors/record_fields.h"
 #include "core/json_writer.h"
@@ -150,6 +151,21 @@ Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const Pipe
   std::string_view next;
   if (!root->at_pointer("/additional_data/next_cursor").get_string().get(next) && !next.empty())
     out.next_cursor = std::string(next);
+  return out;
+}
+
+Result<PipedriveOne> parse_pipedrive_one(std::string_view body, const PipedriveObject& object,
+                                         const PipedriveOptions& options, std::string_view base_url,
+                                         const std::vector<std::string>* fields, simdjson::dom::parser& parser) {
+  auto root = parse_json_page(parser, body, fmt::format("pipedrive {} get by id", object.name));
+  if (!root) return root.error();
+  simdjson::dom::object item;
+  if (root->at_key("data").get_object().get(item))
+    return Error::data(fmt::format("pipedrive {} get by id: \"data\" is not an object", object.name));
+  PipedriveOne out;
+  out.list.items = 1;
+  map_item(item, object, options, base_url, out.list);
+  out.crm = live_fields_json(item, fields);
   return out;
 }
 

@@ -34,6 +34,18 @@ Result<PipedriveListPage> parse_pipedrive_page(std::string_view body, const Pipe
                                                const PipedriveOptions& options, std::string_view base_url,
                                                simdjson::dom::parser& parser);
 
+// One get-by-id answer ({"success":true,"data":{…}}, GET /api/v2/{object}/{id}): `list`
+// holds the one record mapped as a list item is (a person's company still to be filled
+// from its org id) or, when it cannot be mapped, the skip; `crm` the allow-listed fields
+// of `data` (live_fields.h).
+struct PipedriveOne {
+  PipedriveListPage list;
+  std::string crm;
+};
+Result<PipedriveOne> parse_pipedrive_one(std::string_view body, const PipedriveObject& object,
+                                         const PipedriveOptions& options, std::string_view base_url,
+                                         const std::vector<std::string>* fields, simdjson::dom::parser& parser);
+
 // Pipedrive time values: "2025-11-20T09:14:03Z" (v2) or "2025-11-20 09:14:03" (v1, UTC).
 std::optional<TimePoint> parse_pipedrive_time(std::string_view s);
 

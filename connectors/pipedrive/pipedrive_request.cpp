@@ -18,6 +18,10 @@ std::string pipedrive_list_url(std::string_view base_url, const PipedriveObject&
   return url;
 }
 
+std::string pipedrive_one_url(std::string_view base_url, const PipedriveObject& object, uint64_t id) {
+  return fmt::format("{}/api/v2/{}/{}", base_url, object.name, id);
+}
+
 std::string pipedrive_orgs_by_id_url(std::string_view base_url, const std::vector<int64_t>& ids) {
   std::string list;
   for (int64_t id : ids) list += fmt::format("{}{}", list.empty() ? "" : ",", id);

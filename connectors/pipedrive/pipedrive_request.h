@@ -22,6 +22,8 @@ namespace crm {
 
 std::string pipedrive_list_url(std::string_view base_url, const PipedriveObject& object, int page_size,
                                std::optional<TimePoint> since, std::string_view cursor);
+// GET /api/v2/{persons|organizations}/{id}: one record (a live read).
+std::string pipedrive_one_url(std::string_view base_url, const PipedriveObject& object, uint64_t id);
 // GET /api/v2/organizations?ids=1,2,…&limit=100 (at most kPipedriveMaxIds ids).
 std::string pipedrive_orgs_by_id_url(std::string_view base_url, const std::vector<int64_t>& ids);
 // GET /api/v2/persons?org_id=X&limit=N&sort_by=update_time&sort_direction=asc[&cursor=…]

@@ -68,7 +68,29 @@ class RestConnector final : public SourceConnector<RestOptions, parse_rest_optio
     return page;
   }
 
+  bool has_get_by_id() const override { return !source_.live.path.empty(); }
+
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    std::string path = source_.live.path;
+    replace_all(path, "{id}", url_encode(request.external_id));
+    // live.path may carry a query in the CRM's own syntax ("?fields[Contacts]=…").
+    auto resp = http_.get(encode_url_gaps(rest_join_url(source_.base_url, path)), {{"Accept", "application/json"}});
+    if (!resp) return resp.error();
+    if (resp->status == 404 || resp->status == 410 || (resp->status == 400 && names_missing(*resp, request.external_id)))
+      return LiveRecord{};
+    if (resp->status < 200 || resp->status > 299) return error_from_response("get by id", *resp);
+    return reader_.read_one(*resp, parser_, request.fields);
+  }
+
  private:
+  // SuiteCRM's V8 API answers an unknown or deleted id with 400 and a JSON:API error,
+  // "Contacts module with id <id> is not found" (getBeanSafe's exception): gone, as a
+  // 404 is. A 400 naming no id (a bad fields[] parameter) stays a configuration error.
+  static bool names_missing(const HttpResponse& resp, std::string_view id) {
+    std::string message = crm_error_message(resp.body);
+    return !id.empty() && message.find("not found") != std::string::npos && message.find(id) != std::string::npos;
+  }
+
   // A URL for an error: the credentials this client knows, and the ones a CRM may have
   // put in its own links (session tokens, an api_key parameter), masked.
   std::string shown(std::string_view url) const {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "connectors/json_fields.h"
+#include "connectors/live_fields.h"
 #include "connectors/record_fields.h"
 #include "connectors/rest/answer_text.h"
 #include "connectors/source_options.h"
@@ -71,8 +72,7 @@ RestPageReader::RestPageReader(const SourceConfig& source, const RestOptions& op
       if (name == field) text_fields_.push_back({name, pointer, record_field(name)});
 }
 
-Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_token,
-                                  simdjson::dom::parser& parser) const {
+Result<simdjson::dom::element> RestPageReader::parse(HttpResponse& response, simdjson::dom::parser& parser) const {
   simdjson::dom::element root;
   auto err = parser.parse(response.body).get(root);
   if (err == simdjson::UTF8_ERROR && is_json_type(response.header("content-type"))) {
@@ -84,6 +84,14 @@ Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_
     err = parser.parse(response.body).get(root);
   }
   if (err) return unreadable_answer("", response, simdjson::error_message(err));
+  return root;
+}
+
+Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_token,
+                                  simdjson::dom::parser& parser) const {
+  auto parsed = parse(response, parser);
+  if (!parsed) return parsed.error();
+  const simdjson::dom::element root = *parsed;
   simdjson::dom::array items;
   auto at = root.at_pointer(options_.items);  // "" is the whole document
   if (at.get_array().get(items))
@@ -94,6 +102,26 @@ Result<Page> RestPageReader::read(HttpResponse& response, std::string_view page_
   for (auto item : items) map_record(item, page);
   if (auto next = next_token(page_token, root, response, items.size())) page.next = std::move(*next);
   return page;
+}
+
+Result<LiveRecord> RestPageReader::read_one(HttpResponse& response, simdjson::dom::parser& parser,
+                                            const std::vector<std::string>* fields) const {
+  auto parsed = parse(response, parser);
+  if (!parsed) return parsed.error();
+  const std::string& pointer = source_.live.item;
+  simdjson::dom::element item;
+  simdjson::dom::object object;
+  if (parsed->at_pointer(pointer).get(item) || item.get_object().get(object))
+    return Error::data(fmt::format("no object at live.item '{}' in the CRM's answer", pointer));
+  // Through the page path itself, so that a live record hashes as the synced one does.
+  Page one;
+  map_record(item, one);
+  if (one.records.empty())
+    return Error::data(one.skip_reasons.empty() ? std::string("the record could not be mapped") : one.skip_reasons[0]);
+  LiveRecord live;
+  if (!one.records[0].deleted) live.record = std::move(one.records[0]);
+  live.crm = live_fields_json(object, fields);
+  return live;
 }
 
 std::optional<std::string> RestPageReader::next_token(std::string_view token, simdjson::dom::element root,

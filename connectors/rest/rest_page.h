@@ -42,7 +42,14 @@ class RestPageReader {
   // other unreadable answer is a transient error, a missing items array a data error.
   Result<Page> read(HttpResponse& response, std::string_view page_token, simdjson::dom::parser& parser) const;
 
+  // One 2xx get-by-id answer (platform.md "Live reads"): the object at live.item mapped
+  // as a page's record is; nullopt when that record is flagged deleted. A missing object
+  // or one the mapping skips (no external_id) is a data error.
+  Result<LiveRecord> read_one(HttpResponse& response, simdjson::dom::parser& parser,
+                              const std::vector<std::string>* fields) const;
+
  private:
+  Result<simdjson::dom::element> parse(HttpResponse& response, simdjson::dom::parser& parser) const;
   std::optional<std::string> next_token(std::string_view page_token, simdjson::dom::element root,
                                         const HttpResponse& response, size_t item_count) const;
   std::string absolute(const std::string& u) const;

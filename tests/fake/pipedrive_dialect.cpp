@@ -108,8 +108,27 @@ PipedriveDialect::PipedriveDialect(const Dataset& data, TokenIssuer& tokens, con
       burst_(std::max<int64_t>(1, env_int("CRM_FAKE_PIPEDRIVE_BURST", 80))),
       daily_budget_(env_int("CRM_FAKE_PIPEDRIVE_DAILY_BUDGET", 0)) {}
 
+namespace {
+
+// "/api/v2/persons/{id}" or "/api/v2/organizations/{id}" → the id as it stands (maybe
+// not a number); nullopt for any other path.
+std::optional<std::string_view> record_id(std::string_view path, bool& organization) {
+  for (std::string_view list : {kPersons, kOrganizations}) {
+    if (!path.starts_with(list) || path.size() <= list.size() + 1 || path[list.size()] != '/') continue;
+    std::string_view id = path.substr(list.size() + 1);
+    if (id.find('/') != std::string_view::npos) return std::nullopt;  // /persons/{id}/followers …
+    organization = list == kOrganizations;
+    return id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 RouteKind PipedriveDialect::route(std::string_view path) const {
   if (path == kPersons || path == kOrganizations) return RouteKind::list;
+  bool organization = false;
+  if (record_id(path, organization)) return RouteKind::record;
   if (path.starts_with("/api/v1/") || path.starts_with("/api/v2/") || path == kPipedriveTokenPath) return RouteKind::other;
   return RouteKind::none;
 }
@@ -184,7 +203,10 @@ ServerResponse PipedriveDialect::handle(const ServerRequest& req) const {
   std::vector<std::pair<std::string, std::string>> headers;
   const bool listing = req.path == kPersons || req.path == kOrganizations;
   if (auto refused = throttle(listing, headers)) return *refused;
+  bool organization = false;
+  auto id = listing ? std::nullopt : record_id(req.path, organization);
   ServerResponse r = listing ? list(req, req.path == kOrganizations)
+                     : id    ? one(*id, organization)
                              : ServerResponse::json(404, pd_body(404, "Not found"));
   for (auto& h : headers) r.headers.push_back(std::move(h));
   return r;
@@ -214,6 +236,23 @@ ServerResponse PipedriveDialect::token(const ServerRequest& req) const {
   w.field("refresh_token", kPipedriveRefreshToken).field("scope", "contacts:read");
   w.field("expires_in", int64_t{3599}).field("api_domain", base_.get()).end_object();
   return ServerResponse::json(200, std::move(out));
+}
+
+// GET /api/v2/{persons|organizations}/{id}: the item as the lists render it; an unknown
+// or deleted id, or one of the other object, is Pipedrive's 404. A non-numeric id is its
+// 400 (the path parameter is an integer).
+ServerResponse PipedriveDialect::one(std::string_view id_text, bool organization) const {
+  auto id = parse_uint(id_text);
+  if (!id) return bad_request("Parameter 'id' must be an integer");
+  auto r = data_.get(*id);
+  if (!r || r->company != organization)
+    return ServerResponse::json(404, pd_body(404, organization ? "Organization not found" : "Person not found"));
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().field("success", true).key("data");
+  append_pipedrive_item(w, *r, organization ? 0 : org_of(*r));
+  w.end_object();
+  return ServerResponse::json(200, std::move(body));
 }
 
 uint64_t PipedriveDialect::org_of(const FakeRecord& person) const {

@@ -2,6 +2,9 @@
 // sees it. Persons are the Dataset's persons, organizations its companies:
 //   GET  /api/v2/persons|organizations ?limit=&cursor=&sort_by=&sort_direction=
 //                                      &updated_since=&updated_until=&ids=&org_id= (persons)
+//   GET  /api/v2/persons|organizations/{id}   one item as the lists render it (a live read);
+//                                      unknown, deleted or of the other object: 404
+//                                      {"success":false,"error":"Person not found",…}
 //   POST /oauth/token                  refresh_token grant, client credentials in HTTP Basic
 //
 // As hard as the real service, never easier:
@@ -88,6 +91,7 @@ class PipedriveDialect final : public Dialect {
   struct Query;
   ServerResponse token(const ServerRequest& req) const;
   ServerResponse list(const ServerRequest& req, bool organizations) const;
+  ServerResponse one(std::string_view id, bool organization) const;
   // Burst window and daily budget: nullopt when the request may go on, else the 429.
   std::optional<ServerResponse> throttle(bool list_request, std::vector<std::pair<std::string, std::string>>& headers) const;
   std::string org_name(uint64_t org_id) const;  // "" when not a live organization

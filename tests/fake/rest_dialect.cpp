@@ -68,8 +68,18 @@ std::optional<RestDialect::Style> RestDialect::style_of(std::string_view path) {
   return std::nullopt;
 }
 
+// "/contacts/{id}" → the id; nullopt for other paths.
+std::optional<std::string_view> RestDialect::record_id_of(std::string_view path) {
+  constexpr std::string_view kRecord = "/contacts/";
+  if (!path.starts_with(kRecord) || path.size() == kRecord.size()) return std::nullopt;
+  std::string_view id = path.substr(kRecord.size());
+  if (id.find('/') != std::string_view::npos) return std::nullopt;
+  return id;
+}
+
 RouteKind RestDialect::route(std::string_view path) const {
-  return style_of(path) ? RouteKind::list : RouteKind::none;
+  if (style_of(path)) return RouteKind::list;
+  return record_id_of(path) ? RouteKind::record : RouteKind::none;
 }
 
 ServerResponse RestDialect::error(int status, std::string_view code, std::string_view message) const {
@@ -156,7 +166,18 @@ Result<RestDialect::ListRequest> RestDialect::parse(const ServerRequest& req, St
   return lr;
 }
 
+ServerResponse RestDialect::one(std::string_view id) const {
+  auto n = parse_uint(id);
+  std::optional<FakeRecord> r = n ? data_.get(*n) : std::nullopt;
+  if (!r) return error(404, "not_found", fmt::format("no contact with id {}", id));
+  std::string body = R"({"data":)";
+  append_record(body, *r);
+  body += '}';
+  return ServerResponse::json(200, std::move(body));
+}
+
 ServerResponse RestDialect::handle(const ServerRequest& req, PageBend bend) const {
+  if (auto id = record_id_of(req.path)) return one(*id);  // one record: no page to bend
   auto style = style_of(req.path);
   if (!style) return error(404, "not_found", fmt::format("no route for {}", req.path));
   auto lr = parse(req, *style);

@@ -5,6 +5,7 @@
 //   /next_url/contacts     ?per_page=N                 links.next: absolute URL or null
 //   /link_header/contacts  ?per_page=N&page=P          RFC 8288 Link header, rel="next"
 //   /cursor/contacts       ?limit=N&cursor=C           keyset; meta.next_cursor or null
+//   /contacts/{id}                                     {"data": <record>}; 404 when unknown or deleted
 // all with an optional, inclusive modified_since (ISO 8601, any offset). Timestamps are
 // rendered in a configured UTC offset so that clients must normalise them.
 //
@@ -73,6 +74,8 @@ class RestDialect final : public Dialect {
     std::optional<OrderKey> after;
   };
   static std::optional<Style> style_of(std::string_view path);
+  static std::optional<std::string_view> record_id_of(std::string_view path);
+  ServerResponse one(std::string_view id) const;
   Result<ListRequest> parse(const ServerRequest& req, Style style) const;
   ServerResponse render(const ListRequest& lr, const ListPage& page) const;
 

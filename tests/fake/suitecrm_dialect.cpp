@@ -244,6 +244,12 @@ SuiteCrmDialect::SuiteCrmDialect(const Dataset& data, TokenIssuer& tokens, const
 RouteKind SuiteCrmDialect::route(std::string_view path) const {
   if (path == kTokenPath) return RouteKind::other;
   if (path == "/Api/V8/module/Contacts" || path == "/Api/V8/module/Accounts") return RouteKind::list;
+  // GET /Api/V8/module/{Module}/{id}: one record (ModuleController::getModuleRecord).
+  for (std::string_view module : {"Contacts/", "Accounts/"})
+    if (path.starts_with(kModulePrefix) && path.substr(kModulePrefix.size()).starts_with(module)) {
+      std::string_view id = path.substr(kModulePrefix.size() + module.size());
+      if (!id.empty() && id.find('/') == std::string_view::npos) return RouteKind::record;
+    }
   if (path.starts_with("/Api/") || is_site_path(path)) return RouteKind::other;
   return RouteKind::none;
 }

@@ -20,6 +20,7 @@
 #include "connectors/odoo/odoo_rpc.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"
+#include "sync/record_hash.h"
 #include "tests/unit/connector_test_support.h"
 
 using namespace crm;
@@ -287,4 +288,108 @@ TEST_CASE("odoo connector: a 404 from a wrong base_url is a configuration error"
   CHECK(page.error().kind == ErrorKind::config);
   CHECK(page.error().message.starts_with("login: HTTP 404"));
   CHECK(page.error().message.find("s3cret-odoo-key") == std::string::npos);
+}
+
+namespace {
+
+// JSON-RPC with execute_kw read: authenticate → 7, then an answer by the id read.
+struct OdooReadStub {
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  connector_test::LoopbackServer server{[this](const ServerRequest& req) {
+    {
+      std::lock_guard lock(mu);
+      bodies.push_back(req.body);
+    }
+    auto has = [&](std::string_view s) { return req.body.find(s) != std::string::npos; };
+    if (has("\"authenticate\"")) return ServerResponse::json(200, odoo_testdata("authenticate_ok.json"));
+    if (has("\"read\",[[58]]") || has("\"search_read\"")) return ServerResponse::json(200, odoo_testdata("read_partner.json"));
+    if (has("\"read\",[[61]]")) return ServerResponse::json(200, odoo_testdata("read_archived.json"));
+    if (has("\"read\",[[62]]")) return ServerResponse::json(200, odoo_testdata("read_empty.json"));
+    if (has("\"read\",[[63]]")) return ServerResponse::json(200, odoo_testdata("error_access_denied.json"));
+    if (has("\"read\",[[64]]")) {
+      auto r = ServerResponse::json(429, "<html><head><title>429 Too Many Requests</title></head></html>");
+      r.headers.emplace_back("Retry-After", "3");
+      return r;
+    }
+    if (has("\"read\",[[65]]")) return ServerResponse::json(502, "<html><head><title>502 Bad Gateway</title></head></html>");
+    return ServerResponse::json(200, odoo_testdata("error_missing.json"));
+  }};
+
+  std::string source_yaml(const std::string& extra) {
+    return fmt::format("database: /tmp/x.db\nsources:\n  - name: od\n    type: odoo\n    base_url: {}\n"
+                       "    db: acme\n{}{}",
+                       server.base(), kOdooAuth, extra);
+  }
+};
+
+LiveRequest odoo_live(const std::string& id, const std::vector<std::string>* fields) {
+  LiveRequest req;
+  req.external_id = id;
+  req.fields = fields;
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("odoo get_by_id: read [[id]] with the mapping's and live.fields, mapped as search_read rows are") {
+  OdooReadStub stub;
+  const SourceConfig src =
+      odoo_source(stub.source_yaml("    live: { fields: [function, /country_id/1, \"Not A Field\", email] }\n"));
+  connector_test::TestConnector c("odoo", src);
+  REQUIRE(c->has_get_by_id());
+  auto live = c->get_by_id(odoo_live("58", &src.live.fields));
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(stub.bodies.size() == 2);  // login, then the read
+  CHECK(stub.bodies[1].find(R"("args":["acme",7,"s3cret-odoo-key","res.partner","read",[[58]],{"fields":)"
+                            R"(["name","email","phone","commercial_company_name","is_company","active","write_date",)"
+                            R"("function","country_id"]}])") != std::string::npos);
+  REQUIRE(live->record);
+  CHECK(live->record->external_id == "58");
+  CHECK(live->record->company == "Acme GmbH");
+  CHECK(live->crm == R"({"function":"Buyer","/country_id/1":"Germany","Not A Field":null,"email":"zoe@example.com"})");
+
+  // The same row in a search_read page: the same Record, the same hash.
+  auto page = c->next_page(Cursor{});
+  REQUIRE_MESSAGE(page, page.error().message);
+  REQUIRE(page->records.size() == 1);
+  CHECK(hash_record(page->records[0]) == hash_record(*live->record));
+  CHECK(page->records[0].web_url == live->record->web_url);
+
+  auto again = c->get_by_id(odoo_live("58", nullptr));
+  REQUIRE(again);
+  CHECK(again->crm == "{}");
+  CHECK(stub.bodies.size() == 5);  // the page's run logged in again; this read did not
+}
+
+TEST_CASE("odoo get_by_id: MissingError, an empty read and an archived partner are gone; errors keep their kind") {
+  OdooReadStub stub;
+  const SourceConfig src = odoo_source(stub.source_yaml(""));
+  connector_test::TestConnector c("odoo", src);
+  for (const char* id : {"999", "62", "61", "x"}) {
+    CAPTURE(id);
+    auto live = c->get_by_id(odoo_live(id, nullptr));
+    REQUIRE_MESSAGE(live, live.error().message);
+    CHECK_FALSE(live->record);
+  }
+  auto denied = c->get_by_id(odoo_live("63", nullptr));
+  REQUIRE_FALSE(denied);
+  CHECK(denied.error().kind == ErrorKind::auth);
+  auto busy = c->get_by_id(odoo_live("64", nullptr));
+  REQUIRE_FALSE(busy);
+  CHECK(busy.error().http_status == 429);
+  REQUIRE(busy.error().retry_after_s);
+  CHECK(*busy.error().retry_after_s == 3.0);
+  auto down = c->get_by_id(odoo_live("65", nullptr));
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::transient);
+  CHECK(down.error().http_status == 502);
+
+  // archived: index keeps an archived partner as a live record.
+  const SourceConfig kept = odoo_source(stub.source_yaml("    archived: index\n"));
+  connector_test::TestConnector k("odoo", kept);
+  auto archived = k->get_by_id(odoo_live("61", nullptr));
+  REQUIRE_MESSAGE(archived, archived.error().message);
+  REQUIRE(archived->record);
+  CHECK_FALSE(archived->record->deleted);
 }

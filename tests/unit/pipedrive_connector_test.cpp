@@ -21,6 +21,7 @@
 #include "connectors/registry.h"
 #include "core/json_writer.h"
 #include "http/http_client.h"
+#include "sync/record_hash.h"
 #include "tests/unit/connector_test_support.h"
 
 using namespace crm;
@@ -395,4 +396,114 @@ TEST_CASE("pipedrive connector: a refused token gives Pipedrive's message and no
   REQUIRE_FALSE(page);
   CHECK(page.error().kind == ErrorKind::auth);
   CHECK(page.error().message == "pipedrive persons list: HTTP 401: unauthorized access");
+}
+
+namespace {
+
+// Pipedrive v2's get-by-id routes with recorded-style bodies, the list and ids lookup the
+// sync would make for the same person, and a log of the requests.
+struct PipedriveOneStub {
+  std::mutex mu;
+  std::vector<std::string> requests;
+  connector_test::LoopbackServer server{[this](const ServerRequest& req) {
+    std::lock_guard lock(mu);
+    requests.push_back(req.path + "?" + connector_test::query_text(req));
+    if (req.path == "/api/v2/persons/4121") return ServerResponse::json(200, testdata("person_one.json"));
+    if (req.path == "/api/v2/persons/4124") return ServerResponse::json(200, testdata("person_deleted.json"));
+    if (req.path == "/api/v2/persons" || req.path == "/api/v2/organizations") {
+      if (req.param("ids")) return ServerResponse::json(200, testdata("organizations_page.json"));
+      return ServerResponse::json(200, testdata("persons_page.json"));
+    }
+    if (req.path == "/api/v2/organizations/812") {
+      std::string page = testdata("organizations_page.json");
+      size_t from = page.find("{\"id\": 812"), to = page.find("},\n  {\"id\": 813");
+      return ServerResponse::json(200, "{\"success\":true,\"data\":" + page.substr(from, to + 1 - from) + "}");
+    }
+    if (req.path == "/api/v2/persons/7") {
+      auto r = ServerResponse::json(429, testdata("error_429.json"));
+      r.headers = {{"x-ratelimit-limit", "80"}, {"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "2"}};
+      return r;
+    }
+    if (req.path == "/api/v2/persons/8") return ServerResponse::json(502, "<html>502 Bad Gateway</html>");
+    if (req.path == "/api/v2/persons/9") return ServerResponse::json(401, testdata("error_401.json"));
+    return ServerResponse::json(404, testdata("error_404.json"));
+  }};
+};
+
+LiveRequest pd_live(const std::string& id, RecordKind kind, const std::vector<std::string>* fields) {
+  LiveRequest req;
+  req.external_id = id;
+  req.kind = kind;
+  req.fields = fields;
+  return req;
+}
+
+const std::string kPdExtra = "    fields: { national_id: 9f6c1d2b3a4e5f60718293a4b5c6d7e8f9a0b1c2 }\n"
+                             "    extra_fields: [a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e, owner_id]\n"
+                             "    live: { fields: [label_ids, /custom_fields/9f6c1d2b3a4e5f60718293a4b5c6d7e8f9a0b1c2, job_title] }\n";
+
+}  // namespace
+
+TEST_CASE("pipedrive get_by_id: GET /api/v2/persons/{id}, company from the ids lookup, as the list maps it") {
+  PipedriveOneStub stub;
+  const SourceConfig source = load_source(yaml_with(kAuth + kPdExtra, stub.server.base()));
+  connector_test::TestConnector c("pipedrive", source);
+  REQUIRE(c->has_get_by_id());
+  auto live = c->get_by_id(pd_live("4121", RecordKind::person, &source.live.fields));
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(stub.requests.size() == 2);
+  CHECK(stub.requests[0] == "/api/v2/persons/4121?");
+  CHECK(stub.requests[1] == "/api/v2/organizations?ids=812&limit=100&");
+  REQUIRE(live->record);
+  const Record& zoe = *live->record;
+  CHECK(zoe.external_id == "4121");
+  CHECK(zoe.email == "zoe@example.com");
+  CHECK(zoe.company == "Müller & Söhne GmbH");
+  CHECK(zoe.national_id == "DE123456789");
+  CHECK(zoe.web_url == stub.server.base() + "/person/4121");
+  CHECK(live->crm == R"({"label_ids":[7],"/custom_fields/9f6c1d2b3a4e5f60718293a4b5c6d7e8f9a0b1c2":"DE123456789","job_title":null})");
+
+  // The same person on the sync's first persons page: the same Record, the same hash.
+  auto page = c->next_page(Cursor{});
+  REQUIRE_MESSAGE(page, page.error().message);
+  REQUIRE_FALSE(page->records.empty());
+  const Record& listed = page->records[0];
+  REQUIRE(listed.external_id == "4121");
+  CHECK(listed.company == zoe.company);
+  CHECK(listed.extra == zoe.extra);
+  CHECK(hash_record(listed) == hash_record(zoe));
+
+  auto org = c->get_by_id(pd_live("812", RecordKind::company, nullptr));
+  REQUIRE_MESSAGE(org, org.error().message);
+  CHECK(stub.requests.back() == "/api/v2/organizations/812?");
+  REQUIRE(org->record);
+  CHECK(org->record->kind == RecordKind::company);
+  CHECK(org->record->name == "Müller & Söhne GmbH");
+  CHECK(org->crm == "{}");
+}
+
+TEST_CASE("pipedrive get_by_id: 404 and is_deleted are gone; 401, 429 and 5xx keep their status") {
+  PipedriveOneStub stub;
+  const SourceConfig source = load_source(yaml_with(kAuth, stub.server.base()));
+  connector_test::TestConnector c("pipedrive", source);
+  for (const char* id : {"999", "4124", "not-a-number"}) {
+    CAPTURE(id);
+    auto live = c->get_by_id(pd_live(id, RecordKind::person, nullptr));
+    REQUIRE_MESSAGE(live, live.error().message);
+    CHECK_FALSE(live->record);
+  }
+  CHECK(stub.requests.size() == 2);  // a non-numeric id is not asked for
+  auto busy = c->get_by_id(pd_live("7", RecordKind::person, nullptr));
+  REQUIRE_FALSE(busy);
+  CHECK(busy.error().kind == ErrorKind::transient);
+  CHECK(busy.error().http_status == 429);
+  CHECK(busy.error().retry_after_s == 2.0);
+  auto down = c->get_by_id(pd_live("8", RecordKind::person, nullptr));
+  REQUIRE_FALSE(down);
+  CHECK(down.error().http_status == 502);
+  auto refused = c->get_by_id(pd_live("9", RecordKind::person, nullptr));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::auth);
+  CHECK(refused.error().http_status == 401);
+  CHECK(refused.error().message.find("unauthorized access") != std::string::npos);
 }

@@ -23,6 +23,7 @@
 #include "http/http_client.h"
 #include "sync/field_transforms.h"
 #include "sync/record_hash.h"
+#include "tests/unit/connector_test_support.h"
 
 using namespace crm;
 
@@ -429,4 +430,171 @@ TEST_CASE("connectors/rest/example.yaml loads, and reads the recorded SuiteCRM p
         "url:https://crm.example.com/Api/V8/module/Contacts?fields%5BContacts%5D=first_name,last_name,email1,"
         "phone_work,account_name,date_modified&filter%5Bdate_modified%5D%5Bgt%5D=2026-12-02%2006:52:37"
         "&page%5Bsize%5D=2&page%5Bnumber%5D=2&sort=id");
+}
+
+namespace {
+
+// SuiteCRM's V8 API as a live read meets it: one record at /V8/module/Contacts/{id}, a
+// 400 JSON:API error for an unknown id, and what a proxy or the CRM answers when busy.
+struct SuiteOne {
+  std::vector<std::string> requests;
+  std::mutex mu;
+  connector_test::LoopbackServer server{[this](const ServerRequest& req) {
+    {
+      std::lock_guard lock(mu);
+      requests.push_back(req.path + "?" + connector_test::query_text(req));
+    }
+    using connector_test::testdata;
+    if (req.path == "/Api/V8/module/Contacts/1b2f6c4e-8a90-4d3e-9f21-0a7b3c5d6e01")
+      return ServerResponse::json(200, testdata("rest", "suitecrm_contact_one.json"));
+    if (req.path == "/Api/V8/module/Contacts/9f8e7d6c-0000-4000-8000-000000000000")
+      return ServerResponse::json(400, testdata("rest", "suitecrm_error_not_found.json"));
+    if (req.path == "/Api/V8/module/Contacts/bad-field")
+      return ServerResponse::json(400, testdata("rest", "suitecrm_error_bad_field.json"));
+    if (req.path == "/Api/V8/module/Contacts/busy") {
+      auto r = ServerResponse::json(429, testdata("rest", "error_429.json"));
+      r.headers.emplace_back("Retry-After", "7");
+      return r;
+    }
+    if (req.path == "/Api/V8/module/Contacts/down") return ServerResponse::json(503, testdata("rest", "error_503.json"));
+    if (req.path == "/Api/V8/module/Contacts/gone") return ServerResponse::json(404, R"({"error":"no such record"})");
+    if (req.path == "/Api/V8/module/Contacts/flagged")
+      return ServerResponse::json(200, R"({"data":{"id":"flagged","attributes":{"deleted":"1","date_modified":"2026-12-02T06:52:37+00:00"}}})");
+    if (req.path == "/Api/V8/module/Contacts/no-id") return ServerResponse::json(200, R"({"data":{"attributes":{}}})");
+    return ServerResponse::json(404, R"({"errors":{"status":404,"title":null,"detail":"no route"}})");
+  }};
+};
+
+std::string suite_live_yaml(const std::string& base, const std::string& live) {
+  return fmt::format(R"(database: /tmp/unused.db
+sources:
+  - name: suitecrm
+    type: rest
+    base_url: {}/Api
+    web_url: https://crm.example.com/index.php?module=Contacts&action=DetailView&record={{id}}
+    list:
+      path: /V8/module/Contacts
+      items: /data
+      pagination: {{ style: next_url, pointer: /links/next }}
+    fields:
+      external_id: /id
+      given_name: /attributes/first_name
+      family_name: /attributes/last_name
+      email: /attributes/email1
+      phone: /attributes/phone_work
+      company: /attributes/account_name
+      updated_at: /attributes/date_modified
+      deleted: /attributes/deleted
+    extra_fields: [/attributes/lead_source]
+{}
+)", base, live);
+}
+
+constexpr const char* kSuiteLive =
+    "    live: { path: \"/V8/module/Contacts/{id}\", item: /data, fields: [/attributes/title, /attributes/lead_source, "
+    "/attributes/nope, type] }";
+
+LiveRequest live_request(const std::string& id, const std::vector<std::string>& fields) {
+  LiveRequest req;
+  req.external_id = id;
+  req.fields = &fields;
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("rest get_by_id: SuiteCRM's one-record route, mapped exactly as the same record in a list page") {
+  SuiteOne crm;
+  const SourceConfig source = load_source(suite_live_yaml(crm.server.base(), kSuiteLive));
+  connector_test::TestConnector c("rest", source);
+  REQUIRE(c->has_get_by_id());
+  const std::string id = "1b2f6c4e-8a90-4d3e-9f21-0a7b3c5d6e01";
+  auto live = c->get_by_id(live_request(id, source.live.fields));
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(crm.requests.size() == 1);
+  CHECK(crm.requests[0] == "/Api/V8/module/Contacts/" + id + "?");
+  REQUIRE(live->record);
+  const Record& r = *live->record;
+  CHECK(r.external_id == id);
+  CHECK(r.kind == RecordKind::person);
+  CHECK(r.name == "Siobhán O&#039;Brien");  // the engine's transforms come after, as for pages
+  CHECK(r.email == "siobhan.obrien@example.com");
+  CHECK(r.company == "Byrne & Daughters");
+  CHECK(r.remote_updated_at == *parse_iso8601("2026-12-02T06:52:37Z"));
+  CHECK(r.web_url == "https://crm.example.com/index.php?module=Contacts&action=DetailView&record=" + id);
+  CHECK(live->crm ==
+        R"({"/attributes/title":"Head of Procurement","/attributes/lead_source":"Web Site","/attributes/nope":null,)"
+        R"("type":"Contacts"})");
+
+  // The same object as an item of a list answer: the same Record, the same hash.
+  RestOptions options = parse_rest_options(source, nullptr);
+  RestPageReader reader(source, options);
+  const std::string one = connector_test::testdata("rest", "suitecrm_contact_one.json");
+  HttpResponse page_resp;
+  page_resp.status = 200;
+  page_resp.body = "{\"data\":[" + one.substr(one.find(':') + 1, one.rfind('}') - one.find(':') - 1) + "]}";
+  PageParser parser;
+  auto page = reader.read(page_resp, "", parser);
+  REQUIRE_MESSAGE(page, page.error().message);
+  REQUIRE(page->records.size() == 1);
+  CHECK(page->records[0].extra == r.extra);
+  CHECK(hash_record(page->records[0]) == hash_record(r));
+}
+
+TEST_CASE("rest get_by_id: gone is SuiteCRM's 400 naming the id, a 404, or the deleted flag; errors keep status") {
+  SuiteOne crm;
+  const SourceConfig source = load_source(suite_live_yaml(crm.server.base(), kSuiteLive));
+  connector_test::TestConnector c("rest", source);
+  const std::vector<std::string> none;
+  for (const char* id : {"9f8e7d6c-0000-4000-8000-000000000000", "gone", "flagged"}) {
+    CAPTURE(id);
+    auto live = c->get_by_id(live_request(id, none));
+    REQUIRE_MESSAGE(live, live.error().message);
+    CHECK_FALSE(live->record);
+    CHECK(live->crm == "{}");
+  }
+  auto bad = c->get_by_id(live_request("bad-field", none));  // "not found", but not the record
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().kind == ErrorKind::config);
+  CHECK(bad.error().http_status == 400);
+  CHECK(bad.error().message.find("titel") != std::string::npos);
+  auto busy = c->get_by_id(live_request("busy", none));
+  REQUIRE_FALSE(busy);
+  CHECK(busy.error().http_status == 429);
+  REQUIRE(busy.error().retry_after_s);
+  CHECK(*busy.error().retry_after_s == doctest::Approx(7.0));
+  auto down = c->get_by_id(live_request("down", none));
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::transient);
+  CHECK(down.error().http_status == 503);
+  CHECK(down.error().message.find("maintenance until 03:00") != std::string::npos);
+  auto no_id = c->get_by_id(live_request("no-id", none));
+  REQUIRE_FALSE(no_id);
+  CHECK(no_id.error().kind == ErrorKind::data);
+}
+
+TEST_CASE("rest get_by_id: the id is URL-encoded into live.path; item \"\" is the whole answer; no live block, none") {
+  std::vector<std::string> paths;
+  std::mutex mu;
+  connector_test::LoopbackServer server([&](const ServerRequest& req) {
+    std::lock_guard lock(mu);
+    paths.push_back(req.path + "?" + connector_test::query_text(req));
+    return ServerResponse::json(200, R"({"id":"a/b c","full_name":"Ann","contact":{"email":"a@x.example"},"modified_at":"2025-01-01T00:00:00Z"})");
+  });
+  const SourceConfig source = load_source(
+      source_yaml(server.base(), "/offset/contacts", "offset: \"{offset}\"", "{ style: offset }") +
+      "    live: { path: \"/customers/{id}?view=full\", fields: [full_name] }\n");
+  connector_test::TestConnector c("rest", source);
+  auto live = c->get_by_id(live_request("a/b c", source.live.fields));
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(paths.size() == 1);
+  CHECK(paths[0] == "/customers/a/b c?view=full&");  // the server decodes what %2F and %20 said
+  REQUIRE(live->record);
+  CHECK(live->record->external_id == "a/b c");
+  CHECK(live->record->web_url == "https://legacy.example/customers/a%2Fb%20c");
+  CHECK(live->crm == R"({"full_name":"Ann"})");
+
+  const SourceConfig plain = load_source(source_yaml(server.base(), "/offset/contacts", "offset: \"{offset}\"", "{ style: offset }"));
+  connector_test::TestConnector without("rest", plain);
+  CHECK_FALSE(without->has_get_by_id());
 }
