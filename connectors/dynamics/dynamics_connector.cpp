@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "connectors/dynamics/dynamics_live.h"
 #include "connectors/dynamics/dynamics_options.h"
 #include "connectors/dynamics/dynamics_page.h"
 #include "connectors/dynamics/dynamics_request.h"
 #include "connectors/dynamics/dynamics_state.h"
+#include "connectors/live_request.h"
 #include "connectors/source_connector.h"
 
 namespace crm {
@@ -91,6 +93,21 @@ class DynamicsConnector final : public SourceConnector<DynamicsOptions, parse_dy
     page.state = encode_dynamics_state(next);
     if (token.object + 1 < options_.objects.size()) page.next = encode_dynamics_token({token.object + 1, {}, false});
     return page;
+  }
+
+  bool has_get_by_id() const override { return true; }
+
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    auto found = object_for_kind(options_.objects, request.kind, "dynamics", "entity set");
+    if (!found) return found.error();
+    const DynamicsObject* object = *found;
+    auto resp = http_.get(dynamics_record_url(source_.base_url, *object, request.external_id, request.fields),
+                          dynamics_record_headers());
+    if (!resp) return resp.error();
+    if (dynamics_record_gone(*resp)) return LiveRecord{};
+    if (resp->status < 200 || resp->status > 299)
+      return dynamics_error(fmt::format("retrieve {}({})", object->set, request.external_id), *resp);
+    return map_dynamics_record(parser_, resp->body, *object, options_, source_.base_url, request);
   }
 
 };

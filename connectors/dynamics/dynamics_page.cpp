@@ -29,8 +29,10 @@ int64_t column_int(simdjson::dom::object row, std::string_view key) {
   return v;
 }
 
-void map_row(simdjson::dom::object row, const DynamicsObject& object, const DynamicsOptions& options,
-             std::string_view base_url, Page& page) {
+}  // namespace
+
+void map_dynamics_row(simdjson::dom::object row, const DynamicsObject& object, const DynamicsOptions& options,
+                      std::string_view base_url, Page& page) {
   Record r;
   r.kind = object.kind;
   if (!column_text(row, object.id_column, r.external_id) || r.external_id.empty()) {
@@ -81,8 +83,6 @@ void map_row(simdjson::dom::object row, const DynamicsObject& object, const Dyna
   page.records.push_back(std::move(r));
 }
 
-}  // namespace
-
 Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsObject& object,
                                          const DynamicsOptions& options, std::string_view base_url,
                                          simdjson::dom::parser& parser) {
@@ -104,7 +104,7 @@ Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsOb
             out.page.deletions.push_back(Deletion{std::string(id), {}, {}});
           return;
         }
-        map_row(obj, object, options, base_url, out.page);
+        map_dynamics_row(obj, object, options, base_url, out.page);
       });
   std::string_view link;
   if (!root->at_key("@odata.nextLink").get_string().get(link)) out.next_link = std::string(link);

@@ -31,6 +31,12 @@ struct DynamicsPage {
   std::string delta_link;  // @odata.deltaLink: on the last page of a change-tracking read
 };
 
+// One row (of a list, or a single retrieve) appended to page.records, or counted in
+// page.skip: every read maps through here, so a live read hashes like the page that held
+// the record.
+void map_dynamics_row(simdjson::dom::object row, const DynamicsObject& object, const DynamicsOptions& options,
+                      std::string_view base_url, Page& page);
+
 Result<DynamicsPage> parse_dynamics_page(std::string_view body, const DynamicsObject& object,
                                          const DynamicsOptions& options, std::string_view base_url,
                                          simdjson::dom::parser& parser);

@@ -4,10 +4,12 @@
 #include <simdjson.h>
 
 #include "connectors/hubspot/hubspot_errors.h"
+#include "connectors/hubspot/hubspot_live.h"
 #include "connectors/hubspot/hubspot_options.h"
 #include "connectors/hubspot/hubspot_page.h"
 #include "connectors/hubspot/hubspot_page_token.h"
 #include "connectors/hubspot/hubspot_request.h"
+#include "connectors/live_request.h"
 #include "connectors/source_connector.h"
 
 namespace crm {
@@ -43,6 +45,22 @@ class HubspotConnector final : public SourceConnector<HubspotOptions, parse_hubs
       case HubspotPhase::instant: return search_page(cursor, token, object);
     }
     return Error::internal("hubspot: unknown phase");
+  }
+
+  bool has_get_by_id() const override { return true; }
+
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    auto found = object_for_kind(options_.objects, request.kind, "hubspot", "object");
+    if (!found) return found.error();
+    const HubspotObject* object = *found;
+    HttpRequest req{"GET", hubspot_record_url(source_.base_url, options_, *object, request.external_id, request.fields),
+                    {{"Accept", "application/json"}}, {}};
+    req.final_answer = hubspot_daily_limit_hit;
+    auto resp = http_.send(req);
+    if (!resp) return resp.error();
+    if (hubspot_record_gone(*resp)) return LiveRecord{};
+    if (resp->status < 200 || resp->status > 299) return hubspot_error(what(*object, "read by id"), *resp);
+    return map_hubspot_record(parser_, resp->body, *object, options_, request);
   }
 
  private:

@@ -39,6 +39,45 @@ std::optional<TimePoint> parse_hubspot_time(std::string_view s) {
   return parse_iso8601(s);
 }
 
+HubspotObjectInfo map_hubspot_object(simdjson::dom::element item, const HubspotObject& object,
+                                     const HubspotOptions& options, bool archived_list, Record& r) {
+  HubspotObjectInfo info;
+  r.kind = object.kind;
+  std::string_view id;
+  if (item["id"].get_string().get(id) || id.empty()) {
+    info.skip = fmt::format("{}: a result without a string id", object.name);
+    return info;
+  }
+  r.external_id = std::string(id);
+  simdjson::dom::object props;
+  if (item["properties"].get_object().get(props)) {
+    info.skip = fmt::format("{} {}: no properties object", object.name, r.external_id);
+    return info;
+  }
+  info.properties = props;
+  for (const auto& [field, prop] : object.fields) {
+    set_record_field(r, field, property(props, prop));
+  }
+  name_from_parts(r);
+  // The modification property, else the top-level updatedAt that mirrors it.
+  std::optional<TimePoint> t = parse_hubspot_time(property(props, object.modified_property));
+  std::string_view updated;
+  if (!t && !item["updatedAt"].get_string().get(updated)) t = parse_hubspot_time(updated);
+  if (t) r.remote_updated_at = *t;
+  info.modified = t;
+  bool archived = archived_list;
+  if (bool a = false; !item["archived"].get_bool().get(a) && a) archived = true;
+  set_extra_fields(r, options.extra, [&](const std::string& key, std::string& out) {
+    out = property(props, key);
+    return true;
+  });
+  r.web_url = expand_web_url(options.web_url, r.external_id,
+                             {{"{portal_id}", options.portal_id}, {"{object_type_id}", object.type_id},
+                              {"{object}", object.name}});
+  r.deleted = archived;
+  return info;
+}
+
 Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::string_view body,
                                            const HubspotObject& object, const HubspotOptions& options,
                                            bool archived_list, Page& page) {
@@ -58,46 +97,20 @@ Result<HubspotPageInfo> map_hubspot_answer(simdjson::dom::parser& parser, std::s
   for (auto item : results) {
     ++info.results;
     Record r;
-    r.kind = object.kind;
-    std::string_view id;
-    if (item["id"].get_string().get(id) || id.empty()) {
-      page.skip(fmt::format("{}: a result without a string id", object.name));
+    HubspotObjectInfo one = map_hubspot_object(item, object, options, archived_list, r);
+    if (!r.external_id.empty()) info.last_id = numeric_id(r.external_id);
+    if (!one.skip.empty()) {
+      page.skip(std::move(one.skip));
       continue;
     }
-    r.external_id = std::string(id);
-    info.last_id = numeric_id(id);
-    simdjson::dom::object props;
-    if (item["properties"].get_object().get(props)) {
-      page.skip(fmt::format("{} {}: no properties object", object.name, r.external_id));
-      continue;
-    }
-    for (const auto& [field, prop] : object.fields) {
-      set_record_field(r, field, property(props, prop));
-    }
-    name_from_parts(r);
-    // The modification property, else the top-level updatedAt that mirrors it.
-    std::optional<TimePoint> t = parse_hubspot_time(property(props, object.modified_property));
-    std::string_view updated;
-    if (!t && !item["updatedAt"].get_string().get(updated)) t = parse_hubspot_time(updated);
-    if (t) {
-      r.remote_updated_at = *t;
+    if (const auto& t = one.modified) {
       info.min_modified_ms = std::min(info.min_modified_ms, to_ms(*t));
       info.max_modified_ms = std::max(info.max_modified_ms, to_ms(*t));
+      if (!r.deleted && (!page.high_water || *t > *page.high_water)) page.high_water = *t;
     }
-    bool archived = archived_list;
-    if (bool a = false; !item["archived"].get_bool().get(a) && a) archived = true;
-    set_extra_fields(r, options.extra, [&](const std::string& key, std::string& out) {
-      out = property(props, key);
-      return true;
-    });
-    r.web_url = expand_web_url(options.web_url, r.external_id,
-                               {{"{portal_id}", options.portal_id}, {"{object_type_id}", object.type_id},
-                                {"{object}", object.name}});
-    r.deleted = archived;
-    if (t && !archived && (!page.high_water || *t > *page.high_water)) page.high_water = *t;
 
     // A merge keeps the survivor; the absorbed ids vanish without being archived.
-    std::string merged = archived ? std::string() : property(props, "hs_merged_object_ids");
+    std::string merged = r.deleted ? std::string() : property(one.properties, "hs_merged_object_ids");
     std::string survivor = r.external_id;
     TimePoint when = r.remote_updated_at;
     page.records.push_back(std::move(r));

@@ -29,6 +29,20 @@ struct HubspotPageInfo {
 // as a string (older properties). Never epoch seconds.
 std::optional<TimePoint> parse_hubspot_time(std::string_view s);
 
+// What map_hubspot_object found beside the Record.
+struct HubspotObjectInfo {
+  std::string skip;                   // why the object cannot be mapped; "" when it was
+  std::optional<TimePoint> modified;  // the modification property, else updatedAt
+  simdjson::dom::object properties;   // its `properties`, when it was mapped
+};
+
+// One HubSpot object (a list or search result, or a get-by-id answer) into `r`: every
+// read maps through here, so that a live read hashes like the page that held the record.
+// Archived objects (or all, when `archived_list`) become tombstones. r.external_id is set
+// whenever the object has an id, even when it cannot be mapped.
+HubspotObjectInfo map_hubspot_object(simdjson::dom::element item, const HubspotObject& object,
+                                     const HubspotOptions& options, bool archived_list, Record& r);
+
 // Appends the answer's records to page.records: archived results (or all, when
 // `archived_list`) as tombstones, and for each id in a survivor's hs_merged_object_ids a
 // tombstone with merged_into. page.high_water grows with live records only.

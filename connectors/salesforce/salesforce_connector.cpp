@@ -6,10 +6,12 @@
 #include <algorithm>
 
 #include "connectors/salesforce/salesforce_errors.h"
+#include "connectors/salesforce/salesforce_live.h"
 #include "connectors/salesforce/salesforce_options.h"
 #include "connectors/salesforce/salesforce_page.h"
 #include "connectors/salesforce/salesforce_page_token.h"
 #include "connectors/salesforce/salesforce_request.h"
+#include "connectors/live_request.h"
 #include "connectors/source_connector.h"
 
 namespace crm {
@@ -70,6 +72,30 @@ class SalesforceConnector final : public SourceConnector<SalesforceOptions, pars
         return sf_error(fmt::format("{} query", object.name), *resp);
       return page_from(*resp, object, token);
     }
+  }
+
+  bool has_get_by_id() const override { return true; }
+
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    auto found = object_for_kind(options_.objects, request.kind, "salesforce", "object");
+    if (!found) return found.error();
+    const SfObject* object = *found;
+    if (!valid_sf_id(request.external_id))
+      return Error::data(fmt::format("{} '{}': not a Salesforce record id", object->name, request.external_id.substr(0, 40)));
+    const std::vector<std::string> fields = sf_live_fields(*object, request.fields);
+    const bool query = sf_live_needs_query(fields);
+    auto resp = http_.get(sf_record_url(api_root(), *object, request.external_id, fields), {{"Accept", "application/json"}});
+    const std::string what = fmt::format("{} {}", object->name, query ? "query by Id" : "read by Id");
+    if (!resp) {
+      Error e = resp.error();
+      e.message = fmt::format("{}: {}", what, e.message);
+      return e;
+    }
+    if (!query && sf_record_gone(*resp)) return LiveRecord{};
+    if (resp->status < 200 || resp->status > 299) return sf_error(what, *resp);
+    // After the answer: the token response that came with it names the instance.
+    RowMapping mapping{*object, options_.web_url, instance_url()};
+    return map_sf_record(parser_, resp->body, mapping, query, request);
   }
 
  private:

@@ -20,7 +20,9 @@ std::optional<TimePoint> modstamp(simdjson::dom::element row) {
   return parse_iso8601(s);
 }
 
-void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
+}  // namespace
+
+void map_query_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
   Page& page = out.page;
   Record r;
   r.kind = m.object.kind;
@@ -54,8 +56,6 @@ void map_row(simdjson::dom::element row, const RowMapping& m, QueryPage& out) {
   r.web_url = expand_web_url(m.web_url, r.external_id, {{"{instance_url}", m.instance_url}, {"{object}", m.object.name}});
   page.records.push_back(std::move(r));
 }
-
-}  // namespace
 
 bool soql_field(simdjson::dom::element row, std::string_view name, std::string& out) {
   out.clear();
@@ -92,7 +92,7 @@ Result<QueryPage> parse_query_page(simdjson::dom::parser& parser, std::string_vi
     out.next_url = std::string(next);
   }
   out.page.records.reserve(rows.size());
-  for (auto row : rows) map_row(row, mapping, out);
+  for (auto row : rows) map_query_row(row, mapping, out);
   return out;
 }
 

@@ -32,6 +32,11 @@ struct RowMapping {
   std::string instance_url;  // no trailing slash
 };
 
+// One row (of a query page, or an sObject Rows answer) appended to out.page, or counted
+// in out.page.skip: every read maps through here, so a live read hashes like the page
+// that held the record.
+void map_query_row(simdjson::dom::element row, const RowMapping& mapping, QueryPage& out);
+
 Result<QueryPage> parse_query_page(simdjson::dom::parser& parser, std::string_view body,
                                    const RowMapping& mapping);
 

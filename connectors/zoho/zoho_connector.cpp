@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "connectors/live_request.h"
 #include "connectors/source_connector.h"
+#include "connectors/zoho/zoho_live.h"
 #include "connectors/zoho/zoho_options.h"
 #include "connectors/zoho/zoho_page.h"
 #include "connectors/zoho/zoho_request.h"
@@ -88,6 +90,21 @@ class ZohoConnector final : public SourceConnector<ZohoOptions, parse_zoho_optio
       }
     }
     return out;
+  }
+
+  bool has_get_by_id() const override { return true; }
+
+  Result<LiveRecord> get_by_id(const LiveRequest& request) override {
+    auto found = object_for_kind(options_.modules, request.kind, "zoho", "module");
+    if (!found) return found.error();
+    const ZohoModule* module = *found;
+    auto resp = http_.get(zoho_record_url(source_.base_url, options_, *module, request.external_id, request.fields),
+                          zoho_headers(std::nullopt));
+    if (!resp) return resp.error();
+    if (zoho_record_gone(*resp)) return LiveRecord{};
+    if (resp->status < 200 || resp->status > 299)
+      return zoho_error(fmt::format("get {} {}", module->name, request.external_id), *resp);
+    return map_zoho_answer(parser_, resp->body, *module, options_, request);
   }
 
  private:

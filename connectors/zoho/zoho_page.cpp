@@ -28,7 +28,9 @@ bool field_text(simdjson::dom::object rec, std::string_view key, std::string& ou
   return member_text(rec, key, out, value_text);
 }
 
-void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoOptions& options, ZohoPage& out) {
+}  // namespace
+
+void map_zoho_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoOptions& options, ZohoPage& out) {
   Page& page = out.page;
   Record r;
   r.kind = module.kind;
@@ -62,13 +64,18 @@ void map_record(simdjson::dom::object rec, const ZohoModule& module, const ZohoO
   page.records.push_back(std::move(r));
 }
 
+namespace {
+
 // Zoho's v8 spec also models errors inside a 200 ({"code":…,"status":"error"}).
 bool is_error_body(simdjson::dom::element root) {
   std::string_view status;
   return !root.at_key("status").get_string().get(status) && status == "error";
 }
 
-Result<simdjson::dom::element> parse_root(std::string_view body, std::string_view what, simdjson::dom::parser& parser) {
+}  // namespace
+
+Result<simdjson::dom::element> parse_zoho_root(std::string_view body, std::string_view what,
+                                               simdjson::dom::parser& parser) {
   auto root = parse_json_page(parser, body, fmt::format("zoho {}", what));
   if (root && is_error_body(*root)) {
     HttpResponse shaped;
@@ -79,6 +86,8 @@ Result<simdjson::dom::element> parse_root(std::string_view body, std::string_vie
   return root;
 }
 
+namespace {
+
 bool info_more(simdjson::dom::element root) {
   bool more = false;
   return !root.at_pointer("/info/more_records").get_bool().get(more) && more;
@@ -88,7 +97,7 @@ bool info_more(simdjson::dom::element root) {
 
 Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module, const ZohoOptions& options,
                                  simdjson::dom::parser& parser) {
-  auto root = parse_root(body, module.name, parser);
+  auto root = parse_zoho_root(body, module.name, parser);
   if (!root) return root.error();
   simdjson::dom::array rows;
   if (root->at_key("data").get_array().get(rows))
@@ -96,7 +105,7 @@ Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module
   ZohoPage out;
   for_each_object(
       rows, out.page, [&] { return fmt::format("{}: a record that is not an object", module.name); },
-      [&](simdjson::dom::object record) { map_record(record, module, options, out); });
+      [&](simdjson::dom::object record) { map_zoho_record(record, module, options, out); });
   out.more_records = info_more(*root);
   std::string_view token;
   if (!root->at_pointer("/info/next_page_token").get_string().get(token)) out.next_page_token = std::string(token);
@@ -106,7 +115,7 @@ Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module
 Result<ZohoDeletedPage> parse_zoho_deleted_page(std::string_view body, std::string_view module,
                                                 simdjson::dom::parser& parser) {
   const std::string what = fmt::format("{} deleted", module);
-  auto root = parse_root(body, what, parser);
+  auto root = parse_zoho_root(body, what, parser);
   if (!root) return root.error();
   simdjson::dom::array rows;
   if (root->at_key("data").get_array().get(rows))

@@ -28,6 +28,16 @@ struct ZohoPage {
   std::optional<TimePoint> last_modified;  // Modified_Time of the page's last record
 };
 
+// One record (of a Get Records page, or a Get Record answer) appended to out.page, or
+// counted in out.page.skip: every read maps through here, so a live read hashes like the
+// page that held the record.
+void map_zoho_record(simdjson::dom::object record, const ZohoModule& module, const ZohoOptions& options,
+                     ZohoPage& out);
+// The root of a 200 answer, or the Error of an error body Zoho sent with it (its v8 spec
+// models errors inside a 200).
+Result<simdjson::dom::element> parse_zoho_root(std::string_view body, std::string_view what,
+                                               simdjson::dom::parser& parser);
+
 Result<ZohoPage> parse_zoho_page(std::string_view body, const ZohoModule& module, const ZohoOptions& options,
                                  simdjson::dom::parser& parser);
 

@@ -133,6 +133,103 @@ struct Row {
   OrderKey key() const { return {modified_ms, rec.id}; }
 };
 
+// One row's members (inside an object the caller opens): the columns of `select` (every
+// column when empty), with the annotations the caller's Prefer asked for.
+void write_row(JsonWriter& w, const Row& row, bool accounts, const std::vector<std::string>& select, bool annotations) {
+  const FakeRecord& r = row.rec;
+  auto selected = [&](std::string_view c) {
+    return select.empty() || std::find(select.begin(), select.end(), c) != select.end();
+  };
+  const std::string_view id_col = accounts ? "accountid" : "contactid";
+  w.field("@odata.etag", fmt::format("W/\"{}\"", row.modified_ms / 1000));
+  w.field(id_col, dynamics_guid(r.id, accounts));
+  if (accounts) {
+    if (selected("name")) w.key("name").string_or_null(r.full_name);
+  } else {
+    if (selected("fullname")) w.key("fullname").string_or_null(r.full_name);
+    if (selected("firstname")) w.key("firstname").string_or_null(r.first_name);
+    if (selected("lastname")) w.key("lastname").string_or_null(r.last_name);
+  }
+  if (selected("emailaddress1")) w.key("emailaddress1").string_or_null(r.email);
+  if (selected("telephone1")) w.key("telephone1").string_or_null(r.phone);
+  if (!accounts && selected("_parentcustomerid_value")) {
+    if (r.company_name.empty()) {
+      w.key("_parentcustomerid_value").null();
+    } else {
+      if (annotations) {
+        w.field("_parentcustomerid_value@OData.Community.Display.V1.FormattedValue", r.company_name);
+        w.field("_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "account");
+      }
+      w.field("_parentcustomerid_value", dynamics_parent_guid(r.company_name));
+    }
+  }
+  if (selected("modifiedon")) {
+    if (annotations) w.field("modifiedon@OData.Community.Display.V1.FormattedValue", formatted_time(row.modified_ms));
+    w.field("modifiedon", format_iso8601_seconds(from_ms(row.modified_ms)));
+  }
+  if (selected("statecode")) {
+    if (annotations) w.field("statecode@OData.Community.Display.V1.FormattedValue", row.master ? "Inactive" : "Active");
+    w.field("statecode", int64_t{row.master ? 1 : 0});
+  }
+  if (selected("merged")) w.field("merged", row.master != 0);
+  if (selected("_masterid_value")) {
+    if (row.master) w.field("_masterid_value", dynamics_guid(row.master, accounts));
+    else w.key("_masterid_value").null();
+  }
+}
+
+// $select: known columns only, as Dataverse refuses an unknown one.
+std::optional<ServerResponse> parse_select(std::string_view value, bool accounts, std::vector<std::string>& out) {
+  auto known = [&](std::string_view c) {
+    return accounts ? std::find(kAccountColumns.begin(), kAccountColumns.end(), c) != kAccountColumns.end()
+                    : std::find(kContactColumns.begin(), kContactColumns.end(), c) != kContactColumns.end();
+  };
+  std::string_view rest = value;
+  while (true) {
+    size_t comma = rest.find(',');
+    std::string_view col = trim(rest.substr(0, comma));
+    if (!known(col))
+      return bad_request(fmt::format("Could not find a property named '{}' on type 'Microsoft.Dynamics.CRM.{}'.", col,
+                                     accounts ? "account" : "contact"));
+    out.emplace_back(col);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return std::nullopt;
+}
+
+// What a Prefer header asks for: odata.maxpagesize=N, odata.include-annotations="…".
+struct Preferences {
+  int64_t max_page_size = kMaxPage;
+  std::string annotations;  // the include-annotations preference when it covers FormattedValue
+};
+
+Preferences parse_prefer(std::string_view prefer) {
+  Preferences out;
+  while (!prefer.empty()) {
+    size_t comma = prefer.find(',');
+    // a quoted annotation list may hold commas
+    if (size_t quote = prefer.find('"'); quote != std::string_view::npos && quote < comma) {
+      size_t close = prefer.find('"', quote + 1);
+      comma = close == std::string_view::npos ? std::string_view::npos : prefer.find(',', close);
+    }
+    std::string_view pref = trim(prefer.substr(0, comma));
+    if (pref.starts_with("odata.maxpagesize=")) {
+      std::string_view n = pref.substr(18);
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+      if (ec == std::errc() && p == n.data() + n.size() && v > 0) out.max_page_size = v;  // else ignored, as preferences are
+    } else if (pref.starts_with("odata.include-annotations=")) {
+      std::string_view list = pref.substr(26);
+      if (list.find(kFormatted) != std::string_view::npos || list.find('*') != std::string_view::npos)
+        out.annotations += (out.annotations.empty() ? "" : ",") + std::string(pref);
+    }
+    if (comma == std::string_view::npos) break;
+    prefer.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string dynamics_parent_guid(std::string_view company_name) {
@@ -212,8 +309,29 @@ std::optional<std::string> parse_filter(std::string_view f, int64_t& since_ms) {
 
 }  // namespace
 
+namespace {
+
+// A single-valued navigation: /api/data/v9.2/{contacts|accounts}(<guid>).
+struct EntityKey {
+  bool accounts = false;
+  std::string_view guid;
+};
+
+std::optional<EntityKey> entity_key(std::string_view path) {
+  if (!path.starts_with(kApi) || !path.ends_with(")")) return std::nullopt;
+  std::string_view rest = path.substr(kApi.size());
+  EntityKey k;
+  if (rest.starts_with("accounts(")) k.accounts = true;
+  else if (!rest.starts_with("contacts(")) return std::nullopt;
+  k.guid = rest.substr(9, rest.size() - 10);
+  return k;
+}
+
+}  // namespace
+
 RouteKind DynamicsDialect::route(std::string_view path) const {
   if (path == "/api/data/v9.2/contacts" || path == "/api/data/v9.2/accounts") return RouteKind::list;
+  if (entity_key(path)) return RouteKind::record;
   if (path.starts_with(kApi) || is_token_path(path)) return RouteKind::other;
   return RouteKind::none;
 }
@@ -257,6 +375,7 @@ ServerResponse DynamicsDialect::handle(const ServerRequest& req) const {
     return error(401, "unauthorized", "");
   if (req.path == "/api/data/v9.2/contacts") return list(req, false);
   if (req.path == "/api/data/v9.2/accounts") return list(req, true);
+  if (auto key = entity_key(req.path)) return record(req, key->accounts, key->guid);
   std::string_view segment = std::string_view(req.path).substr(kApi.size());
   return ServerResponse::json(404, odata_body("0x80060888", fmt::format("Resource not found for the segment '{}'.",
                                                                          segment.substr(0, segment.find('/')))));
@@ -302,25 +421,11 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
   q.accounts = accounts;
   const std::string_view id_col = accounts ? "accountid" : "contactid";
   const std::string_view entity = accounts ? "account" : "contact";
-  auto known = [&](std::string_view c) {
-    return accounts ? std::find(kAccountColumns.begin(), kAccountColumns.end(), c) != kAccountColumns.end()
-                    : std::find(kContactColumns.begin(), kContactColumns.end(), c) != kContactColumns.end();
-  };
   for (const auto& [name, value] : req.query) {
     if (!name.starts_with("$")) continue;  // custom parameters are ignored
     if (name == "$select") {
       q.select_raw = value;
-      std::string_view rest = value;
-      while (true) {
-        size_t comma = rest.find(',');
-        std::string_view col = trim(rest.substr(0, comma));
-        if (!known(col))
-          return bad_request(fmt::format("Could not find a property named '{}' on type 'Microsoft.Dynamics.CRM.{}'.",
-                                         col, entity));
-        q.select.emplace_back(col);
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-      }
+      if (auto bad = parse_select(value, accounts, q.select)) return std::move(*bad);
     } else if (name == "$filter") {
       q.filter_raw = value;
       if (auto problem = parse_filter(value, q.since_ms)) return bad_request(*problem);
@@ -371,32 +476,10 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
     q.since_ms = *since;
   }
 
-  // Prefer: odata.maxpagesize=N, odata.include-annotations="…"
-  int64_t wanted = kMaxPage;
-  std::string_view prefer = req.header("prefer");
-  while (!prefer.empty()) {
-    size_t comma = prefer.find(',');
-    // a quoted annotation list may hold commas
-    if (size_t quote = prefer.find('"'); quote != std::string_view::npos && quote < comma) {
-      size_t close = prefer.find('"', quote + 1);
-      comma = close == std::string_view::npos ? std::string_view::npos : prefer.find(',', close);
-    }
-    std::string_view pref = trim(prefer.substr(0, comma));
-    if (pref.starts_with("odata.maxpagesize=")) {
-      std::string_view n = pref.substr(18);
-      int64_t v = 0;
-      auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
-      if (ec == std::errc() && p == n.data() + n.size() && v > 0) wanted = v;  // else ignored, as preferences are
-    } else if (pref.starts_with("odata.include-annotations=")) {
-      std::string_view list = pref.substr(26);
-      if (list.find(kFormatted) != std::string_view::npos || list.find('*') != std::string_view::npos) {
-        q.annotations = true;
-        q.applied += (q.applied.empty() ? "" : ",") + std::string(pref);
-      }
-    }
-    if (comma == std::string_view::npos) break;
-    prefer.remove_prefix(comma + 1);
-  }
+  const Preferences prefs = parse_prefer(req.header("prefer"));
+  int64_t wanted = prefs.max_page_size;
+  q.annotations = !prefs.annotations.empty();
+  q.applied = prefs.annotations;
   if (wanted > kMaxPage) wanted = kMaxPage;  // larger values are silently ignored
   q.size = std::min(static_cast<size_t>(wanted), max_page_size_);
   if (req.header("prefer").find("odata.maxpagesize") != std::string_view::npos)
@@ -444,9 +527,6 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
   // Render.
   const std::string base = base_.get();
   const std::string set = accounts ? "accounts" : "contacts";
-  auto selected = [&](std::string_view c) {
-    return q.select.empty() || std::find(q.select.begin(), q.select.end(), c) != q.select.end();
-  };
   std::string body;
   body.reserve(256 + rows.size() * 600);
   JsonWriter w(body);
@@ -456,43 +536,8 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
   w.field("@odata.context", fmt::format("{}/api/data/v9.2/$metadata#{}({}){}", base, set, cols, delta ? "/$delta" : ""));
   w.key("value").begin_array();
   for (const Row& row : rows) {
-    const FakeRecord& r = row.rec;
     w.begin_object();
-    w.field("@odata.etag", fmt::format("W/\"{}\"", row.modified_ms / 1000));
-    w.field(id_col, dynamics_guid(r.id, accounts));
-    if (accounts) {
-      if (selected("name")) w.key("name").string_or_null(r.full_name);
-    } else {
-      if (selected("fullname")) w.key("fullname").string_or_null(r.full_name);
-      if (selected("firstname")) w.key("firstname").string_or_null(r.first_name);
-      if (selected("lastname")) w.key("lastname").string_or_null(r.last_name);
-    }
-    if (selected("emailaddress1")) w.key("emailaddress1").string_or_null(r.email);
-    if (selected("telephone1")) w.key("telephone1").string_or_null(r.phone);
-    if (!accounts && selected("_parentcustomerid_value")) {
-      if (r.company_name.empty()) {
-        w.key("_parentcustomerid_value").null();
-      } else {
-        if (q.annotations) {
-          w.field("_parentcustomerid_value@OData.Community.Display.V1.FormattedValue", r.company_name);
-          w.field("_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "account");
-        }
-        w.field("_parentcustomerid_value", dynamics_parent_guid(r.company_name));
-      }
-    }
-    if (selected("modifiedon")) {
-      if (q.annotations) w.field("modifiedon@OData.Community.Display.V1.FormattedValue", formatted_time(row.modified_ms));
-      w.field("modifiedon", format_iso8601_seconds(from_ms(row.modified_ms)));
-    }
-    if (selected("statecode")) {
-      if (q.annotations) w.field("statecode@OData.Community.Display.V1.FormattedValue", row.master ? "Inactive" : "Active");
-      w.field("statecode", int64_t{row.master ? 1 : 0});
-    }
-    if (selected("merged")) w.field("merged", row.master != 0);
-    if (selected("_masterid_value")) {
-      if (row.master) w.field("_masterid_value", dynamics_guid(row.master, accounts));
-      else w.key("_masterid_value").null();
-    }
+    write_row(w, row, accounts, q.select, q.annotations);
     w.end_object();
   }
   for (const OrderKey& key : gone) {
@@ -518,6 +563,45 @@ ServerResponse DynamicsDialect::list(const ServerRequest& req, bool accounts) co
   auto resp = ServerResponse::json(200, std::move(body));
   resp.headers.emplace_back("OData-Version", "4.0");
   if (!q.applied.empty()) resp.headers.emplace_back("Preference-Applied", q.applied);
+  return resp;
+}
+
+ServerResponse DynamicsDialect::record(const ServerRequest& req, bool accounts, std::string_view guid) const {
+  std::vector<std::string> select;
+  std::string select_raw;
+  for (const auto& [name, value] : req.query) {
+    if (!name.starts_with("$")) continue;
+    if (name != "$select") return bad_request(fmt::format("crm-fake does not support the query option {} on a retrieve", name));
+    select_raw = value;
+    if (auto bad = parse_select(value, accounts, select)) return std::move(*bad);
+  }
+  const std::string_view entity = accounts ? "account" : "contact";
+  // Dataverse's answer for a key it does not hold (deleted, or never there).
+  auto missing = [&] {
+    return ServerResponse::json(404, odata_body("0x80040217", fmt::format("{} With Id = {} Does Not Exist", entity, guid)));
+  };
+  auto id = dynamics_id_of(guid);
+  if (!id || guid != dynamics_guid(*id, accounts)) return missing();
+  std::optional<Row> row;
+  if (auto r = data_.get(*id); r && r->company == accounts) {
+    row = Row{*r, r->modified_ms, 0};
+  } else {
+    // A merged-away row stays, deactivated and pointing at its survivor.
+    for (const auto& d : data_.deleted_since(INT64_MIN))
+      if (d.last.id == *id && d.merged_into != 0 && d.last.company == accounts) row = Row{d.last, d.deleted_ms, d.merged_into};
+  }
+  if (!row) return missing();
+  const Preferences prefs = parse_prefer(req.header("prefer"));
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  w.field("@odata.context", fmt::format("{}/api/data/v9.2/$metadata#{}({})/$entity", base_.get(),
+                                        accounts ? "accounts" : "contacts", select_raw));
+  write_row(w, *row, accounts, select, !prefs.annotations.empty());
+  w.end_object();
+  auto resp = ServerResponse::json(200, std::move(body));
+  resp.headers.emplace_back("OData-Version", "4.0");
+  if (!prefs.annotations.empty()) resp.headers.emplace_back("Preference-Applied", prefs.annotations);
   return resp;
 }
 

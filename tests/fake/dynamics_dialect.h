@@ -2,6 +2,10 @@
 // Dynamics connector sees it. Persons are `contacts`, companies are `accounts`:
 //   GET  /api/data/v9.2/contacts|accounts   ?$select=…&$filter=modifiedon ge <UTC literal>
 //                                           &$orderby=modifiedon asc,<id> asc&$skiptoken=…
+//   GET  /api/data/v9.2/contacts(<guid>)    one row as lists show it (also accounts(<guid>)),
+//                                           ?$select=…, the same Prefer annotations; a
+//                                           merged-away row answers deactivated; a deleted or
+//                                           unknown one 404 0x80040217 "… Does Not Exist"
 //   POST /{tenant}/oauth2/v2.0/token        client_credentials with scope …/.default
 //
 // As hard as the real service, never easier:
@@ -78,6 +82,7 @@ class DynamicsDialect final : public Dialect {
   struct Query;
   ServerResponse token(const ServerRequest& req) const;
   ServerResponse list(const ServerRequest& req, bool accounts) const;
+  ServerResponse record(const ServerRequest& req, bool accounts, std::string_view guid) const;
   bool untracked(bool accounts) const;
 
   const Dataset& data_;

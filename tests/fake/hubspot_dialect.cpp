@@ -28,6 +28,7 @@ constexpr int64_t kTokenTtlSeconds = 1800;
 struct Target {
   bool companies = false;
   bool search = false;
+  std::optional<std::string> id;  // GET {type}/{id}: one object
 };
 
 std::optional<Target> target_of(std::string_view path) {
@@ -37,6 +38,10 @@ std::optional<Target> target_of(std::string_view path) {
   if (rest.ends_with("/search")) {
     t.search = true;
     rest.remove_suffix(7);
+  } else if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    if (slash + 1 == rest.size() || rest.find('/', slash + 1) != std::string_view::npos) return std::nullopt;
+    t.id = std::string(rest.substr(slash + 1));
+    rest = rest.substr(0, slash);
   }
   if (rest == "contacts") t.companies = false;
   else if (rest == "companies") t.companies = true;
@@ -271,7 +276,7 @@ std::string HubspotDialect::format_time(int64_t ms) {
 
 RouteKind HubspotDialect::route(std::string_view path) const {
   if (path == kToken) return RouteKind::other;
-  if (target_of(path)) return RouteKind::list;
+  if (auto t = target_of(path)) return t->id ? RouteKind::record : RouteKind::list;
   if (path.starts_with(kPrefix)) return RouteKind::other;  // answered 404 in the vendor's shape
   return RouteKind::none;
 }
@@ -336,6 +341,7 @@ ServerResponse HubspotDialect::handle(const ServerRequest& req) const {
   }
   auto t = target_of(req.path);
   if (!t) return ServerResponse::json(404, error_body(fmt::format("Unable to infer object type from: {}", req.path), "OBJECT_NOT_FOUND"));
+  if (t->id) return record(req, t->companies, *t->id);
   return t->search ? search(req, t->companies) : list(req, t->companies);
 }
 
@@ -456,6 +462,36 @@ ServerResponse HubspotDialect::list(const ServerRequest& req, bool companies) co
     body += fmt::format(R"(,"paging":{{"next":{{"after":"{}","link":"?after={}"}}}})", after, after);
   }
   body += '}';
+  return ServerResponse::json(200, std::move(body));
+}
+
+ServerResponse HubspotDialect::record(const ServerRequest& req, bool companies, const std::string& id) const {
+  bool archived = false;
+  if (auto raw = req.param("archived")) {
+    if (*raw == "true") archived = true;
+    else if (*raw != "false") return validation_error(fmt::format("archived: '{}' is not true or false", *raw));
+  }
+  // HubSpot's answer for an id it does not hold (or of the other object type, or deleted
+  // while archived=false is asked): 404 OBJECT_NOT_FOUND. Merged-away ids too.
+  auto not_found = [&] {
+    return ServerResponse::json(404, error_body("Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND"));
+  };
+  auto n = parse_uint(id);
+  if (!n) return not_found();
+  const std::string properties(req.param("properties").value_or(""));
+  std::string body;
+  if (!archived) {
+    auto r = data_.get(*n);
+    if (!r || r->company != companies) return not_found();
+    append_record(body, *r, companies, properties, false, 0);
+  } else {
+    for (const auto& d : data_.deleted_since(INT64_MIN)) {
+      if (d.last.id != *n || d.merged_into != 0 || d.last.company != companies) continue;
+      append_record(body, d.last, companies, properties, true, d.deleted_ms);
+      break;
+    }
+    if (body.empty()) return not_found();
+  }
   return ServerResponse::json(200, std::move(body));
 }
 

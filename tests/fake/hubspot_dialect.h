@@ -3,6 +3,8 @@
 //   GET  /crm/v3/objects/{contacts|companies}   limit (≤ 100, silently capped), after
 //        (opaque, id order), properties (comma list; unnamed ones are not returned),
 //        archived=true → ONLY archived (deleted, not merged) records
+//   GET  /crm/v3/objects/{type}/{id}            one object as lists show it, properties
+//        as for lists, archived=true → only if archived; else 404 OBJECT_NOT_FOUND
 //   POST /crm/v3/objects/{type}/search          filterGroups (OR of AND groups; EQ NEQ GT
 //        GTE LT LTE on the modification property — lastmodifieddate for contacts,
 //        hs_lastmodifieddate for companies — and hs_object_id), one sort, limit ≤ 200,
@@ -57,6 +59,7 @@ class HubspotDialect final : public Dialect {
   ServerResponse token_endpoint(const ServerRequest& req) const;
   ServerResponse list(const ServerRequest& req, bool companies) const;
   ServerResponse search(const ServerRequest& req, bool companies) const;
+  ServerResponse record(const ServerRequest& req, bool companies, const std::string& id) const;
   bool authorized(const ServerRequest& req) const;
   bool search_allowed() const;
   void append_record(std::string& out, const FakeRecord& r, bool companies, std::string_view properties,

@@ -113,6 +113,22 @@ std::optional<int64_t> soql_datetime(std::string_view s) {
   return to_ms(*t);
 }
 
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+// The dataset id in an object's 18-character record id; 0 when it is none of its ids.
+uint64_t dataset_id_of(std::string_view sf_id, const ObjectDef& def) {
+  std::string_view prefix = def.prefix;
+  if (sf_id.size() != 18 || !sf_id.starts_with(prefix)) return 0;
+  std::string_view digits = sf_id.substr(prefix.size());
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
+}
+
 SoqlError malformed(std::string_view near) {
   return {"MALFORMED_QUERY", fmt::format("unexpected token: '{}'", near.substr(0, 60))};
 }
@@ -163,6 +179,8 @@ std::variant<SoqlQuery, SoqlError> parse_soql(std::string_view soql) {
         q.strict = op == ">";
       } else if (iequals(field, "IsDeleted") && op == "=" && (iequals(value, "true") || iequals(value, "false"))) {
         q.is_deleted = iequals(value, "true");
+      } else if (iequals(field, "Id") && op == "=" && value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+        q.id = dataset_id_of(value.substr(1, value.size() - 2), *def);
       } else {
         return malformed(field.empty() ? "end of query" : field);
       }
@@ -265,6 +283,19 @@ std::vector<Row> collect(const Dataset& data, const SoqlQuery& q, bool all, std:
                          size_t limit, bool& more) {
   const bool want_company = q.object == "Account";
   const int64_t since = q.since_ms == INT64_MIN ? INT64_MIN : (q.strict ? q.since_ms + 1 : q.since_ms);
+  if (q.id) {  // one record by Id: looked up, not scanned for
+    std::vector<Row> one;
+    auto visible = [&](int64_t ms, uint64_t id) { return ms >= since && (!after || before(*after, {ms, id})); };
+    if (auto r = data.get(*q.id); r && q.is_deleted != true && r->company == want_company && visible(r->modified_ms, r->id))
+      one.push_back(Row{*r, false, r->modified_ms, 0});
+    if (one.empty() && all && q.is_deleted != false)
+      for (auto& d : data.deleted_since(since))
+        if (d.last.id == *q.id && d.last.company == want_company && visible(d.deleted_ms, d.last.id))
+          one.push_back(Row{d.last, true, d.deleted_ms, d.merged_into});
+    if (one.size() > limit) one.clear();
+    more = false;
+    return one;
+  }
   std::vector<Row> live;
   if (q.is_deleted != true) {
     std::optional<OrderKey> pos = after;
@@ -370,6 +401,7 @@ RouteKind SalesforceDialect::route(std::string_view path) const {
   if (slash == std::string_view::npos) return RouteKind::other;
   rest.remove_prefix(slash + 1);
   if (rest == "query" || rest == "queryAll" || rest.starts_with("query/")) return RouteKind::list;
+  if (rest.starts_with("sobjects/") && std::count(rest.begin(), rest.end(), '/') == 2) return RouteKind::record;
   return RouteKind::other;
 }
 
@@ -441,6 +473,7 @@ ServerResponse SalesforceDialect::handle(const ServerRequest& req) const {
   if (rest == "queryAll") return query(req, version, true);
   if (rest.starts_with("query/")) return more(req, version, rest.substr(6));
   if (rest == "limits" || rest == "limits/") return limits();
+  if (rest.starts_with("sobjects/")) return sobject_row(req, version, rest.substr(9));
   return error(404, "", "");
 }
 
@@ -554,6 +587,49 @@ ServerResponse SalesforceDialect::limits() const {
   ServerResponse r = ServerResponse::json(200, std::move(out));
   stamp(r);
   return r;
+}
+
+ServerResponse SalesforceDialect::sobject_row(const ServerRequest& req, std::string_view version,
+                                              std::string_view rest) const {
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.find('/', slash + 1) != std::string_view::npos) return error(404, "", "");
+  std::string_view object = rest.substr(0, slash), sf_id = rest.substr(slash + 1);
+  const ObjectDef* def = object_def(object);
+  if (!def || object != def->name)
+    return sf_error(404, "NOT_FOUND", fmt::format("The requested resource does not exist: sObject type '{}'", object));
+  SoqlQuery q;
+  q.object = def->name;
+  if (auto raw = req.param("fields"); raw && !raw->empty()) {
+    std::string_view list = *raw;
+    while (true) {
+      size_t comma = list.find(',');
+      std::string_view f = trim_spaces(list.substr(0, comma));
+      auto it = std::find_if(def->fields.begin(), def->fields.end(), [&](const char* k) { return iequals(k, f); });
+      // sObject Rows reads the object's own fields; a parent's needs a query or a
+      // relationship URL.
+      if (it == def->fields.end() || f.find('.') != std::string_view::npos)
+        return sf_error(400, "INVALID_FIELD", fmt::format("No such column '{}' on sobject of type {}", f, def->name));
+      if (std::find(q.fields.begin(), q.fields.end(), *it) == q.fields.end()) q.fields.emplace_back(*it);
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  } else {
+    for (const char* f : def->fields)
+      if (std::string_view(f).find('.') == std::string_view::npos) q.fields.emplace_back(f);
+  }
+  const uint64_t id = dataset_id_of(sf_id, *def);
+  auto r = id ? data_.get(id) : std::nullopt;
+  if (!r || r->company != (def == &kAccount)) {
+    for (const auto& d : data_.deleted_since(INT64_MIN))
+      if (id && d.last.id == id && d.last.company == (def == &kAccount))
+        return sf_error(404, "ENTITY_IS_DELETED", "entity is deleted");
+    return sf_error(404, "NOT_FOUND", "The requested resource does not exist");
+  }
+  std::string out;
+  render_row(out, Row{*r, false, r->modified_ms, 0}, q, version);
+  ServerResponse resp = ServerResponse::json(200, std::move(out));
+  stamp(resp);
+  return resp;
 }
 
 }  // namespace crm::fake

@@ -9,12 +9,17 @@
 //   GET  /services/data/vNN.N/query/<locator>   the next page (nextRecordsUrl), also after
 //                                               queryAll
 //   GET  /services/data/vNN.N/limits            DailyApiRequests {Max, Remaining}
+//   GET  /services/data/vNN.N/sobjects/{Contact|Account}/{Id}?fields=…   sObject Rows: one
+//                                               row as queries render it (own fields only: a
+//                                               parent's, Account.Name, is 400 INVALID_FIELD);
+//                                               404 NOT_FOUND, or ENTITY_IS_DELETED for a
+//                                               record in the Recycle Bin (merged losers too)
 // Persons are Contacts (ids 0035e…), companies Accounts (0015e…): 18-character ids whose
 // last 13 digits are the Dataset id. Account has no e-mail field, as in Salesforce.
 //
 // The SOQL parser understands what a poller sends and refuses the rest with
 // 400 MALFORMED_QUERY: SELECT <fields> FROM Contact|Account [WHERE SystemModstamp >= <dt>
-// [AND IsDeleted = true|false]] [ORDER BY SystemModstamp[, Id]]; unknown fields →
+// [AND IsDeleted = true|false] [AND Id = '<id>']] [ORDER BY SystemModstamp[, Id]]; unknown fields →
 // INVALID_FIELD, unknown objects → INVALID_TYPE; date-times unquoted with Z or ±hh:mm (a
 // '+' sent unencoded arrives as a space and is refused). Pages hold min(batchSize of
 // Sforce-Query-Options clamped to 200..2000, --max-page-size) rows: fewer than asked, as
@@ -49,6 +54,7 @@ struct SoqlQuery {
   int64_t since_ms = INT64_MIN;     // SystemModstamp >= (or > when strict)
   bool strict = false;
   std::optional<bool> is_deleted;   // WHERE IsDeleted = …
+  std::optional<uint64_t> id;       // WHERE Id = '<id>': the dataset id (0: no such record)
 };
 
 // A SOQL error: errorCode and message, as Salesforce words them.
@@ -90,6 +96,7 @@ class SalesforceDialect final : public Dialect {
   ServerResponse more(const ServerRequest& req, std::string_view version, std::string_view locator) const;
   ServerResponse page(const Cursor& c, std::string_view version) const;
   ServerResponse limits() const;
+  ServerResponse sobject_row(const ServerRequest& req, std::string_view version, std::string_view rest) const;
   ServerResponse sf_error(int status, std::string_view code, std::string_view message) const;
   void stamp(ServerResponse& r) const;
 

@@ -147,6 +147,58 @@ std::optional<PageToken> decode_token(std::string_view s) {
   return t;
 }
 
+// `fields`: a comma list of at most 50 names, each a field of the module.
+std::optional<ServerResponse> parse_fields(std::string_view raw, bool accounts, std::vector<std::string>& out) {
+  std::string_view rest = raw;
+  while (true) {
+    size_t comma = rest.find(',');
+    std::string_view f = rest.substr(0, comma);
+    bool known = accounts ? std::find(kAccountFields.begin(), kAccountFields.end(), f) != kAccountFields.end()
+                          : std::find(kContactFields.begin(), kContactFields.end(), f) != kContactFields.end();
+    if (!known) return fail(400, "INVALID_DATA", "invalid data", "api_name", f);
+    out.emplace_back(f);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (out.size() > 50) return fail(400, "LIMIT_EXCEEDED", "the fields limit is 50", "limit", "50");
+  return std::nullopt;
+}
+
+// One record as Get Records and Get Record write it: the id and the fields asked for.
+void write_record(JsonWriter& w, const FakeRecord& r, bool accounts, const std::vector<std::string>& fields) {
+  auto wants = [&](std::string_view f) { return std::find(fields.begin(), fields.end(), f) != fields.end(); };
+  w.begin_object().field("id", zoho_id(r.id));
+  if (accounts) {
+    if (wants("Account_Name")) w.key("Account_Name").string_or_null(r.full_name);
+    if (wants("Website")) w.key("Website").null();
+    if (wants("Industry")) w.key("Industry").null();
+  } else {
+    if (wants("First_Name")) w.key("First_Name").string_or_null(r.first_name);
+    if (wants("Last_Name")) w.key("Last_Name").string_or_null(r.last_name);
+    if (wants("Full_Name")) w.key("Full_Name").string_or_null(r.full_name);
+    if (wants("Email")) w.key("Email").string_or_null(r.email);
+    if (wants("Mobile")) w.key("Mobile").null();
+    if (wants("Lead_Source")) w.key("Lead_Source").value(r.id % 2 ? "Web" : "Trade Show");
+    if (wants("Account_Name")) {
+      if (r.company_name.empty()) {
+        w.key("Account_Name").null();
+      } else {
+        w.key("Account_Name").begin_object().field("name", r.company_name);
+        w.field("id", fmt::format("{}", kZohoIdBase + 900000000 + fnv32(r.company_name) % 1000000)).end_object();
+      }
+    }
+  }
+  if (wants("Phone")) w.key("Phone").string_or_null(r.phone);
+  if (wants("Created_Time")) w.field("Created_Time", org_time(r.modified_ms));
+  if (wants("Modified_Time")) w.field("Modified_Time", org_time(r.modified_ms));
+  w.end_object();
+}
+
+// A Get Record path's last segment: a numeric id ("deleted", "search", … are other routes).
+bool is_record_id(std::string_view s) {
+  return !s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 }  // namespace
 
 std::string zoho_id(uint64_t id) { return fmt::format("{}", kZohoIdBase + id); }
@@ -160,6 +212,7 @@ RouteKind ZohoDialect::route(std::string_view path) const {
   auto p = split_path(path);
   if (!p) return RouteKind::none;
   if ((p->module == "Contacts" || p->module == "Accounts") && p->rest.empty()) return RouteKind::list;
+  if ((p->module == "Contacts" || p->module == "Accounts") && is_record_id(p->rest)) return RouteKind::record;
   return RouteKind::other;
 }
 
@@ -204,6 +257,7 @@ ServerResponse ZohoDialect::handle(const ServerRequest& req) const {
   const bool accounts = p->module == "Accounts";
   if (p->rest.empty()) return list(req, accounts);
   if (p->rest == "deleted") return deleted(req, accounts);
+  if (is_record_id(p->rest)) return record(req, accounts, p->rest);
   return error(404, "", "");
 }
 
@@ -234,22 +288,7 @@ ServerResponse ZohoDialect::list(const ServerRequest& req, bool accounts) const 
   if (!fields_raw || fields_raw->empty())
     return fail(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", "param", "fields");
   std::vector<std::string> fields;
-  {
-    std::string_view rest = *fields_raw;
-    while (true) {
-      size_t comma = rest.find(',');
-      std::string_view f = rest.substr(0, comma);
-      bool known = accounts ? std::find(kAccountFields.begin(), kAccountFields.end(), f) != kAccountFields.end()
-                            : std::find(kContactFields.begin(), kContactFields.end(), f) != kContactFields.end();
-      if (!known) return fail(400, "INVALID_DATA", "invalid data", "api_name", f);
-      fields.emplace_back(f);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
-  if (fields.size() > 50) return fail(400, "LIMIT_EXCEEDED", "the fields limit is 50", "limit", "50");
-  auto wants = [&](std::string_view f) { return std::find(fields.begin(), fields.end(), f) != fields.end(); };
-
+  if (auto bad = parse_fields(*fields_raw, accounts, fields)) return std::move(*bad);
   std::string sort_by(req.param("sort_by").value_or("id"));
   std::string sort_order(req.param("sort_order").value_or("desc"));
   if (sort_by != "id" && sort_by != "Created_Time" && sort_by != "Modified_Time")
@@ -348,33 +387,7 @@ ServerResponse ZohoDialect::list(const ServerRequest& req, bool accounts) const 
   body.reserve(256 + rows.size() * 400);
   JsonWriter w(body);
   w.begin_object().key("data").begin_array();
-  for (const FakeRecord& r : rows) {
-    w.begin_object().field("id", zoho_id(r.id));
-    if (accounts) {
-      if (wants("Account_Name")) w.key("Account_Name").string_or_null(r.full_name);
-      if (wants("Website")) w.key("Website").null();
-      if (wants("Industry")) w.key("Industry").null();
-    } else {
-      if (wants("First_Name")) w.key("First_Name").string_or_null(r.first_name);
-      if (wants("Last_Name")) w.key("Last_Name").string_or_null(r.last_name);
-      if (wants("Full_Name")) w.key("Full_Name").string_or_null(r.full_name);
-      if (wants("Email")) w.key("Email").string_or_null(r.email);
-      if (wants("Mobile")) w.key("Mobile").null();
-      if (wants("Lead_Source")) w.key("Lead_Source").value(r.id % 2 ? "Web" : "Trade Show");
-      if (wants("Account_Name")) {
-        if (r.company_name.empty()) {
-          w.key("Account_Name").null();
-        } else {
-          w.key("Account_Name").begin_object().field("name", r.company_name);
-          w.field("id", fmt::format("{}", kZohoIdBase + 900000000 + fnv32(r.company_name) % 1000000)).end_object();
-        }
-      }
-    }
-    if (wants("Phone")) w.key("Phone").string_or_null(r.phone);
-    if (wants("Created_Time")) w.field("Created_Time", org_time(r.modified_ms));
-    if (wants("Modified_Time")) w.field("Modified_Time", org_time(r.modified_ms));
-    w.end_object();
-  }
+  for (const FakeRecord& r : rows) write_record(w, r, accounts, fields);
   w.end_array();
   w.key("info").begin_object();
   w.field("per_page", per_page).field("count", static_cast<int64_t>(rows.size())).field("page", page_no);
@@ -439,6 +452,41 @@ ServerResponse ZohoDialect::deleted(const ServerRequest& req, bool accounts) con
   w.end_array().key("info").begin_object();
   w.field("per_page", per_page).field("count", static_cast<int64_t>(to - from)).field("page", page);
   w.field("more_records", to < rows.size()).end_object().end_object();
+  return ServerResponse::json(200, std::move(body));
+}
+
+ServerResponse ZohoDialect::record(const ServerRequest& req, bool accounts, std::string_view id) const {
+  // Get Record takes `fields` as Get Records does (optional here: without it every field).
+  std::vector<std::string> fields;
+  if (auto raw = req.param("fields"); raw && !raw->empty()) {
+    if (auto bad = parse_fields(*raw, accounts, fields)) return std::move(*bad);
+  } else {
+    if (accounts) fields.assign(kAccountFields.begin(), kAccountFields.end());
+    else fields.assign(kContactFields.begin(), kContactFields.end());
+  }
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  std::optional<FakeRecord> r;
+  if (ec == std::errc() && end == id.data() + id.size() && n > kZohoIdBase) r = data_.get(n - kZohoIdBase);
+  if (!r || r->company != accounts) {
+    // A record in the recycle bin (deleted, merged away) has no content any more; an id
+    // that never was one is refused as invalid data.
+    bool binned = false;
+    if (n > kZohoIdBase)
+      for (const auto& d : data_.deleted_since(INT64_MIN))
+        if (d.last.id == n - kZohoIdBase && d.last.company == accounts) binned = true;
+    if (binned) {
+      ServerResponse empty;
+      empty.status = 204;
+      return empty;
+    }
+    return fail(400, "INVALID_DATA", "the related id given seems to be invalid", "id", id);
+  }
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("data").begin_array();
+  write_record(w, *r, accounts, fields);
+  w.end_array().end_object();
   return ServerResponse::json(200, std::move(body));
 }
 

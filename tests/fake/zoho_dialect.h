@@ -3,6 +3,9 @@
 //   GET  /crm/{version}/Contacts|Accounts   ?fields=…&per_page=&page=|page_token=&sort_by=&sort_order=
 //        If-Modified-Since: <ISO 8601 with offset>
 //   GET  /crm/{version}/Contacts|Accounts/deleted?type=all|recycle|permanent&page=&per_page=
+//   GET  /crm/{version}/Contacts|Accounts/{id}?fields=…   Get Record: {"data":[<the record as
+//        lists write it>]}; a deleted or merged-away id 204 (empty), an id that never was
+//        one 400 INVALID_DATA {"details":{"id":…}}
 //   POST /oauth/v2/token                    the accounts server: grant_type=refresh_token
 //
 // As hard as the real service, never easier:
@@ -66,6 +69,7 @@ class ZohoDialect final : public Dialect {
  private:
   ServerResponse token(const ServerRequest& req) const;
   ServerResponse list(const ServerRequest& req, bool accounts) const;
+  ServerResponse record(const ServerRequest& req, bool accounts, std::string_view id) const;
   ServerResponse deleted(const ServerRequest& req, bool accounts) const;
 
   const Dataset& data_;

@@ -19,6 +19,7 @@
 #include "connectors/registry.h"
 #include "http/http_client.h"
 #include "tests/unit/connector_test_support.h"
+#include "tests/unit/live_read_stub.h"
 
 using namespace crm;
 
@@ -481,4 +482,146 @@ TEST_CASE("dynamics connector: a refused request gives Dataverse's message") {
   CHECK(page.error().kind == ErrorKind::config);
   // The engine puts "source 'dyn': " before it (source_context_test.cpp).
   CHECK(page.error().message.starts_with("list contacts: HTTP 404: 0x80060888: Resource not found"));
+}
+
+// ---- Live reads: get_by_id against a scripted Dataverse ------------------------------
+
+namespace {
+
+SourceConfig live_source(const std::string& base, const std::string& more = "") {
+  return connector_test::load_one_source(
+      connector_test::one_source_yaml("dyn", "dynamics", base,
+                                      "    extra_fields: [jobtitle]\n"
+                                      "    auth: { type: bearer, token: tok-123456789 }\n" + more),
+      "/tmp/dyn-live.yaml");
+}
+
+const std::string kGuid = "49b0be2e-d01c-ed11-b83e-000d3a572421";
+const std::vector<std::string> kLiveFields = {"jobtitle", "_parentcustomerid_value@OData.Community.Display.V1.FormattedValue",
+                                              "address1_city", "/statecode"};
+
+}  // namespace
+
+TEST_CASE("dynamics: get_by_id retrieves one row by key and maps it as a page does") {
+  connector_test::LiveStub stub;
+  stub.answer(200, testdata("contact_get.json"));
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("dynamics", source);
+  CHECK(c->has_get_by_id());
+  auto live = c->get_by_id({kGuid, RecordKind::person, &kLiveFields});
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(stub.requests().size() == 1);
+  // The list's columns, then the live fields' columns (an annotation selects its column).
+  CHECK(stub.requests()[0] ==
+        "GET /api/data/v9.2/contacts(" + kGuid + ")?$select=contactid,fullname,firstname,lastname,emailaddress1,"
+        "telephone1,_parentcustomerid_value,jobtitle,modifiedon,statecode,merged,_masterid_value,address1_city&");
+  REQUIRE(live->record);
+  const Record& r = *live->record;
+  CHECK(r.external_id == kGuid);
+  CHECK(r.kind == RecordKind::person);
+  CHECK(r.name == "Zoë Łukasz");
+  CHECK(r.company == "Acme GmbH");
+  CHECK(r.extra == R"({"jobtitle":"Head of Purchasing"})");
+  CHECK(r.web_url == stub.base() + "/main.aspx?etn=contact&id=" + kGuid + "&pagetype=entityrecord");
+  CHECK(live->crm == R"({"jobtitle":"Head of Purchasing","_parentcustomerid_value@OData.Community.Display.V1.FormattedValue":"Acme GmbH","address1_city":null,"/statecode":0})");
+
+  // The same row in a list page maps to the same record.
+  DynamicsOptions o = parse_dynamics_options(source, nullptr);
+  simdjson::dom::parser parser;
+  auto page = parse_dynamics_page(R"({"value":[)" + testdata("contact_get.json") + "]}", o.objects[0], o, source.base_url, parser);
+  REQUIRE(page);
+  REQUIRE(page->page.records.size() == 1);
+  connector_test::check_same_record(r, page->page.records[0]);
+}
+
+TEST_CASE("dynamics: get_by_id asks for the annotations the mapping reads, and accounts by their set") {
+  struct Seen {
+    std::mutex mu;
+    std::string prefer, path;
+  } seen;
+  connector_test::LoopbackServer server([&](const ServerRequest& req) {
+    std::lock_guard lock(seen.mu);
+    seen.prefer = std::string(req.header("prefer"));
+    seen.path = req.path;
+    return ServerResponse::json(200, R"({"accountid":"a1","name":"Acme GmbH","modifiedon":"2025-11-20T09:14:03Z","statecode":0,"merged":false})");
+  });
+  SourceConfig source = live_source(server.base());
+  connector_test::LiveTestConnector c("dynamics", source);
+  auto live = c->get_by_id({"a1", RecordKind::company, nullptr});
+  REQUIRE(live);
+  REQUIRE(live->record);
+  CHECK(live->record->name == "Acme GmbH");
+  CHECK(live->crm == "{}");
+  std::lock_guard lock(seen.mu);
+  CHECK(seen.path == "/api/data/v9.2/accounts(a1)");
+  CHECK(seen.prefer == R"(odata.include-annotations="OData.Community.Display.V1.FormattedValue")");
+}
+
+TEST_CASE("dynamics: get_by_id says gone for 0x80040217 and for rows the sync tombstones") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("dynamics", source);
+  stub.answer(404, testdata("error_404_does_not_exist.json"));
+  auto gone = c->get_by_id({kGuid, RecordKind::person, &kLiveFields});
+  REQUIRE(gone);
+  CHECK_FALSE(gone->record);
+  CHECK(gone->crm == "{}");
+
+  std::string merged = testdata("contact_get.json");
+  merged.replace(merged.find(R"("merged": false, "_masterid_value": null)"), 40,
+                 R"("merged": true, "_masterid_value": "5ac1cf3f-d01c-ed11-b83e-000d3a572421")");
+  stub.answer(200, merged);
+  auto away = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE(away);
+  CHECK_FALSE(away->record);
+
+  // A deactivated row is a customer unless `inactive: tombstone` says otherwise.
+  std::string inactive = testdata("contact_get.json");
+  inactive.replace(inactive.find(R"("statecode": 0)"), 14, R"("statecode": 1)");
+  stub.answer(200, inactive);
+  auto kept = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE(kept);
+  CHECK(kept->record);
+  SourceConfig tomb_source = live_source(stub.base(), "    inactive: tombstone\n");
+  connector_test::LiveTestConnector tomb("dynamics", tomb_source);
+  auto dropped = tomb->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE(dropped);
+  CHECK_FALSE(dropped->record);
+
+  // Another 404 (a wrong base_url, an unknown entity set) is an error, not "gone".
+  stub.answer(404, R"({"error":{"code":"0x80060888","message":"Resource not found for the segment 'contacts'."}})");
+  auto wrong = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().http_status == 404);
+}
+
+TEST_CASE("dynamics: get_by_id errors carry the status and Retry-After") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("dynamics", source);
+  stub.answer(429, testdata("error_429.json"), {{"Retry-After", "12"}});
+  auto limited = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE_FALSE(limited);
+  CHECK(limited.error().kind == ErrorKind::transient);
+  CHECK(limited.error().http_status == 429);
+  CHECK(limited.error().retry_after_s == 12.0);
+  CHECK(limited.error().message.find("0x80072322") != std::string::npos);
+  CHECK(stub.requests().size() == 1);
+
+  stub.answer(503, testdata("error_503.json"));
+  auto down = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::transient);
+  CHECK(down.error().http_status == 503);
+
+  stub.answer(403, testdata("error_403.json"));
+  auto refused = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::auth);
+  CHECK(refused.error().http_status == 403);
+
+  stub.answer(200, "[1,2]");
+  auto odd = c->get_by_id({kGuid, RecordKind::person, nullptr});
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error().kind == ErrorKind::data);
 }

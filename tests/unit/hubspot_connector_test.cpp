@@ -23,6 +23,7 @@
 #include "http/rate_limiter.h"
 #include "http/sleeper.h"
 #include "tests/unit/connector_test_support.h"
+#include "tests/unit/live_read_stub.h"
 
 using namespace crm;
 
@@ -362,4 +363,129 @@ TEST_CASE("hubspot: incremental search pages a crowded instant by id and misses 
   auto failed = connector->next_page(cursor);
   REQUIRE_FALSE(failed);
   CHECK(failed.error().message.find("daily API limit") != std::string::npos);
+}
+
+// ---- Live reads: get_by_id against a scripted HubSpot --------------------------------
+
+namespace {
+
+SourceConfig live_source(const std::string& base) {
+  return connector_test::load_one_source(
+      connector_test::one_source_yaml("hs", "hubspot", base,
+                                      "    portal_id: \"42\"\n"
+                                      "    extra_fields: [lifecyclestage]\n"
+                                      "    auth: { type: bearer, token: t }\n"),
+      "/tmp/hs-live.yaml");
+}
+
+const std::vector<std::string> kLiveFields = {"lifecyclestage", "hs_lead_status", "email", "nosuch", "/updatedAt"};
+
+}  // namespace
+
+TEST_CASE("hubspot: get_by_id reads one contact and maps it as a page does") {
+  connector_test::LiveStub stub;
+  stub.answer(200, testdata("contact_get.json"));
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("hubspot", source);
+  CHECK(c->has_get_by_id());
+  auto live = c->get_by_id({"51", RecordKind::person, &kLiveFields});
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(stub.requests().size() == 1);
+  // The mapped properties, then the live fields not among them; pointers are no property.
+  CHECK(stub.requests()[0] ==
+        "GET /crm/v3/objects/contacts/51?properties=firstname,lastname,email,phone,company,country,lastmodifieddate,"
+        "hs_merged_object_ids,lifecyclestage,hs_lead_status,nosuch&archived=false&");
+  REQUIRE(live->record);
+  const Record& r = *live->record;
+  CHECK(r.external_id == "51");
+  CHECK(r.kind == RecordKind::person);
+  CHECK(r.name == "Zoë Łukasz");
+  CHECK(r.email == "zoe@example.com");
+  CHECK(r.company == "Acme GmbH");
+  CHECK(r.web_url == "https://app.hubspot.com/contacts/42/record/0-1/51");
+  CHECK(r.extra == R"({"lifecyclestage":"customer"})");
+  CHECK(format_iso8601(r.remote_updated_at) == "2025-11-20T09:14:03.512Z");
+  CHECK_FALSE(r.deleted);
+  CHECK(live->crm == R"({"lifecyclestage":"customer","hs_lead_status":null,"email":"zoe@example.com","nosuch":null,"/updatedAt":null})");
+
+  // The same object in a list page maps to the same record, field for field.
+  HubspotOptions o = parse_hubspot_options(source, nullptr);
+  simdjson::dom::parser parser;
+  Page page;
+  REQUIRE(map_hubspot_answer(parser, R"({"results":[)" + testdata("contact_get.json") + "]}", o.objects[0], o, false, page));
+  REQUIRE_FALSE(page.records.empty());
+  connector_test::check_same_record(r, page.records[0]);
+}
+
+TEST_CASE("hubspot: get_by_id reads companies from their endpoint") {
+  connector_test::LiveStub stub;
+  stub.answer(200, R"({"id":"7","properties":{"name":"Acme GmbH","hs_lastmodifieddate":"2025-11-20T09:00:00Z"},"archived":false})");
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("hubspot", source);
+  auto live = c->get_by_id({"7", RecordKind::company, nullptr});
+  REQUIRE(live);
+  REQUIRE(live->record);
+  CHECK(live->record->kind == RecordKind::company);
+  CHECK(live->record->name == "Acme GmbH");
+  CHECK(live->crm == "{}");
+  CHECK(stub.requests().at(0).starts_with("GET /crm/v3/objects/companies/7?properties="));
+}
+
+TEST_CASE("hubspot: get_by_id says gone for the 404, an archived or a merged-away object") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("hubspot", source);
+  stub.answer(404, testdata("error_404_object_not_found.json"));
+  auto gone = c->get_by_id({"999", RecordKind::person, &kLiveFields});
+  REQUIRE(gone);
+  CHECK_FALSE(gone->record);
+  CHECK(gone->crm == "{}");
+
+  stub.answer(200, R"({"id":"999","properties":{"firstname":"A"},"archived":true})");
+  auto archived = c->get_by_id({"999", RecordKind::person, nullptr});
+  REQUIRE(archived);
+  CHECK_FALSE(archived->record);
+
+  // A merged-away id answered with its survivor: the id asked for is gone.
+  stub.answer(200, testdata("contact_get.json"));
+  auto merged = c->get_by_id({"4051", RecordKind::person, nullptr});
+  REQUIRE(merged);
+  CHECK_FALSE(merged->record);
+
+  // A 404 that is not HubSpot's "object not found" (a wrong base_url) is an error.
+  stub.answer(404, "<html>Not Found</html>");
+  auto wrong = c->get_by_id({"999", RecordKind::person, nullptr});
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().http_status == 404);
+}
+
+TEST_CASE("hubspot: get_by_id errors carry the status and Retry-After") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("hubspot", source);
+  stub.answer(429, testdata("error_429_ten_secondly.json"), {{"Retry-After", "7"}});
+  auto limited = c->get_by_id({"51", RecordKind::person, nullptr});
+  REQUIRE_FALSE(limited);
+  CHECK(limited.error().kind == ErrorKind::transient);
+  CHECK(limited.error().http_status == 429);
+  CHECK(limited.error().retry_after_s == 7.0);
+  CHECK(limited.error().message.find("TEN_SECONDLY_ROLLING") != std::string::npos);
+  CHECK(stub.requests().size() == 1);  // one attempt, no retry of its own
+
+  stub.answer(502, testdata("error_502.json"));
+  auto down = c->get_by_id({"51", RecordKind::person, nullptr});
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::transient);
+  CHECK(down.error().http_status == 502);
+
+  stub.answer(401, testdata("error_401.json"));
+  auto refused = c->get_by_id({"51", RecordKind::person, nullptr});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::auth);
+  CHECK(refused.error().http_status == 401);
+
+  stub.answer(200, R"({"id":"51","properties":)");
+  auto cut = c->get_by_id({"51", RecordKind::person, nullptr});
+  REQUIRE_FALSE(cut);
+  CHECK(cut.error().message.find("not valid JSON") != std::string::npos);
 }

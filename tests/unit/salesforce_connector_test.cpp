@@ -21,6 +21,7 @@
 #include "connectors/salesforce/salesforce_request.h"
 #include "http/http_client.h"
 #include "tests/unit/connector_test_support.h"
+#include "tests/unit/live_read_stub.h"
 
 using namespace crm;
 
@@ -344,4 +345,137 @@ TEST_CASE("salesforce walk: incremental filter; a lost locator restarts at the l
   // it), then 003C through the new locator, then the Account.
   CHECK(w.records.size() == 6);
   CHECK(w.tokens.back().starts_with("sf1|Account|0|"));
+}
+
+// ---- Live reads: get_by_id against a scripted Salesforce -----------------------------
+
+namespace {
+
+SourceConfig live_source(const std::string& base, const std::string& more = "") {
+  return connector_test::load_one_source(
+      connector_test::one_source_yaml("sf", "salesforce", base,
+                                      "    auth: { type: bearer, token: 00D5e000000XyZ1!session }\n" + more),
+      "/tmp/sf-live.yaml");
+}
+
+const std::vector<std::string> kAccountFields = {"Industry", "AnnualRevenue", "name", "/attributes/type"};
+
+}  // namespace
+
+TEST_CASE("salesforce: get_by_id reads an Account through sObject Rows and maps it as a page does") {
+  connector_test::LiveStub stub;
+  stub.answer(200, testdata("account_get.json"));
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("salesforce", source);
+  CHECK(c->has_get_by_id());
+  auto live = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, &kAccountFields});
+  REQUIRE_MESSAGE(live, live.error().message);
+  // The sync's fields, then the live ones not among them (names are case-insensitive).
+  CHECK(stub.requests() == std::vector<std::string>{
+                               "GET /services/data/v62.0/sobjects/Account/0015e00000XyZ12AAB?"
+                               "fields=Id,Name,Phone,IsDeleted,MasterRecordId,SystemModstamp,Industry,AnnualRevenue&"});
+  REQUIRE(live->record);
+  const Record& r = *live->record;
+  CHECK(r.external_id == "0015e00000XyZ12AAB");
+  CHECK(r.kind == RecordKind::company);
+  CHECK(r.name == "Acme GmbH");
+  CHECK(r.phone == "+49 30 7654321");
+  CHECK(r.web_url == stub.base() + "/lightning/r/Account/0015e00000XyZ12AAB/view");
+  CHECK(live->crm == R"({"Industry":"Manufacturing","AnnualRevenue":12500000.0,"name":null,"/attributes/type":"Account"})");
+
+  SalesforceOptions o = parse_salesforce_options(source, nullptr);
+  simdjson::dom::parser parser;
+  RowMapping mapping{o.objects[1], o.web_url, source.base_url};
+  auto page = parse_query_page(parser, R"({"done":true,"records":[)" + testdata("account_get.json") + "]}", mapping);
+  REQUIRE(page);
+  REQUIRE(page->page.records.size() == 1);
+  connector_test::check_same_record(r, page->page.records[0]);
+}
+
+TEST_CASE("salesforce: a mapping with a parent's field reads the one row with the sync's SELECT") {
+  connector_test::LiveStub stub;
+  stub.answer(200, testdata("contact_query_by_id.json"));
+  SourceConfig source = live_source(stub.base(), "    extra_fields: [LeadSource]\n");
+  connector_test::LiveTestConnector c("salesforce", source);
+  const std::vector<std::string> fields = {"leadsource", "Title", "/Account/Name"};
+  auto live = c->get_by_id({"0035e00000AbCdEAAV", RecordKind::person, &fields});
+  REQUIRE_MESSAGE(live, live.error().message);
+  CHECK(stub.requests() == std::vector<std::string>{
+                               "GET /services/data/v62.0/query?q=SELECT Id, Name, FirstName, LastName, Email, Phone, "
+                               "Account.Name, LeadSource, IsDeleted, MasterRecordId, SystemModstamp, Title FROM Contact "
+                               "WHERE Id = '0035e00000AbCdEAAV'&"});
+  REQUIRE(live->record);
+  const Record& r = *live->record;
+  CHECK(r.name == "Zoë Łukasz");
+  CHECK(r.company == "Acme GmbH");
+  CHECK(r.extra == R"({"LeadSource":"Web"})");
+  CHECK(live->crm == R"({"leadsource":null,"Title":null,"/Account/Name":"Acme GmbH"})");
+
+  SalesforceOptions o = parse_salesforce_options(source, nullptr);
+  simdjson::dom::parser parser;
+  RowMapping mapping{o.objects[0], o.web_url, source.base_url};
+  auto page = parse_query_page(parser, testdata("contact_query_by_id.json"), mapping);
+  REQUIRE(page);
+  REQUIRE(page->page.records.size() == 1);
+  connector_test::check_same_record(r, page->page.records[0]);
+
+  stub.answer(200, testdata("query_empty.json"));  // query leaves deleted rows out
+  auto gone = c->get_by_id({"0035e00000AbCdEAAV", RecordKind::person, &fields});
+  REQUIRE(gone);
+  CHECK_FALSE(gone->record);
+  CHECK(gone->crm == "{}");
+}
+
+TEST_CASE("salesforce: get_by_id says gone for NOT_FOUND and ENTITY_IS_DELETED, and refuses what is no id") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("salesforce", source);
+  for (const char* body : {"error_404_not_found.json", "error_404_entity_is_deleted.json"}) {
+    stub.answer(404, testdata(body));
+    auto gone = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, &kAccountFields});
+    REQUIRE(gone);
+    CHECK_FALSE(gone->record);
+    CHECK(gone->crm == "{}");
+  }
+  // A wrong api_version is a 404 too, but not a record's: it names no error code we know.
+  stub.answer(404, R"([{"errorCode":"NOT_FOUND_VERSION","message":"no such version"}])");
+  CHECK_FALSE(c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr}));
+
+  const size_t before = stub.requests().size();
+  auto injected = c->get_by_id({"001' OR Name != '", RecordKind::company, nullptr});
+  REQUIRE_FALSE(injected);
+  CHECK(injected.error().kind == ErrorKind::data);
+  CHECK(stub.requests().size() == before);  // nothing was sent
+}
+
+TEST_CASE("salesforce: get_by_id errors carry the status and Retry-After") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("salesforce", source);
+  stub.answer(429, R"([{"message":"Too many requests","errorCode":"REQUEST_LIMIT_EXCEEDED"}])", {{"Retry-After", "30"}});
+  auto limited = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr});
+  REQUIRE_FALSE(limited);
+  CHECK(limited.error().kind == ErrorKind::transient);
+  CHECK(limited.error().http_status == 429);
+  CHECK(limited.error().retry_after_s == 30.0);
+  CHECK(stub.requests().size() == 1);
+
+  // Salesforce's own answer to a used-up allowance: 403 without Retry-After.
+  stub.answer(403, testdata("error_request_limit.json"));
+  auto allowance = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr});
+  REQUIRE_FALSE(allowance);
+  CHECK(allowance.error().kind == ErrorKind::transient);
+  CHECK(allowance.error().http_status == 403);
+
+  stub.answer(503, testdata("error_503_unavailable.json"));
+  auto down = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr});
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::transient);
+  CHECK(down.error().http_status == 503);
+
+  stub.answer(401, testdata("error_invalid_session.json"));
+  auto refused = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::auth);
+  CHECK(refused.error().http_status == 401);
 }

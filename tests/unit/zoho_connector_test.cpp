@@ -19,6 +19,7 @@
 #include "connectors/zoho/zoho_request.h"
 #include "http/http_client.h"
 #include "tests/unit/connector_test_support.h"
+#include "tests/unit/live_read_stub.h"
 
 using namespace crm;
 
@@ -337,4 +338,108 @@ TEST_CASE("zoho connector: a refused request gives Zoho's code and message") {
   CHECK(page.error().kind == ErrorKind::config);
   CHECK(page.error().message ==
         "list Contacts: HTTP 400: REQUIRED_PARAM_MISSING: One of the expected parameter is missing (fields)");
+}
+
+// ---- Live reads: get_by_id against a scripted Zoho CRM -------------------------------
+
+namespace {
+
+SourceConfig live_source(const std::string& base) {
+  return connector_test::load_one_source(
+      connector_test::one_source_yaml("zo", "zoho", base,
+                                      "    extra_fields: [Lead_Source]\n"
+                                      "    auth: { type: bearer, token: 1000.tok-123456789 }\n"),
+      "/tmp/zoho-live.yaml");
+}
+
+const std::string kZohoId = "554023000000238121";
+const std::vector<std::string> kLiveFields = {"Lead_Source", "Mobile", "Email", "/Account_Name/id"};
+
+}  // namespace
+
+TEST_CASE("zoho: get_by_id reads one record with Get Record and maps it as a page does") {
+  connector_test::LiveStub stub;
+  stub.answer(200, testdata("contact_get.json"));
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("zoho", source);
+  CHECK(c->has_get_by_id());
+  auto live = c->get_by_id({kZohoId, RecordKind::person, &kLiveFields});
+  REQUIRE_MESSAGE(live, live.error().message);
+  CHECK(stub.requests() ==
+        std::vector<std::string>{"GET /crm/v8/Contacts/" + kZohoId +
+                                 "?fields=Full_Name,First_Name,Last_Name,Email,Phone,Account_Name,Lead_Source,"
+                                 "Modified_Time,Mobile&"});
+  REQUIRE(live->record);
+  const Record& r = *live->record;
+  CHECK(r.external_id == kZohoId);
+  CHECK(r.name == "Zoë Łukasz");
+  CHECK(r.company == "Acme GmbH");
+  CHECK(r.extra == R"({"Lead_Source":"Web"})");
+  CHECK(format_iso8601(r.remote_updated_at) == "2025-11-20T09:14:03Z");
+  CHECK(live->crm == R"({"Lead_Source":"Web","Mobile":null,"Email":"zoe@example.com","/Account_Name/id":"554023000000238001"})");
+
+  ZohoOptions o = parse_zoho_options(source, nullptr);
+  simdjson::dom::parser parser;
+  auto page = parse_zoho_page(testdata("contact_get.json"), o.modules[0], o, parser);
+  REQUIRE(page);
+  REQUIRE(page->page.records.size() == 1);
+  connector_test::check_same_record(r, page->page.records[0]);
+}
+
+TEST_CASE("zoho: get_by_id says gone for 204 and INVALID_DATA about the id, not about a field") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("zoho", source);
+  stub.answer(204, "");
+  auto binned = c->get_by_id({kZohoId, RecordKind::person, &kLiveFields});
+  REQUIRE(binned);
+  CHECK_FALSE(binned->record);
+  CHECK(binned->crm == "{}");
+
+  stub.answer(400, testdata("error_400_invalid_id.json"));
+  auto invalid = c->get_by_id({"554023000000999999", RecordKind::company, nullptr});
+  REQUIRE(invalid);
+  CHECK_FALSE(invalid->record);
+  CHECK(stub.requests().back().starts_with("GET /crm/v8/Accounts/554023000000999999?fields="));
+
+  stub.answer(200, R"({"data":[]})");
+  auto empty = c->get_by_id({kZohoId, RecordKind::person, nullptr});
+  REQUIRE(empty);
+  CHECK_FALSE(empty->record);
+
+  // A live field Zoho does not know is the operator's mistake, not a deletion.
+  stub.answer(400, R"({"code":"INVALID_DATA","details":{"api_name":"Nosuch"},"message":"invalid data","status":"error"})");
+  auto field = c->get_by_id({kZohoId, RecordKind::person, nullptr});
+  REQUIRE_FALSE(field);
+  CHECK(field.error().kind == ErrorKind::config);
+  CHECK(field.error().http_status == 400);
+}
+
+TEST_CASE("zoho: get_by_id errors carry the status and Retry-After") {
+  connector_test::LiveStub stub;
+  SourceConfig source = live_source(stub.base());
+  connector_test::LiveTestConnector c("zoho", source);
+  stub.answer(429, testdata("error_429.json"), {{"Retry-After", "60"}});
+  auto limited = c->get_by_id({kZohoId, RecordKind::person, nullptr});
+  REQUIRE_FALSE(limited);
+  CHECK(limited.error().kind == ErrorKind::transient);
+  CHECK(limited.error().http_status == 429);
+  CHECK(limited.error().retry_after_s == 60.0);
+  CHECK(stub.requests().size() == 1);
+
+  stub.answer(500, testdata("error_500.json"));
+  auto down = c->get_by_id({kZohoId, RecordKind::person, nullptr});
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::transient);
+  CHECK(down.error().http_status == 500);
+
+  stub.answer(401, testdata("error_401.json"));
+  auto refused = c->get_by_id({kZohoId, RecordKind::person, nullptr});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::auth);
+  CHECK(refused.error().http_status == 401);
+
+  // An error body inside a 200, as Zoho's v8 spec allows.
+  stub.answer(200, testdata("error_401.json"));
+  CHECK_FALSE(c->get_by_id({kZohoId, RecordKind::person, nullptr}));
 }
