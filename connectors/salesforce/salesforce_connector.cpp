@@ -84,7 +84,13 @@ class SalesforceConnector final : public SourceConnector<SalesforceOptions, pars
       return Error::data(fmt::format("{} '{}': not a Salesforce record id", object->name, request.external_id.substr(0, 40)));
     const std::vector<std::string> fields = sf_live_fields(*object, request.fields);
     const bool query = sf_live_needs_query(fields);
-    auto resp = http_.get(sf_record_url(api_root(), *object, request.external_id, fields), {{"Accept", "application/json"}});
+    const std::string root = api_root();
+    auto resp = http_.get(sf_record_url(root, *object, request.external_id, fields), {{"Accept", "application/json"}});
+    // A first request fetches the token, whose instance_url names the org's host: an
+    // answer from base_url (a login host's 404 NOT_FOUND) would say nothing about the
+    // record, so it is asked again, once, where the org lives.
+    if (resp && api_root() != root)
+      resp = http_.get(sf_record_url(api_root(), *object, request.external_id, fields), {{"Accept", "application/json"}});
     const std::string what = fmt::format("{} {}", object->name, query ? "query by Id" : "read by Id");
     if (!resp) {
       Error e = resp.error();

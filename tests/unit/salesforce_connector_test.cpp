@@ -479,3 +479,33 @@ TEST_CASE("salesforce: get_by_id errors carry the status and Retry-After") {
   CHECK(refused.error().kind == ErrorKind::auth);
   CHECK(refused.error().http_status == 401);
 }
+
+TEST_CASE("salesforce: a first get_by_id asks again where the token's instance_url says the org lives") {
+  std::mutex mu;
+  std::vector<std::string> paths;
+  std::string account = testdata("account_get.json");
+  std::unique_ptr<connector_test::LoopbackServer> server;
+  server = std::make_unique<connector_test::LoopbackServer>([&](const ServerRequest& req) {
+    std::lock_guard lock(mu);
+    paths.push_back(req.path);
+    if (req.path == "/token")
+      return ServerResponse::json(200, fmt::format(R"({{"access_token":"t1","instance_url":"{}/inst","token_type":"Bearer"}})",
+                                                   server->base()));
+    // The login host knows no record: its 404 must not read as "deleted".
+    if (!req.path.starts_with("/inst/"))
+      return ServerResponse::json(404, R"([{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}])");
+    return ServerResponse::json(200, account);
+  });
+  SourceConfig source = mini_source(server->base(), server->base() + "/login");
+  connector_test::LiveTestConnector c("salesforce", source);
+  auto live = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr});
+  REQUIRE_MESSAGE(live, live.error().message);
+  REQUIRE(live->record);
+  CHECK(live->record->web_url == server->base() + "/inst/lightning/r/Account/0015e00000XyZ12AAB/view");
+  auto again = c->get_by_id({"0015e00000XyZ12AAB", RecordKind::company, nullptr});
+  REQUIRE(again);
+  std::lock_guard lock(mu);
+  CHECK(paths == std::vector<std::string>{"/token", "/login/services/data/v62.0/sobjects/Account/0015e00000XyZ12AAB",
+                                          "/inst/services/data/v62.0/sobjects/Account/0015e00000XyZ12AAB",
+                                          "/inst/services/data/v62.0/sobjects/Account/0015e00000XyZ12AAB"});
+}
