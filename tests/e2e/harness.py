@@ -339,6 +339,16 @@ def get_json(port, path, headers=None, timeout=30):
     return status, json.loads(body) if body else None
 
 
+def finished_runs(port, source):
+    """How many runs of the source have finished, as the daemon's /v1/sources tells."""
+    status, body = get_json(port, "/v1/sources")
+    for s in body["items"]:
+        if s["name"] == source:
+            run = s.get("last_run") or {}
+            return (run.get("id") or 0) - (0 if run.get("finished_at") else 1)
+    return 0
+
+
 def wait_until(predicate, timeout, what, interval=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -11,7 +11,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Daemon, Workspace, free_port, get_json, http_get, wait_until  # noqa: E402
+from harness import Daemon, Workspace, finished_runs, free_port, get_json, http_get, wait_until  # noqa: E402
 
 
 def live_block(fields, cache="0s", timeout="5s", extra=""):
@@ -50,16 +50,8 @@ class LiveCase(unittest.TestCase):
         self.daemon = Daemon(self.ws)
         self.daemon.wait_ready(self.api_port)
 
-    def runs_done(self, source):
-        status, body = get_json(self.api_port, "/v1/sources")
-        for s in body["items"]:
-            if s["name"] == source:
-                run = s.get("last_run") or {}
-                return (run.get("id") or 0) - (0 if run.get("finished_at") else 1)
-        return 0
-
     def first_sync_done(self, source, timeout=90):
-        wait_until(lambda: self.runs_done(source) >= 1, timeout, f"the first sync of {source}")
+        wait_until(lambda: finished_runs(self.api_port, source) >= 1, timeout, f"the first sync of {source}")
 
     def records(self, source, limit=50):
         status, body = get_json(self.api_port, f"/v1/records?source={source}&limit={limit}")

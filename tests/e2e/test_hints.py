@@ -19,7 +19,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Daemon, Fake, Workspace, free_port, get_json, http_get, log, rest_source, wait_until  # noqa: E402
+from harness import Daemon, Fake, Workspace, finished_runs, free_port, get_json, http_get, log, rest_source, wait_until  # noqa: E402
 from test_dynamics import CLIENT_SECRET as DYN_SECRET, dynamics_source, write_secret  # noqa: E402
 from test_hubspot import TOKEN as HUBSPOT_TOKEN, hubspot_source  # noqa: E402
 from test_pipedrive import API_TOKEN as PD_TOKEN, pipedrive_source, write_token  # noqa: E402
@@ -80,13 +80,7 @@ class HintsTest(unittest.TestCase):
         self.daemon.wait_ready(self.api_port)
 
     def runs(self, source):
-        """How many runs of the source have finished."""
-        status, body = get_json(self.api_port, "/v1/sources")
-        for s in body["items"]:
-            if s["name"] == source:
-                run = s.get("last_run") or {}
-                return (run.get("id") or 0) - (0 if run.get("finished_at") else 1)
-        return 0
+        return finished_runs(self.api_port, source)
 
     def metrics(self):
         return http_get(self.api_port, "/metrics")[2].decode()
