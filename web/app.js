@@ -277,7 +277,36 @@
       'data-source': m.source, 'data-external-id': m.external_id},
       h('header', null,
         h('h2', null, m.source, ' ', h('span', {class: 'badge', title: 'CRM type'}, m.crm_type)), edit),
-      h('dl', null, rows));
+      h('dl', null, rows),
+      h('section', {class: 'live', 'aria-live': 'polite'}));
+  }
+
+  // The member's record as its own CRM has it now (GET …/live), shown in its card; asked
+  // only for sources that say `live: true` in /v1/sources.
+  async function liveFill(card, m, signal) {
+    const box = card.querySelector('.live');
+    const path = `/v1/records/${encodeURIComponent(m.source)}/${encodeURIComponent(m.external_id)}/live`;
+    box.replaceChildren(h('p', {class: 'sub', role: 'status'}, `Asking ${m.source} for its current record…`));
+    try {
+      const live = await api(path, signal);
+      const rows = [];
+      for (const [key, v] of Object.entries(live.crm || {})) {
+        rows.push(h('dt', null, key),
+          h('dd', null, v === null ? h('span', {class: 'sub'}, '—') : typeof v === 'string' ? v : JSON.stringify(v)));
+      }
+      box.replaceChildren(
+        h('h3', null, `Live in ${m.source} `, h('span', {class: 'sub'}, '(', timeEl(live.fetched_at, relative(live.fetched_at)), ')')),
+        live.crm === null ? h('p', {class: 'error'}, `${m.source} no longer has this record: the index now shows it as deleted.`)
+          : rows.length ? h('dl', null, rows) : h('p', {class: 'sub'}, 'No live fields are configured for this source.'),
+        live.repaired ? h('p', {class: 'note'}, 'The index was behind the CRM and has been brought up to date.') : null);
+      card.classList.add('has-live');
+    } catch (e) {
+      if (quiet(e)) return;
+      card.classList.add('crm-unreachable');
+      box.replaceChildren(h('p', {class: 'error', role: 'alert'},
+        h('strong', null, 'CRM unreachable. '), `${m.source} could not be asked for its current record (${e.message}). `,
+        'The fields above are what the index last synced.'));
+    }
   }
 
   function refText(ref) {
@@ -306,10 +335,19 @@
     const box = $('customer-detail');
     box.replaceChildren(h('p', {class: 'status', role: 'status'}, 'Loading…'));
     const ctl = new AbortController();
-    api(`/v1/customers/${encodeURIComponent(id)}`, ctl.signal).then((c) => {
+    // Which sources answer live reads: only their members are asked of their CRM.
+    const liveSources = api('/v1/sources', ctl.signal)
+      .then((s) => new Set(s.items.filter((x) => x.live).map((x) => x.name)))
+      .catch(() => new Set());
+    api(`/v1/customers/${encodeURIComponent(id)}`, ctl.signal).then(async (c) => {
       box.replaceChildren(...customerDetail(c));
       document.title = `${c.name || c.id} · crm-index`;
       box.querySelector('h1').focus();
+      const live = await liveSources;
+      for (const card of box.querySelectorAll('article.member')) {
+        const m = c.members.find((x) => x.source === card.dataset.source && x.external_id === card.dataset.externalId);
+        if (m && !m.deleted_at && live.has(m.source)) liveFill(card, m, ctl.signal);
+      }
     }).catch((e) => {
       if (!quiet(e)) box.replaceChildren(h('p', {class: 'error', role: 'alert'}, `Could not load ${id}: ${e.message}`));
     });

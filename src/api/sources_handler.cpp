@@ -59,7 +59,8 @@ std::optional<RunRow> run_as_seen(const UnrecordedRun& seen, const std::optional
   return r;
 }
 
-void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* ix) {
+// `live`: the source answers live reads (GET /v1/records/{source}/{id}/live).
+void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* ix, bool live) {
   static const IndexedSource kNothingYet;
   const IndexedSource& idx = ix ? *ix : kNothingYet;
   w.begin_object();
@@ -67,6 +68,7 @@ void write_source(JsonWriter& w, const SourceRuntime* rt, const IndexedSource* i
   w.field("type", rt ? rt->type : idx.type);
   w.field("configured", rt != nullptr);
   w.field("enabled", rt ? rt->enabled : false);
+  w.field("live", live);
   w.key("interval_s");
   if (rt) w.raw(fmt::format("{}", static_cast<double>(rt->interval.count()) / 1000.0)); else w.null();
   w.field("records", static_cast<int64_t>(idx.live));
@@ -107,11 +109,11 @@ ServerResponse handle_sources(ApiDeps& deps, const ServerRequest& req) {
   auto runtime = deps.scheduler.snapshot();
   for (const auto& rt : runtime) {
     auto it = by_name.find(rt.name);
-    write_source(w, &rt, it == by_name.end() ? nullptr : it->second);
+    write_source(w, &rt, it == by_name.end() ? nullptr : it->second, deps.live && deps.live->enabled(rt.name));
     if (it != by_name.end()) by_name.erase(it);
   }
   for (const auto& s : *indexed)
-    if (by_name.count(s.name)) write_source(w, nullptr, &s);
+    if (by_name.count(s.name)) write_source(w, nullptr, &s, false);
   w.end_array().end_object();
   return ServerResponse::json(200, std::move(body));
 }

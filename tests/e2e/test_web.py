@@ -7,7 +7,8 @@ them and serves the page with a bearer token configured.
 - In headless Chromium (Debian's `chromium`, driven by playwright-core from
   tests/e2e/web/node_modules, see scripts/install-playwright): sign in with the token,
   search as you type, three badges and the right edit links for a customer in three
-  CRMs, the XSS record as text, the change feed live, a failing source standing out
+  CRMs, the live fields of the one live source on that customer (and "CRM unreachable"
+  while its CRM fails), the XSS record as text, the change feed live, a failing source standing out
   after a fault is injected, and a phone-sized screen. Screenshots go to
   <build dir>/test-artifacts/web/. Where Chromium, Node or playwright-core is missing,
   that test is skipped with the reason."""
@@ -66,7 +67,9 @@ class WebPageTest(unittest.TestCase):
         with open(token_file, "w") as f:
             f.write(TOKEN + "\n")
         cls.port = free_port()
-        sources = "".join(rest_source(name, fake, style=style, extra="    phone_region: DE\n")
+        # eu answers live reads; us and hs do not.
+        live = '    live: { fields: [full_name, /contact/email], cache: 0s, path: "/contacts/{id}", item: /data }\n'
+        sources = "".join(rest_source(name, fake, style=style, extra="    phone_region: DE\n" + (live if name == "eu" else ""))
                           for (name, fake), style in zip(cls.fakes.items(), ("next_url", "cursor", "offset")))
         cls.ws.write_config(sources, defaults="  interval: 1s\n  jitter: 0\n",
                             top=f"api:\n  listen: 127.0.0.1:{cls.port}\n  token_file: {token_file}\n")
@@ -146,6 +149,7 @@ class WebPageTest(unittest.TestCase):
             "xss": {"name": XSS_NAME, "query": "xss.probe"},
             "fault": {"source": "hs", "fake_url": self.fakes["hs"].url},
             "live": {"fake_url": self.fakes["us"].url, "name": "Live Feed Person"},
+            "live_read": {"source": "eu", "fake_url": self.fakes["eu"].url},
         }
         shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no screenshot of an earlier run counts
         log(f"web: screenshots go to {ARTIFACTS}")
@@ -158,7 +162,7 @@ class WebPageTest(unittest.TestCase):
         log(r.stdout + r.stderr)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr + self.daemon.output()[-2000:])
         self.assertIn("all checks passed", r.stdout)
-        for shot in ("customers.png", "customer.png", "xss.png", "sources.png", "changes.png",
+        for shot in ("customers.png", "customer.png", "customer-live.png", "customer-crm-unreachable.png", "xss.png", "sources.png", "changes.png",
                      "phone-customer.png", "phone-sources.png"):
             self.assertGreater(os.path.getsize(os.path.join(ARTIFACTS, shot)), 1000, shot)
 

@@ -6,7 +6,8 @@
 // cfg: { url, token, chromium, artifacts,
 //        search: { query, customer_id, members: [{source, external_id, web_url}] },
 //        xss: { name, query },
-//        fault: { source, fake_url }, live: { fake_url, name } }
+//        fault: { source, fake_url }, live: { fake_url, name },
+//        live_read: { source, fake_url } }
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,10 +29,14 @@ async function shot(page, name) {
 
 // Errors the page must never show: script errors, CSP refusals, dialogs (alert()).
 // The 401 of the first API call (no token yet) is expected and logged by Chromium.
+// While a CRM is made unreachable on purpose, the page's failed live reads (502) are too.
+let liveMayFail = false;
 function watch(page, problems) {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console error: ${m.text()}`);
+    if (m.type() !== 'error' || /status of 401/.test(m.text())) return;
+    if (liveMayFail && /status of 502/.test(m.text()) && /\/live$/.test(m.location().url || '')) return;
+    problems.push(`console error: ${m.text()}`);
   });
   page.on('dialog', (d) => {
     problems.push(`a dialog opened: ${d.message()}`);
@@ -94,6 +99,41 @@ async function searchAndOpen(page) {
   await page.goBack();
   await page.locator(`li[data-customer="${id}"]`).waitFor({ timeout: STEP_MS });
   check(await page.inputValue('#q') === query, 'Back keeps the search');
+}
+
+// The live source's card shows what its CRM has now; the others ask nothing. With the CRM
+// failing, the card says so and keeps the synced fields.
+async function liveFields(page) {
+  const { source, fake_url: fakeUrl } = cfg.live_read;
+  await page.goto(`${cfg.url}#/customers/${cfg.search.customer_id}`);
+  const card = page.locator(`#customer-detail article.member[data-source="${source}"]`);
+  await card.locator('.live h3', { hasText: `Live in ${source}` }).waitFor({ timeout: STEP_MS });
+  const keys = await card.locator('.live dt').allTextContents();
+  check(JSON.stringify(keys) === JSON.stringify(['full_name', '/contact/email']), `the live fields are shown: ${keys}`);
+  const others = await page.locator(`#customer-detail article.member:not([data-source="${source}"]) .live *`).count();
+  check(others === 0, 'members of sources without live reads ask nothing');
+  await shot(page, 'customer-live.png');
+
+  liveMayFail = true;
+  const resp = await fetch(`${fakeUrl}/_control/faults`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'status', status: 500, count: 100000 }),
+  });
+  check(resp.status === 201, `fault injected (${resp.status})`);
+  try {
+    await page.reload();
+    await page.locator(`#customer-detail article.member.crm-unreachable[data-source="${source}"]`)
+      .waitFor({ timeout: STEP_MS });
+    const text = await card.locator('.live').textContent();
+    check(text.includes('CRM unreachable') && text.includes('crm_unavailable'), `the card says the CRM is unreachable: ${text}`);
+    check(await card.locator('dl').first().textContent().then((t) => t.length > 0), 'the synced fields stay');
+    await shot(page, 'customer-crm-unreachable.png');
+  } finally {
+    await fetch(`${fakeUrl}/_control/faults`, { method: 'DELETE' });
+    liveMayFail = false;
+  }
+  await page.goto(`${cfg.url}#/customers?q=${encodeURIComponent(cfg.search.query)}`);
+  await page.locator('#q').waitFor({ state: 'visible', timeout: STEP_MS });
 }
 
 async function xssIsText(page) {
@@ -192,6 +232,8 @@ try {
   log('signed in with the token');
   await searchAndOpen(page);
   log('search, badges and edit links ok');
+  await liveFields(page);
+  log('live fields, and a CRM that is down, on a customer');
   await xssIsText(page);
   log('the XSS record renders as text');
   await changesAreLive(page);
