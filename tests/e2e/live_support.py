@@ -106,6 +106,8 @@ class LiveCase(unittest.TestCase):
         self.assertTrue(body["repaired"])
         self.assertEqual(body["record"]["name"], new_name)
         self.assertEqual(self.record(source, external_id)["name"], new_name)
+        found = get_json(self.api_port, f"/v1/records?source={source}&q={urllib.parse.quote(new_name)}")[1]["items"]
+        self.assertIn(external_id, [r["external_id"] for r in found], "the repair did not reach the search index")
         self.assertEqual(self.events_after(seq), [("update", external_id)])
 
         status, _, body = self.live(source, external_id)

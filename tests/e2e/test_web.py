@@ -125,7 +125,7 @@ class WebPageTest(unittest.TestCase):
         self.assertEqual(http_get(self.port, "/", method="POST")[0], 405)
         self.assertEqual(http_get(self.port, "/nothing.js")[0], 404)
         # The data is not public: every /v1 route and /metrics still want the token.
-        for path in ("/v1/customers", "/v1/sources", "/v1/changes", "/metrics", "/v1/nothing"):
+        for path in ("/v1/customers", "/v1/sources", "/v1/changes", "/v1/records/eu/1/live", "/metrics", "/v1/nothing"):
             self.assertEqual(http_get(self.port, path)[0], 401, path)
         self.assertEqual(http_get(self.port, "/healthz")[0], 200)
 
