@@ -71,7 +71,8 @@ struct LiveRequest {
 
 struct LiveRecord {
   // The record mapped exactly as a page's record would be; nullopt when the CRM says it
-  // does not exist or is deleted (its 404, an archived or deleted flag).
+  // does not exist or is deleted (its 404, an archived or deleted flag). A record with
+  // `deleted` set is gone too, and says through merged_into which record survived it.
   std::optional<Record> record;
   // A JSON object {"<field>": <the CRM's value, as it sent it, or null>, ...} holding
   // exactly the requested fields, in their order; "{}" when none were asked for.

@@ -40,7 +40,17 @@ Result<LiveRecord> map_hubspot_record(simdjson::dom::parser& parser, std::string
   HubspotObjectInfo info = map_hubspot_object(*root, object, options, false, r);
   if (!info.skip.empty()) return Error::data(fmt::format("{}: {}", what, info.skip));
   LiveRecord live;
-  if (r.deleted || r.external_id != request.external_id) return live;
+  if (r.deleted) return live;
+  if (r.external_id != request.external_id) {
+    // A merged-away id answers with its survivor: a tombstone that names it, as a sync's.
+    Record gone;
+    gone.external_id = request.external_id;
+    gone.kind = r.kind;
+    gone.deleted = true;
+    gone.merged_into = r.external_id;
+    live.record = std::move(gone);
+    return live;
+  }
   live.crm = live_fields_json(info.properties, request.fields);
   live.record = std::move(r);
   return live;

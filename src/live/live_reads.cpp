@@ -182,8 +182,7 @@ LiveResult LiveReads::fetch(Source& source, const Job& job) {
   result.fetched_at = clock_.now();
   result.gone = !live->record || live->record->deleted;
   if (!result.gone) result.crm = std::move(live->crm);
-  auto repaired = runner_.repair(source.config, crm_type, job.external_id,
-                                 result.gone ? std::nullopt : std::move(live->record), *config);
+  auto repaired = runner_.repair(source.config, crm_type, job.external_id, std::move(live->record), *config);
   if (!repaired) return failure(LiveStatus::crm_error, repaired.error().message);
   result.repaired = *repaired == RepairOutcome::updated || *repaired == RepairOutcome::deleted;
   if (result.repaired)

@@ -543,9 +543,8 @@ Result<RepairOutcome> IndexWriter::repair(const RecordRepair& repair) {
     SQLite::Transaction tx(*db_);
     const bool search_deferred = search_pending_.contains(source_id);
     if (repair.record == nullptr) {
-      static const std::string kNoMerge;
       if (!s.deleted) {
-        tombstone(page, s.row_id, kNoMerge, repair.now);
+        tombstone(page, s.row_id, repair.merged_into, repair.now);
         outcome = RepairOutcome::deleted;
       }
     } else if (s.deleted || s.hash != repair.hash) {

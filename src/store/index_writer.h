@@ -121,6 +121,7 @@ struct RecordRepair {
   std::string_view crm_type;
   std::string external_id;
   const Record* record = nullptr;  // as mapped, transformed and limited; nullptr: the CRM says it is gone
+  std::string merged_into;         // gone: the record the CRM merged it into, if any
   Hash128 hash;                    // of *record
   TimePoint now{};
 };

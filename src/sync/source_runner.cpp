@@ -63,6 +63,7 @@ Result<RepairOutcome> SourceRunner::repair(const SourceConfig& source, std::stri
   r.crm_type = crm_type;
   r.external_id = external_id;
   r.now = clock_.now();
+  if (record && record->deleted) r.merged_into = record->merged_into;
   if (record && !record->deleted) {
     apply_field_transforms(*record, source.field_transforms);
     if (RecordLimitResult limits = apply_record_limits(*record); limits.rejected)

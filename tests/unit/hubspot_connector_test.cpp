@@ -446,11 +446,15 @@ TEST_CASE("hubspot: get_by_id says gone for the 404, an archived or a merged-awa
   REQUIRE(archived);
   CHECK_FALSE(archived->record);
 
-  // A merged-away id answered with its survivor: the id asked for is gone.
+  // A merged-away id answered with its survivor: the id asked for is a tombstone naming it.
   stub.answer(200, testdata("contact_get.json"));
   auto merged = c->get_by_id({"4051", RecordKind::person, nullptr});
   REQUIRE(merged);
-  CHECK_FALSE(merged->record);
+  REQUIRE(merged->record);
+  CHECK(merged->record->deleted);
+  CHECK(merged->record->external_id == "4051");
+  CHECK(merged->record->merged_into != "");
+  CHECK(merged->record->merged_into != "4051");
 
   // A 404 that is not HubSpot's "object not found" (a wrong base_url) is an error.
   stub.answer(404, "<html>Not Found</html>");

@@ -80,6 +80,10 @@ class MemoryConnector final : public Connector {
     auto it = crm_.names.find(request.external_id);
     if (it == crm_.names.end()) return live;
     live.record = record_of(it->first, it->second);
+    if (it->second.starts_with("merged into ")) {  // a CRM that says who survived it
+      live.record->deleted = true;
+      live.record->merged_into = it->second.substr(12);
+    }
     live.crm = R"({"stage":"lead"})";
     return live;
   }
@@ -250,6 +254,22 @@ TEST_CASE("live reads: a record the CRM no longer has becomes a tombstone, with 
     CHECK(fx.index_name("3") == "Edsger");
     CHECK(fx.feed_ops_after(seq) == std::vector<std::string>{"delete 3", "create 3"});
   }
+}
+
+TEST_CASE("live reads: a record merged away in the CRM becomes a tombstone naming its survivor") {
+  Fixture fx;
+  {
+    std::lock_guard lock(fx.crm.mu);
+    fx.crm.names["4"] = "merged into 1";
+  }
+  LiveResult r = fx.read("4");
+  REQUIRE(r.status == LiveStatus::ok);
+  CHECK(r.gone);
+  CHECK(r.repaired);
+  auto db = open_database((fx.dir / "index.db").string(), OpenMode::read_only);
+  REQUIRE(db);
+  CHECK((*db)->execAndGet("SELECT merged_into FROM records WHERE external_id = '4' AND deleted_ms IS NOT NULL")
+            .getString() == "1");
 }
 
 TEST_CASE("live reads: at most four requests per source are out; the fifth caller is told busy") {
