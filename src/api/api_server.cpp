@@ -54,8 +54,10 @@ struct ApiServer::Impl {
       return finalize(std::move(r), pattern, started, inm);
     };
     // The page's files are public: they hold no data, and the page asks for the token
-    // before it calls /v1 (web_handler.h).
-    if (route.route != Route::healthz && route.route != Route::web && !options.token.empty() &&
+    // before it calls /v1 (web_handler.h). /healthz and /readyz say only "ok" or "not
+    // yet", which a load balancer or systemd probe must see without a secret.
+    const bool open = route.route == Route::healthz || route.route == Route::readyz || route.route == Route::web;
+    if (!open && !options.token.empty() &&
         !bearer_token_matches(req.header("authorization"), options.token)) {
       auto r = error_response({401, "unauthorized", "this API needs \"Authorization: Bearer <token>\""});
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crm-index\"");

@@ -128,6 +128,7 @@ class WebPageTest(unittest.TestCase):
         for path in ("/v1/customers", "/v1/sources", "/v1/changes", "/v1/records/eu/1/live", "/metrics", "/v1/nothing"):
             self.assertEqual(http_get(self.port, path)[0], 401, path)
         self.assertEqual(http_get(self.port, "/healthz")[0], 200)
+        self.assertEqual(http_get(self.port, "/readyz")[0], 200)
 
     def test_in_chromium(self):
         missing = browser_missing()
