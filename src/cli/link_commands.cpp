@@ -63,6 +63,18 @@ int run_mark(const MarkArgs& args) {
   return 0;
 }
 
+int run_unmark(const std::string& config_path, int64_t mark_id) {
+  auto config = load_config_or_report(config_path);
+  if (!config) return 2;
+  auto writer = IndexWriter::open(config->database);
+  if (!writer) return fail(writer.error());
+  Linker linker((*writer)->links(), *config);
+  SystemClock clock;
+  if (auto st = linker.remove_mark(mark_id, os_user(), clock.now()); !st) return fail(st.error());
+  std::printf("mark #%lld taken back\n", static_cast<long long>(mark_id));
+  return 0;
+}
+
 int run_marks(const std::string& config_path) {
   int exit_code = 0;
   auto queries = open_for_reading(config_path, exit_code);
