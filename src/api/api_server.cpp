@@ -45,7 +45,7 @@ struct ApiServer::Impl {
       : options(std::move(o)),
         readers(std::move(db_path)),
         waiters(changes, options.limits.max_long_polls),
-        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, live, marks, {}, {}, {}, std::make_shared<const ApiPolicy>()} {}
+        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, live, marks, {}, {}, {}, {}, {}, std::make_shared<const ApiPolicy>()} {}
 
   ServerResponse handle(const ServerRequest& req) {
     auto started = std::chrono::steady_clock::now();

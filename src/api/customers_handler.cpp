@@ -1,6 +1,7 @@
 // GET /v1/customers (filters q, source, min_members, max_members; sort id, name or
 // -changed; keyset pagination; the first page also counts every match: total and
-// facets), GET /v1/customers/{id} and GET /v1/suggestions (design.md "API contract").
+// facets), GET /v1/customers/{id} and GET /v1/suggestions (customer_id; the first page
+// also counts them: total) (design.md "API contract").
 // Every customer carries its summary (link/customer_summary.h).
 #include <fmt/format.h>
 
@@ -179,6 +180,24 @@ void append_counts(std::string& body, const CustomerCounts& counts) {
   w.end_object();
 }
 
+// The counts of q's filters, from the cache while the index has not changed since.
+Checked<CustomerCounts> cached_counts(ApiDeps& deps, const CustomerQuery& q) {
+  constexpr size_t kMaxEntries = 64;
+  const std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}", q.text, q.source, q.min_members, q.max_members);
+  const int64_t seq = deps.notifier.last_seq();  // read first: a change after it recounts
+  {
+    std::lock_guard lock(deps.counts_mu);
+    if (auto it = deps.counts_cache.find(key); it != deps.counts_cache.end() && it->second.seq == seq)
+      return it->second.counts;
+  }
+  auto c = read_index(deps, [&](ApiQueries& index) { return index.customer_counts(q); });
+  if (!c) return c;
+  std::lock_guard lock(deps.counts_mu);
+  if (deps.counts_cache.size() >= kMaxEntries) deps.counts_cache.clear();
+  deps.counts_cache[key] = ApiDeps::CountsEntry{seq, *c};
+  return c;
+}
+
 }  // namespace
 
 ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req) {
@@ -199,7 +218,7 @@ ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req) {
   // is what a page shows its count and facets from.
   std::optional<CustomerCounts> counts;
   if (q.after_id == 0) {
-    auto c = read_index(deps, [&](ApiQueries& index) { return index.customer_counts(q); });
+    auto c = cached_counts(deps, q);
     if (!c) return error_response(c.error());
     counts = std::move(*c);
   }
@@ -235,8 +254,14 @@ ServerResponse handle_customer(ApiDeps& deps, const ServerRequest& req, const Ro
 }
 
 ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req) {
-  auto params = QueryParams::parse(req.query, {"limit", "after"});
+  auto params = QueryParams::parse(req.query, {"customer_id", "limit", "after"});
   if (!params) return error_response(params.error());
+  int64_t customer = 0;
+  if (auto v = params->get("customer_id")) {
+    auto id = parse_customer_id(*v);
+    if (!id) return error_response(ApiError::bad_parameter("customer_id", "a customer id looks like c_42"));
+    customer = *id;
+  }
   int limit = kDefaultLimit;
   if (auto v = params->get("limit")) {
     auto n = parse_int_in("limit", *v, 1, kMaxLimit);
@@ -256,8 +281,16 @@ ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req) {
     after_a = *a;
     after_b = *b;
   }
-  auto rows = read_index(deps, [&](ApiQueries& index) { return index.suggestions(after_a, after_b, limit + 1); });
+  auto rows = read_index(deps, [&](ApiQueries& index) {
+    return index.suggestions(after_a, after_b, limit + 1, customer);
+  });
   if (!rows) return error_response(rows.error());
+  std::optional<int64_t> total;  // the first page counts them all
+  if (after_a == 0 && after_b == 0) {
+    auto n = read_index(deps, [&](ApiQueries& index) { return index.suggestion_count(customer); });
+    if (!n) return error_response(n.error());
+    total = *n;
+  }
   bool more = trim_to_limit(*rows, limit);
   std::string body = "{\"items\":[";
   for (size_t i = 0; i < rows->size(); ++i) {
@@ -280,6 +313,8 @@ ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req) {
                                  encode_keyset_token(rows->back().b.row_id));
   else
     body += "null";
+  body += ",\"total\":";
+  body += total ? std::to_string(*total) : "null";
   body += '}';
   return ServerResponse::json(200, std::move(body));
 }

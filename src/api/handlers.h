@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -42,6 +43,15 @@ struct ApiDeps {
   // Sources that /metrics set gauges for at the last scrape (to forget removed ones).
   std::mutex gauged_mu;
   std::set<std::string> gauged;
+  // The customers list's counts (total, facets) by filters, valid while the change
+  // feed's last seq is the one they were counted at: a dashboard reloading its first
+  // page pays the pass over every match once per change of the index, not per load.
+  struct CountsEntry {
+    int64_t seq = -1;
+    CustomerCounts counts;
+  };
+  std::mutex counts_mu;
+  std::map<std::string, CountsEntry> counts_cache;
   // Replaced whole by ApiServer::set_policy; a request keeps the one it started with.
   mutable std::mutex policy_mu;
   std::shared_ptr<const ApiPolicy> policy_ptr = std::make_shared<const ApiPolicy>();

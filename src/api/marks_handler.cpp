@@ -118,10 +118,11 @@ ServerResponse handle_marks(ApiDeps& deps, const ServerRequest& req, const Calle
   made.note = mark->note;
   made.by_user = caller.writer;
   made.at = deps.clock.now();
-  // The time the desk stored, which the listing shows: read back, as the feed has it.
+  // The time the desk stored, as the listing shows it (which names the pair in the
+  // index's order; the answer keeps the caller's).
   if (auto listed = read_index(deps, [&](ApiQueries& index) { return index.marks(*id - 1, 1); });
       listed && !listed->empty() && listed->front().id == *id)
-    made = listed->front();
+    made.at = listed->front().at;
   std::string body;
   append_mark(body, made);
   auto r = ServerResponse::json(201, std::move(body));

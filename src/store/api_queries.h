@@ -161,7 +161,10 @@ class ApiQueries {
   Result<std::optional<CustomerRow>> customer(int64_t id);
   // Open suggestions in (a, b) order after the pair given: none whose records are now in
   // one customer, have a mark, or are deleted.
-  Result<std::vector<SuggestionRow>> suggestions(int64_t after_a, int64_t after_b, int limit);
+  // `customer_id`: only those with a record of that customer (0: all).
+  Result<std::vector<SuggestionRow>> suggestions(int64_t after_a, int64_t after_b, int limit, int64_t customer_id = 0);
+  // How many open suggestions there are (of that customer; 0: all).
+  Result<int64_t> suggestion_count(int64_t customer_id = 0);
   // Up to `limit` marks in force with an id above `after_id`, oldest first.
   Result<std::vector<MarkListing>> marks(int64_t after_id = 0, int limit = -1);
 

@@ -15,14 +15,21 @@ constexpr const char* kHeadsCustomer =
     "((r.deleted_ms IS NULL AND NOT EXISTS (SELECT 1 FROM record_customer rc WHERE rc.record_id = r.id)) "
     "OR EXISTS (SELECT 1 FROM customers c WHERE c.id = r.id))";
 
-// The customer (id in `col`) has a live member in the source :source.
+// The records of customer `cid`: its members, or the record itself when it is on its own.
+std::string members_of(const char* cid) {
+  return fmt::format(
+      "(SELECT record_id FROM record_customer WHERE customer_id = {0} "
+      "UNION ALL SELECT {0} WHERE NOT EXISTS (SELECT 1 FROM record_customer WHERE record_id = {0}))",
+      cid);
+}
+
+// The customer (id in `col`) has a live member in the source :source. Its members are
+// found by rowid, so that the test costs a few lookups per customer whatever the size.
 std::string in_source(const char* col) {
   return fmt::format(
-      "EXISTS (SELECT 1 FROM records m WHERE m.deleted_ms IS NULL "
-      "AND m.source_id = (SELECT id FROM sources WHERE name = :source) AND (m.id = {0} AND NOT EXISTS "
-      "(SELECT 1 FROM record_customer x WHERE x.record_id = m.id) OR m.id IN "
-      "(SELECT record_id FROM record_customer WHERE customer_id = {0})))",
-      col);
+      "EXISTS (SELECT 1 FROM records m WHERE m.id IN {} AND m.deleted_ms IS NULL "
+      "AND m.source_id = (SELECT id FROM sources WHERE name = :source))",
+      members_of(col));
 }
 
 }  // namespace
@@ -60,14 +67,6 @@ Status ApiQueries::load_members(CustomerRow& c) {
 
 namespace {
 
-// The records of customer `cid`: its members, or the record itself when it is on its own.
-std::string members_of(const char* cid) {
-  return fmt::format(
-      "(SELECT record_id FROM record_customer WHERE customer_id = {0} "
-      "UNION ALL SELECT {0} WHERE NOT EXISTS (SELECT 1 FROM record_customer WHERE record_id = {0}))",
-      cid);
-}
-
 constexpr const char* kMemberCount = "coalesce((SELECT members FROM customers WHERE id = cid), 1)";
 
 // Every customer the filters match, as rows of `cid` (no order, no keyset).
@@ -93,15 +92,15 @@ std::string matching_customers(const CustomerQuery& cq, bool text) {
 // priority sources' first, then the most recent change — folded as search folds it
 // (core/text_fold.h), so that "İlker" sorts with "Ilker" and "Łukasz" with "Lukas".
 std::string name_key(const CustomerQuery& cq) {
-  std::string rank = "0";
+  std::string rank;  // the priority sources first: "CASE ... END, "
   if (!cq.name_priority.empty()) {
     rank = "CASE (SELECT name FROM sources WHERE id = n.source_id)";
     for (size_t i = 0; i < cq.name_priority.size(); ++i) rank += fmt::format(" WHEN :p{0} THEN {0}", i);
-    rank += fmt::format(" ELSE {} END", cq.name_priority.size());
+    rank += fmt::format(" ELSE {} END, ", cq.name_priority.size());
   }
   return fmt::format(
       "fold(coalesce((SELECT trim(n.name) FROM records n WHERE n.id IN {} AND n.deleted_ms IS NULL AND trim(n.name) != '' "
-      "ORDER BY {}, n.remote_updated_ms DESC, n.changed_ms DESC, n.id LIMIT 1), ''))",
+      "ORDER BY {}n.remote_updated_ms DESC, n.changed_ms DESC, n.id LIMIT 1), ''))",
       members_of("cid"), rank);
 }
 
@@ -239,23 +238,48 @@ Result<std::optional<CustomerRow>> ApiQueries::customer(int64_t id) {
   }
 }
 
-Result<std::vector<SuggestionRow>> ApiQueries::suggestions(int64_t after_a, int64_t after_b, int limit) {
+namespace {
+
+// A suggestion still open: both records live, in two customers, and no mark decided it.
+constexpr const char* kOpenSuggestion =
+    "JOIN records ra ON ra.id = g.a JOIN records rb ON rb.id = g.b "
+    "WHERE ra.deleted_ms IS NULL AND rb.deleted_ms IS NULL "
+    "AND coalesce((SELECT customer_id FROM record_customer WHERE record_id = g.a), g.a) != "
+    "    coalesce((SELECT customer_id FROM record_customer WHERE record_id = g.b), g.b) "
+    "AND NOT EXISTS (SELECT 1 FROM link_marks m WHERE m.a = g.a AND m.b = g.b AND m.removed_ms IS NULL)";
+
+// ... with a record of customer :customer.
+constexpr const char* kOfCustomer =
+    "AND :customer IN (coalesce((SELECT customer_id FROM record_customer WHERE record_id = g.a), g.a), "
+    "coalesce((SELECT customer_id FROM record_customer WHERE record_id = g.b), g.b))";
+
+}  // namespace
+
+Result<int64_t> ApiQueries::suggestion_count(int64_t customer_id) {
+  try {
+    auto& q = statement(std::string("SELECT count(*) FROM suggestions g ") + kOpenSuggestion + " " +
+                        (customer_id ? kOfCustomer : ""));
+    ResetOnExit reset(q);
+    if (customer_id) q.bind(":customer", customer_id);
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: suggestion count: {}", e.what()));
+  }
+}
+
+Result<std::vector<SuggestionRow>> ApiQueries::suggestions(int64_t after_a, int64_t after_b, int limit,
+                                                           int64_t customer_id) {
   try {
     std::vector<std::tuple<int64_t, int64_t, std::string, std::string, int64_t>> pairs;
     {
-      auto& q = statement(
-          "SELECT g.a, g.b, g.rule, g.value, g.created_ms FROM suggestions g "
-          "JOIN records ra ON ra.id = g.a JOIN records rb ON rb.id = g.b "
-          "WHERE (g.a > ?1 OR (g.a = ?1 AND g.b > ?2)) "
-          "AND ra.deleted_ms IS NULL AND rb.deleted_ms IS NULL "
-          "AND coalesce((SELECT customer_id FROM record_customer WHERE record_id = g.a), g.a) != "
-          "    coalesce((SELECT customer_id FROM record_customer WHERE record_id = g.b), g.b) "
-          "AND NOT EXISTS (SELECT 1 FROM link_marks m WHERE m.a = g.a AND m.b = g.b AND m.removed_ms IS NULL) "
-          "ORDER BY g.a, g.b LIMIT ?3");
+      auto& q = statement(std::string("SELECT g.a, g.b, g.rule, g.value, g.created_ms FROM suggestions g ") +
+                          kOpenSuggestion + " AND (g.a > ?1 OR (g.a = ?1 AND g.b > ?2)) " +
+                          (customer_id ? kOfCustomer : "") + " ORDER BY g.a, g.b LIMIT ?3");
       ResetOnExit reset(q);
       q.bind(1, after_a);
       q.bind(2, after_b);
       q.bind(3, limit);
+      if (customer_id) q.bind(":customer", customer_id);
       while (q.executeStep())
         pairs.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                            q.getColumn(3).getString(), q.getColumn(4).getInt64());

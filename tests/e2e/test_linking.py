@@ -192,6 +192,15 @@ class LinkingTest(unittest.TestCase):
         self.assertEqual(len(sug), 1)
         self.assertEqual(sug[0]["rule"], "name_company")
         self.assertEqual(sug[0]["value"], "wilhelmina sorensen | nordisk fisk as")
+        everything = self.api("/v1/suggestions?limit=1000")
+        self.assertEqual(everything["total"], len(everything["items"]))
+        for record in (sug[0]["a"], sug[0]["b"]):  # a customer's page asks for its own
+            mine = self.api(f"/v1/suggestions?customer_id={record['customer_id']}")
+            self.assertEqual((mine["total"], [s["value"] for s in mine["items"]]),
+                             (1, ["wilhelmina sorensen | nordisk fisk as"]))
+        other = self.customer_of("us", "3")
+        self.assertTrue(all(other in (s["a"]["customer_id"], s["b"]["customer_id"])
+                            for s in self.api(f"/v1/suggestions?customer_id={other}")["items"]))
         review = self.cli("review", "--limit", "1000")
         a = f"{sug[0]['a']['source']}:{sug[0]['a']['external_id']}"
         b = f"{sug[0]['b']['source']}:{sug[0]['b']['external_id']}"
