@@ -1,6 +1,7 @@
-// ApiServer: the read-only API on HttpServer. Every request passes the same gate, in
-// this order: token (all routes but /healthz) → route (404) → method (405) → the route's
-// handler (handlers.h), and every answer leaves through finish(): request metrics,
+// ApiServer: the API on HttpServer, read-only but for marks. Every request passes the
+// same gate, in this order: token (all routes but the page, /healthz and /readyz; a
+// write token reads too) → route (404) → method (405) → a write token for a write (403)
+// → the route's handler (handlers.h), and every answer leaves through finish(): request metrics,
 // ETag and If-None-Match (304). HEAD is GET without the body (libmicrohttpd sends the
 // headers, Content-Length included, and drops the body).
 #include "api/api_server.h"
@@ -40,11 +41,11 @@ struct ApiServer::Impl {
   std::unique_ptr<HttpServer> http;  // last: stopped and destroyed before the rest
 
   Impl(ApiOptions o, std::string db_path, const SchedulerView& scheduler, ChangeNotifier& changes,
-       Metrics& metrics, const Clock& clock, const Outputs* outputs, LiveReads* live)
+       Metrics& metrics, const Clock& clock, const Outputs* outputs, LiveReads* live, MarkDesk* marks)
       : options(std::move(o)),
         readers(std::move(db_path)),
         waiters(changes, options.limits.max_long_polls),
-        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, live, {}, {}} {}
+        deps{readers, scheduler, changes, waiters, metrics, clock, outputs, live, marks, {}, {}, {}, std::make_shared<const ApiPolicy>()} {}
 
   ServerResponse handle(const ServerRequest& req) {
     auto started = std::chrono::steady_clock::now();
@@ -57,19 +58,44 @@ struct ApiServer::Impl {
     // before it calls /v1 (web_handler.h). /healthz and /readyz say only "ok" or "not
     // yet", which a load balancer or systemd probe must see without a secret.
     const bool open = route.route == Route::healthz || route.route == Route::readyz || route.route == Route::web;
-    if (!open && !options.token.empty() &&
-        !bearer_token_matches(req.header("authorization"), options.token)) {
+    const bool writes = (route.route == Route::marks && req.method == "POST") ||
+                        (route.route == Route::mark && req.method == "DELETE");
+    const std::string_view authorization = req.header("authorization");
+    auto policy = deps.policy();
+    Caller caller;
+    // Every write token is compared, whichever matches, so that the time taken does not
+    // tell which one a guess came close to.
+    for (const auto& w : policy->write_tokens)
+      if (bearer_token_matches(authorization, w.token.reveal()) && caller.writer.empty()) caller.writer = w.name;
+    const bool reader = options.token.empty() || bearer_token_matches(authorization, options.token);
+    if (!open && caller.writer.empty() && !reader && !(writes && authorization.empty())) {
       auto r = error_response({401, "unauthorized", "this API needs \"Authorization: Bearer <token>\""});
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crm-index\"");
       return finish(std::move(r));
     }
     if (route.route == Route::unknown)
       return finish(error_response(ApiError::not_found(fmt::format("no route {}", req.path))));
-    if (!is_get_or_head(req.method)) {
-      auto r = error_response({405, "method_not_allowed", "this API is read-only: GET or HEAD"});
-      r.headers.emplace_back("Allow", "GET, HEAD");
+    const std::string_view allow = route.route == Route::marks ? "GET, HEAD, POST"
+                                   : route.route == Route::mark ? "DELETE"
+                                                                : "GET, HEAD";
+    const bool allowed = route.route == Route::mark ? req.method == "DELETE"
+                                                    : is_get_or_head(req.method) || writes;
+    if (!allowed) {
+      auto r = error_response({405, "method_not_allowed",
+                               route.route == Route::marks || route.route == Route::mark
+                                   ? fmt::format("{} takes {}", route.pattern, allow)
+                                   : std::string("this route is read-only: GET or HEAD (only /v1/marks takes writes)")});
+      r.headers.emplace_back("Allow", std::string(allow));
       return finish(std::move(r));
     }
+    if (writes && caller.writer.empty())
+      return finish(error_response(
+          {403, "forbidden",
+           policy->write_tokens.empty()
+               ? "marks are made with a write token, and this index has none (api.write_tokens in the config)"
+               : "marks are made with a write token (api.write_tokens): a read token cannot make or take back one"}));
+    if (route.route == Route::marks) return finish(handle_marks(deps, req, caller));
+    if (route.route == Route::mark) return finish(handle_mark(deps, req, route, caller));
     if (route.route == Route::changes) return handle_changes(deps, req, finish);
     if (route.route == Route::record_live) return handle_live(deps, req, route, finish);
     return finish(dispatch(req, route));
@@ -95,9 +121,12 @@ struct ApiServer::Impl {
       case Route::customer: return handle_customer(deps, req, route);
       case Route::suggestions: return handle_suggestions(deps, req);
       case Route::outputs: return handle_outputs(deps, req);
+      case Route::source_runs: return handle_source_runs(deps, req, route);
       case Route::web: return handle_web(req, route);
       case Route::changes:
       case Route::record_live:
+      case Route::marks:
+      case Route::mark:
       case Route::unknown: break;
     }
     return error_response(ApiError::not_found("no such route"));
@@ -130,9 +159,9 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
                      ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs,
-                     LiveReads* live)
+                     LiveReads* live, MarkDesk* marks)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(db_path), scheduler, changes,
-                                   metrics, clock, outputs, live)) {}
+                                   metrics, clock, outputs, live, marks)) {}
 
 ApiServer::~ApiServer() { stop(); }
 
@@ -150,7 +179,7 @@ Status ApiServer::start() {
   o.per_client_limit = limits.max_connections_per_client;
   o.header_timeout = limits.header_timeout;
   o.idle_timeout = limits.idle_timeout;
-  o.max_body_bytes = 64 * 1024;  // GET only: a body is never needed
+  o.max_body_bytes = 16 * 1024;  // a mark (POST /v1/marks) is the only body taken
   // The longest target a route needs is a few hundred bytes (q is capped at 256), and
   // no route takes more than eight parameters.
   o.max_target_bytes = 8 * 1024;
@@ -176,6 +205,12 @@ void ApiServer::stop() {
 uint16_t ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
 
 void ApiServer::set_ready(bool ready) { impl_->ready.store(ready); }
+
+void ApiServer::set_policy(ApiPolicy policy) {
+  auto next = std::make_shared<const ApiPolicy>(std::move(policy));
+  std::lock_guard lock(impl_->deps.policy_mu);
+  impl_->deps.policy_ptr = std::move(next);
+}
 
 size_t ApiServer::waiting_requests() const { return impl_->http ? impl_->http->waiting() : 0; }
 

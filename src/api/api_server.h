@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/metrics.h"
 #include "config/config.h"
@@ -20,6 +21,14 @@ namespace crm {
 
 class Outputs;
 class LiveReads;
+class MarkDesk;
+
+// What a reload changes without a restart (platform.md "People act"): who may make and
+// take back marks, and which source's member names a customer.
+struct ApiPolicy {
+  std::vector<ApiWriteToken> write_tokens;
+  std::vector<std::string> name_priority;  // linking.survivorship.name; empty: most_recent
+};
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8787";  // host:port, [v6]:port; port 0 picks one
@@ -32,7 +41,7 @@ class ApiServer {
  public:
   ApiServer(ApiOptions options, std::string db_path, const SchedulerView& scheduler,
             ChangeNotifier& changes, Metrics& metrics, const Clock& clock, const Outputs* outputs = nullptr,
-            LiveReads* live = nullptr);
+            LiveReads* live = nullptr, MarkDesk* marks = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -42,6 +51,8 @@ class ApiServer {
   uint16_t port() const;
   // /readyz answers 200 only once this is true (migrations ran, the scheduler runs).
   void set_ready(bool ready);
+  // Takes effect for the requests that arrive after it. Thread-safe.
+  void set_policy(ApiPolicy policy);
   // Requests waiting for their answer right now (long-polls of /v1/changes).
   size_t waiting_requests() const;
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -13,6 +14,8 @@
 #include <utility>
 
 #include "api/api_errors.h"
+#include "api/api_server.h"
+#include "api/mark_desk.h"
 #include "api/change_waiters.h"
 #include "api/http_server.h"
 #include "api/reader_pool.h"
@@ -35,9 +38,24 @@ struct ApiDeps {
   const Clock& clock;
   const Outputs* outputs;  // null: no outputs (tests)
   LiveReads* live;         // null: no live reads (tests)
+  MarkDesk* marks;         // null: marks cannot be written (tests)
   // Sources that /metrics set gauges for at the last scrape (to forget removed ones).
   std::mutex gauged_mu;
   std::set<std::string> gauged;
+  // Replaced whole by ApiServer::set_policy; a request keeps the one it started with.
+  mutable std::mutex policy_mu;
+  std::shared_ptr<const ApiPolicy> policy_ptr = std::make_shared<const ApiPolicy>();
+
+  std::shared_ptr<const ApiPolicy> policy() const {
+    std::lock_guard lock(policy_mu);
+    return policy_ptr;
+  }
+};
+
+// Who sent the request, as its bearer token says: the write token's name, or "" for a
+// reader.
+struct Caller {
+  std::string writer;
 };
 
 // Runs `query` (ApiQueries& → Result<T>) on a pooled read connection: its value, or the
@@ -69,6 +87,9 @@ ServerResponse handle_customers(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_customer(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
 ServerResponse handle_suggestions(ApiDeps& deps, const ServerRequest& req);
 ServerResponse handle_outputs(ApiDeps& deps, const ServerRequest& req);
+ServerResponse handle_source_runs(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route);
+ServerResponse handle_marks(ApiDeps& deps, const ServerRequest& req, const Caller& caller);
+ServerResponse handle_mark(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route, const Caller& caller);
 ServerResponse handle_live(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route, const Finish& finish);
 
 // The limits the handlers share.

@@ -1,12 +1,13 @@
 #include "api/router.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 
 namespace crm {
 
 RouteMatch match_route(std::string_view path) {
-  static constexpr std::array<std::pair<std::string_view, Route>, 9> kExact = {{
+  static constexpr std::array<std::pair<std::string_view, Route>, 10> kExact = {{
       {"/healthz", Route::healthz},
       {"/readyz", Route::readyz},
       {"/metrics", Route::metrics},
@@ -16,6 +17,7 @@ RouteMatch match_route(std::string_view path) {
       {"/v1/customers", Route::customers},
       {"/v1/suggestions", Route::suggestions},
       {"/v1/outputs", Route::outputs},
+      {"/v1/marks", Route::marks},
   }};
   RouteMatch m;
   for (const auto& [pattern, route] : kExact) {
@@ -43,6 +45,26 @@ RouteMatch match_route(std::string_view path) {
     m.route = Route::customer;
     m.pattern = "/v1/customers/{id}";
     m.customer_id = path.substr(kCustomerPrefix.size());
+    return m;
+  }
+  // One segment after the prefix, and for a source's runs the "/runs" after it.
+  auto segment_after = [&](std::string_view prefix, std::string_view suffix) -> std::optional<std::string_view> {
+    if (!path.starts_with(prefix) || !path.ends_with(suffix) || path.size() <= prefix.size() + suffix.size())
+      return std::nullopt;
+    std::string_view seg = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (seg.find('/') != std::string_view::npos) return std::nullopt;
+    return seg;
+  };
+  if (auto id = segment_after("/v1/marks/", "")) {
+    m.route = Route::mark;
+    m.pattern = "/v1/marks/{id}";
+    m.mark_id = *id;
+    return m;
+  }
+  if (auto name = segment_after("/v1/sources/", "/runs")) {
+    m.route = Route::source_runs;
+    m.pattern = "/v1/sources/{name}/runs";
+    m.source = *name;
     return m;
   }
   constexpr std::string_view kRecordPrefix = "/v1/records/";

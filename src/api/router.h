@@ -13,16 +13,18 @@
 
 namespace crm {
 
-enum class Route { healthz, readyz, metrics, sources, records, record, record_live, changes, customers, customer, suggestions, outputs,
+enum class Route { healthz, readyz, metrics, sources, source_runs, records, record, record_live, changes, customers,
+                   customer, suggestions, outputs, marks, mark,
                    web,  // the built-in page: / and its files (web_handler.h)
                    unknown };
 
 struct RouteMatch {
   Route route = Route::unknown;
   std::string_view pattern = "unmatched";  // e.g. "/v1/records/{source}/{external_id}"
-  std::string source;                      // Route::record, record_live
+  std::string source;                      // Route::record, record_live, source_runs
   std::string external_id;                 // Route::record, record_live
   std::string customer_id;                 // Route::customer, as written ("c_12")
+  std::string mark_id;                     // Route::mark, as written
 };
 
 RouteMatch match_route(std::string_view path);

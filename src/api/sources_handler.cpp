@@ -20,13 +20,7 @@ void time_or_null(JsonWriter& w, std::string_view key, const std::optional<TimeP
   if (t) w.value(format_iso8601(*t)); else w.null();
 }
 
-void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
-  w.key("last_run");
-  if (!run) {
-    w.null();
-    return;
-  }
-  const RunRow& r = *run;
+void write_run(JsonWriter& w, const RunRow& r) {
   w.begin_object();
   w.key("id");
   if (r.id != 0) w.value(r.id); else w.null();  // 0: the run failed before it had a row
@@ -42,7 +36,15 @@ void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
   w.field("touched", static_cast<int64_t>(r.counts.touched));
   w.field("deleted", static_cast<int64_t>(r.counts.deleted));
   w.field("skipped", static_cast<int64_t>(r.counts.skipped));
+  w.key("duration_s");
+  if (r.finished) w.raw(fmt::format("{:.3f}", std::chrono::duration<double>(*r.finished - r.started).count()));
+  else w.null();
   w.end_object();
+}
+
+void write_last_run(JsonWriter& w, const std::optional<RunRow>& run) {
+  w.key("last_run");
+  if (run) write_run(w, *run); else w.null();
 }
 
 // The last run as the scheduler saw it when the index could not store its end (disk
@@ -114,6 +116,30 @@ ServerResponse handle_sources(ApiDeps& deps, const ServerRequest& req) {
   }
   for (const auto& s : *indexed)
     if (by_name.count(s.name)) write_source(w, nullptr, &s, false);
+  w.end_array().end_object();
+  return ServerResponse::json(200, std::move(body));
+}
+
+// GET /v1/sources/{name}/runs?limit=20: the source's last runs, newest first (the page's
+// chart of durations and counts).
+ServerResponse handle_source_runs(ApiDeps& deps, const ServerRequest& req, const RouteMatch& route) {
+  auto params = QueryParams::parse(req.query, {"limit"});
+  if (!params) return error_response(params.error());
+  int limit = 20;
+  auto bounded = [](std::string_view name, std::string_view v) { return parse_int_in(name, v, 1, 1000); };
+  if (auto e = params->read("limit", limit, bounded)) return error_response(*e);
+  auto runs = read_index(deps, [&](ApiQueries& index) { return index.runs(route.source, limit); });
+  if (!runs) return error_response(runs.error());
+  bool configured = false;
+  for (const auto& rt : deps.scheduler.snapshot()) configured = configured || rt.name == route.source;
+  if (!*runs && !configured)
+    return error_response(ApiError::not_found(fmt::format("no source '{}' (GET /v1/sources lists them)",
+                                                          route.source.substr(0, 64))));
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("items").begin_array();
+  if (*runs)
+    for (const RunRow& r : **runs) write_run(w, r);
   w.end_array().end_object();
   return ServerResponse::json(200, std::move(body));
 }

@@ -148,6 +148,9 @@ struct LinkingConfig {
                                                "hotmail.com", "live.com",       "icloud.com",
                                                "me.com",      "fastmail.com",   "proton.me",
                                                "protonmail.com"};
+  // linking.survivorship.name: which member names a customer in its summary. Empty: the
+  // most recently changed one (most_recent); else these sources first, in this order.
+  std::vector<std::string> survivorship_name;
 };
 
 // What the read API grants its clients, so that it stays answerable under abuse
@@ -161,9 +164,21 @@ struct ApiLimits {
   bool operator==(const ApiLimits&) const = default;
 };
 
+// `api.write_tokens` (platform.md "People act"): who may make and take back marks over
+// HTTP. The name is kept with each mark as its "by".
+struct ApiWriteToken {
+  std::string name;
+  std::string token_file;  // resolved path
+  Secret token;
+  bool operator==(const ApiWriteToken& o) const {
+    return name == o.name && token_file == o.token_file && token.reveal() == o.token.reveal();
+  }
+};
+
 struct ApiConfig {
   std::string listen = "127.0.0.1:8787";
   std::string token_file;  // optional
+  std::vector<ApiWriteToken> write_tokens;
   ApiLimits limits;
 };
 

@@ -21,6 +21,7 @@
 #include "config/outputs_loader.h"
 #include "config/settings_loader.h"
 #include "config/source_loader.h"
+#include "config/write_tokens_loader.h"
 #include "config/yaml_fields.h"
 
 namespace crm {
@@ -50,7 +51,7 @@ void read_database(const Mapping& root, Config& config, LoadContext& ctx) {
 void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
   if (!is_block(field, "api", "a mapping with listen and token_file", ctx)) return;
   const Mapping m(field->value, "api.", "api", ctx);
-  std::vector<std::string> keys = {"listen", "token_file"};
+  std::vector<std::string> keys = {"listen", "token_file", "write_tokens"};
   keys.insert(keys.end(), api_limits_keys().begin(), api_limits_keys().end());
   m.reject_unknown(keys);
   read_api_limits(m, api.limits, ctx);
@@ -64,9 +65,14 @@ void read_api(const Field* field, ApiConfig& api, LoadContext& ctx) {
       }
     }
   }
+  std::string read_token;
   if (const Field* f = m.find("token_file")) {
-    if (auto token = read_named_secret_file(*f, ctx)) api.token_file = token->path.string();
+    if (auto token = read_named_secret_file(*f, ctx)) {
+      api.token_file = token->path.string();
+      read_token = token->content.reveal();
+    }
   }
+  if (const Field* f = m.find("write_tokens")) api.write_tokens = read_write_tokens(*f, read_token, ctx);
 }
 
 void read_defaults(const Field* field, SourceSettings& defaults, LoadContext& ctx) {
@@ -91,11 +97,34 @@ void read_sources(const Field* field, Config& config, bool hints_listen, LoadCon
   }
 }
 
-void read_linking(const Field* field, LinkingConfig& linking, LoadContext& ctx) {
+// linking.survivorship: { name: most_recent | [source, ...] }.
+void read_survivorship(const Field& field, const Config& config, LinkingConfig& linking, LoadContext& ctx) {
+  if (!is_block(&field, "linking.survivorship", "a mapping such as { name: most_recent }", ctx)) return;
+  const Mapping m(field.value, "linking.survivorship.", "linking.survivorship", ctx);
+  m.reject_unknown({"name"});
+  const Field* f = m.find("name");
+  if (f == nullptr) return;
+  if (f->value.IsScalar()) {
+    read_choice(*f, {"most_recent"}, ctx);
+    return;
+  }
+  if (!f->value.IsSequence()) {
+    ctx.errors.add(f->at(), fmt::format("{}: expected most_recent or a list of sources in priority order, got {}",
+                                        f->path, describe_shape(f->value)));
+    return;
+  }
+  const auto source = [&config](const Field& item, LoadContext& c) {
+    return read_configured_source_name(item, config, c);
+  };
+  linking.survivorship_name = read_string_list(*f, ctx, source).value_or(std::vector<std::string>{});
+}
+
+void read_linking(const Field* field, const Config& config, LinkingConfig& linking, LoadContext& ctx) {
   if (!is_block(field, "linking", "a mapping of rules (email: true, ...)", ctx)) return;
   const Mapping m(field->value, "linking.", "linking", ctx);
   m.reject_unknown({"national_id", "email", "phone", "suggest_name_company",
-                    "suggest_name_phone_country", "plus_tag_domains"});
+                    "suggest_name_phone_country", "plus_tag_domains", "survivorship"});
+  if (const Field* f = m.find("survivorship")) read_survivorship(*f, config, linking, ctx);
   for (auto [key, flag] : {std::pair{"national_id", &linking.national_id},
                            std::pair{"email", &linking.email}, std::pair{"phone", &linking.phone},
                            std::pair{"suggest_name_company", &linking.suggest_name_company},
@@ -132,7 +161,7 @@ void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
   const bool hints_listen = read_hints(m.find("hints"), config.api, config.hints, ctx);
   read_defaults(m.find("defaults"), config.defaults, ctx);
   read_sources(m.find("sources"), config, hints_listen, ctx);
-  read_linking(m.find("linking"), config.linking, ctx);
+  read_linking(m.find("linking"), config, config.linking, ctx);  // after sources: survivorship names them
   read_outputs(m.find("outputs"), config, ctx);  // after sources: webhooks name them
 }
 

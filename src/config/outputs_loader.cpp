@@ -27,7 +27,7 @@ const CredentialTypes& nats_auth_types() {
 }
 
 const std::vector<std::string>& change_ops() {
-  static const std::vector<std::string> ops = {"create", "update", "delete", "link", "unlink"};
+  static const std::vector<std::string> ops = {"create", "update", "delete", "link", "unlink", "mark_deleted"};
   return ops;
 }
 
@@ -158,20 +158,9 @@ void read_webhook_key(const Mapping& m, WebhookConfig& out, LoadContext& ctx) {
   out.key = Secret(std::move(key.key));
 }
 
-std::optional<std::string> read_source_name(const Field& item, const Config& config, LoadContext& ctx) {
-  auto name = read_nonempty_string(item, ctx);
-  if (!name) return std::nullopt;
-  if (config.find_source(*name) != nullptr) return name;
-  std::vector<std::string> known;
-  for (const auto& s : config.sources) known.push_back(s.name);
-  ctx.errors.add(item.at(), fmt::format("{}: '{}' is not a configured source{}", item.path, ctx.as_written(item.value),
-                                        known.empty() ? " (there are no sources)" : did_you_mean(*name, known)));
-  return std::nullopt;
-}
-
 void read_webhook_filters(const Mapping& m, WebhookConfig& out, const Config& config, LoadContext& ctx) {
   if (const Field* f = m.find("sources")) {
-    const auto source = [&config](const Field& item, LoadContext& c) { return read_source_name(item, config, c); };
+    const auto source = [&config](const Field& item, LoadContext& c) { return read_configured_source_name(item, config, c); };
     out.sources = read_string_list(*f, ctx, source).value_or(std::vector<std::string>{});
   }
   if (const Field* f = m.find("ops")) {

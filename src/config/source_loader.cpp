@@ -234,4 +234,15 @@ std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
   return out;
 }
 
+std::optional<std::string> read_configured_source_name(const Field& item, const Config& config, LoadContext& ctx) {
+  auto name = read_nonempty_string(item, ctx);
+  if (!name) return std::nullopt;
+  if (config.find_source(*name) != nullptr) return name;
+  std::vector<std::string> known;
+  for (const auto& s : config.sources) known.push_back(s.name);
+  ctx.errors.add(item.at(), fmt::format("{}: '{}' is not a configured source{}", item.path, ctx.as_written(item.value),
+                                        known.empty() ? " (there are no sources)" : did_you_mean(*name, known)));
+  return std::nullopt;
+}
+
 }  // namespace crm

@@ -36,4 +36,8 @@ std::optional<SourceConfig> read_source(const YAML::Node& node, size_t index,
                                         const SourceSettings& defaults, bool hints_listen,
                                         SourceNames& names, LoadContext& ctx);
 
+// A list item naming a source of `config` (read before); nullopt after "'x' is not a
+// configured source" with a did-you-mean.
+std::optional<std::string> read_configured_source_name(const Field& item, const Config& config, LoadContext& ctx);
+
 }  // namespace crm

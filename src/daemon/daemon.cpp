@@ -16,6 +16,7 @@
 #include "daemon/instance_lock.h"
 #include "daemon/status_line.h"
 #include "daemon/systemd_notifier.h"
+#include "daemon/writer_mark_desk.h"
 #include "hints/hints_server.h"
 #include "live/live_reads.h"
 #include "outputs/outputs.h"
@@ -44,6 +45,10 @@ Result<std::string> read_token(const std::string& path) {
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
   if (token.empty()) return Error::config(fmt::format("api.token_file: {} is empty", path));
   return token;
+}
+
+ApiPolicy api_policy(const Config& config) {
+  return ApiPolicy{config.api.write_tokens, config.linking.survivorship_name};
 }
 
 sigset_t daemon_signals() {
@@ -95,8 +100,11 @@ class Daemon {
     live_ = std::make_unique<LiveReads>(*runner_, live_context_factory(scheduler_->rate_limiters(), sleeper_, clock_),
                                         metrics_, clock_);
     live_->apply(config_);
+    marks_ = std::make_unique<WriterMarkDesk>(*runner_, config_);
     api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4, config_.api.limits}, config_.database,
-                                       *scheduler_, changes_, metrics_, clock_, outputs_.get(), live_.get());
+                                       *scheduler_, changes_, metrics_, clock_, outputs_.get(), live_.get(),
+                                       marks_.get());
+    api_->set_policy(api_policy(config_));
     if (auto st = api_->start(); !st) {
       log_error("msg=\"API: {}\"", st.error().message);
       return st.error().kind == ErrorKind::config ? 2 : 1;
@@ -167,12 +175,14 @@ class Daemon {
     } else {
       if (loaded.config->api.listen != config_.api.listen || loaded.config->api.token_file != config_.api.token_file ||
           loaded.config->api.limits != config_.api.limits)
-        log_warn("msg=\"api settings changed: they take effect at the next restart\"");
+        log_warn("msg=\"api settings changed: they take effect at the next restart (write_tokens: now)\"");
       if (loaded.config->hints.listen != config_.hints.listen)
         log_warn("msg=\"hints.listen changed: it takes effect at the next restart\"");
       config_ = std::move(*loaded.config);
       scheduler_->apply_config(config_);
       live_->apply(config_);
+      marks_->apply(config_);
+      api_->set_policy(api_policy(config_));
       if (hints_) hints_->apply(config_);
       outputs_->apply(config_.outputs);
       mark_reload(true);
@@ -232,7 +242,8 @@ class Daemon {
   std::unique_ptr<Outputs> outputs_;
   std::unique_ptr<HintsServer> hints_;
   std::unique_ptr<LiveReads> live_;
-  std::unique_ptr<ApiServer> api_;  // after outputs_ and live_: destroyed first, it uses them
+  std::unique_ptr<WriterMarkDesk> marks_;
+  std::unique_ptr<ApiServer> api_;  // after outputs_, live_ and marks_: destroyed first, it uses them
 };
 
 }  // namespace

@@ -657,4 +657,17 @@ Result<int64_t> Linker::add_mark(const MarkRequest& request, TimePoint now) {
   return mark_id;
 }
 
+Status Linker::remove_mark(int64_t mark_id, const std::string& by_user, TimePoint now) {
+  try {
+    LinkStore::Transaction tx(store_);
+    if (!store_.remove_mark(mark_id, by_user, to_ms(now)))
+      return Error::not_found(fmt::format("no mark #{} in force (see GET /v1/marks or crm-index marks)", mark_id));
+    tx.commit();
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("unmark: {}", e.what()));
+  }
+  if (auto st = catch_up(now); !st) return st.error();
+  return {};
+}
+
 }  // namespace crm

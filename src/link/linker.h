@@ -11,8 +11,8 @@
 // (group_verdict.h, clusterer.h).
 //
 // Customer changes of live records are appended to the feed as `update` events, marks as
-// `link` / `unlink` events. Not thread-safe; callers hold the writer (the daemon's writer
-// mutex) around every call.
+// `link` / `unlink` events, a mark taken back as `mark_deleted`. Not thread-safe; callers
+// hold the writer (the daemon's writer mutex) around every call.
 #pragma once
 
 #include <atomic>
@@ -66,6 +66,10 @@ class Linker {
   // Errors: not_found when a record is not in the index; config for a record marked
   // with itself.
   Result<int64_t> add_mark(const MarkRequest& request, TimePoint now);
+  // Takes a mark back (kept in the table as removed by `by_user`), appends a mark_deleted
+  // event and relinks its pair as if it had never been made. Errors: not_found when no
+  // mark of that id is in force.
+  Status remove_mark(int64_t mark_id, const std::string& by_user, TimePoint now);
 
  private:
   std::string rules_fingerprint() const;

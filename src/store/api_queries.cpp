@@ -123,6 +123,29 @@ Result<std::vector<IndexedSource>> ApiQueries::sources() {
   }
 }
 
+Result<std::optional<std::vector<RunRow>>> ApiQueries::runs(std::string_view source, int limit) {
+  try {
+    auto& known = statement("SELECT id FROM sources WHERE name = ?1");
+    ResetOnExit reset_known(known);
+    known.bind(1, std::string(source));
+    if (!known.executeStep()) return std::optional<std::vector<RunRow>>{};
+    const int64_t source_id = known.getColumn(0).getInt64();
+    auto& q = statement(
+        "SELECT u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
+        "u.created, u.updated, u.unchanged, u.deleted, u.skipped, u.touched "
+        "FROM runs u WHERE u.source_id = ?1 ORDER BY u.id DESC LIMIT ?2");
+    ResetOnExit reset(q);
+    q.bind(1, source_id);
+    q.bind(2, limit);
+    std::vector<RunRow> out;
+    while (q.executeStep())
+      if (auto run = read_run_columns(q, 0)) out.push_back(std::move(*run));
+    return std::optional<std::vector<RunRow>>(std::move(out));
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: runs: {}", e.what()));
+  }
+}
+
 Result<std::vector<RecordRow>> ApiQueries::records(const RecordQuery& rq) {
   std::string match;
   bool blank = std::all_of(rq.text.begin(), rq.text.end(), is_space);
@@ -213,7 +236,8 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
     // Bounded by last_seq, read first: the answer never holds a change beyond the
     // last_seq it reports, even when a commit lands between the two statements.
     auto& q = statement(fmt::format(
-        "SELECT c.seq, c.op, c.at_ms, {}, m.id, m.op, m.note, m.by_user, m.at_ms, os.name, o.external_id "
+        "SELECT c.seq, c.op, c.at_ms, {}, m.id, m.op, m.note, m.by_user, m.at_ms, os.name, o.external_id, "
+        "m.removed_ms, m.removed_by "
         "FROM changes c "
         "CROSS JOIN records r ON r.id = c.record_id CROSS JOIN sources s ON s.id = r.source_id "
         "LEFT JOIN link_marks m ON m.id = c.mark_id "
@@ -241,6 +265,8 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
         m.at = from_ms(q.getColumn(kMark + 4).getInt64());
         m.other_source = q.getColumn(kMark + 5).getString();
         m.other_external_id = q.getColumn(kMark + 6).getString();
+        if (!q.getColumn(kMark + 7).isNull()) m.removed = from_ms(q.getColumn(kMark + 7).getInt64());
+        m.removed_by = q.getColumn(kMark + 8).getString();
         row.mark = std::move(m);
       }
       page.items.push_back(std::move(row));

@@ -25,8 +25,8 @@
 
 namespace crm {
 
-// The schema version the API needs (sql/0003_link.sql: customers).
-inline constexpr int kApiSchemaVersion = 3;
+// The schema version the API needs (sql/0009_mark_removal.sql: marks in force).
+inline constexpr int kApiSchemaVersion = 9;
 
 struct RecordQuery {
   std::string source;        // "" = every source
@@ -42,14 +42,35 @@ struct RecordQuery {
 struct RecordRow {
   int64_t row_id = 0;
   StoredRecord record;
+  // The forms the linker compared it in (link_keys), when it did: a customer's summary
+  // shows these, so that it agrees with why its members were joined.
+  std::string linked_email, linked_phone;
 };
+
+enum class CustomerSort { id, name, changed };  // changed: the latest change first
 
 struct CustomerQuery {
   std::string text;         // search words: customers with a matching live record
   std::string source;       // customers with a live record in this source
   int min_members = 1;
-  int64_t after_id = 0;     // keyset: customer ids above this
+  int max_members = 0;      // 0: no bound
+  CustomerSort sort = CustomerSort::id;
+  // Sources whose member names a customer first (linking.survivorship.name), for sort=name.
+  std::vector<std::string> name_priority;
+  // Keyset: after this customer, in the order of `sort`: its id, and for name / changed
+  // its sort key (CustomerRow::sort_name / sort_changed_ms of the last item served).
+  int64_t after_id = 0;
+  std::string after_name;
+  int64_t after_changed_ms = 0;
   int limit = 100;
+};
+
+// Every customer a CustomerQuery's filters match (not just one page), and how they split
+// by source (customers with a live member there) and by member count.
+struct CustomerCounts {
+  int64_t total = 0;
+  std::vector<std::pair<std::string, int64_t>> by_source;  // by count, highest first
+  std::vector<std::pair<int, int64_t>> by_members;         // by member count
 };
 
 struct LinkReason {
@@ -62,6 +83,8 @@ struct CustomerRow {
   int64_t id = 0;
   std::vector<RecordRow> members;  // oldest first
   std::vector<LinkReason> reasons;
+  std::string sort_name;           // sort=name: the key it was ordered by
+  int64_t sort_changed_ms = 0;     // sort=changed: its latest member change
 };
 
 struct SuggestionRow {
@@ -77,9 +100,11 @@ struct MarkInfo {
   std::string note, by_user;
   TimePoint at{};
   std::string other_source, other_external_id;  // the pair's second record
+  std::optional<TimePoint> removed;  // taken back (DELETE /v1/marks/{id}), and by whom
+  std::string removed_by;
 };
 
-// A manual mark as `crm-index marks` lists it.
+// A manual mark in force, as `crm-index marks` and GET /v1/marks list it.
 struct MarkListing {
   int64_t id = 0;
   std::string op;  // link | unlink
@@ -90,7 +115,7 @@ struct MarkListing {
 
 struct ChangeRow {
   int64_t seq = 0;
-  std::string op;  // create | update | delete | link | unlink
+  std::string op;  // create | update | delete | link | unlink | mark_deleted
   TimePoint at{};
   StoredRecord record;  // the record as it is now
   std::optional<MarkInfo> mark;  // op link / unlink
@@ -120,6 +145,8 @@ class ApiQueries {
   ~ApiQueries();
 
   Result<std::vector<IndexedSource>> sources();
+  // The source's last `limit` runs, newest first; nullopt when the index has no such source.
+  Result<std::optional<std::vector<RunRow>>> runs(std::string_view source, int limit);
   // Up to q.limit records with a row id above q.after_row_id, in row id order.
   Result<std::vector<RecordRow>> records(const RecordQuery& q);
   // nullopt when the index has no such record (tombstones are found).
@@ -129,12 +156,14 @@ class ApiQueries {
 
   // Customers in id order (customer_queries.cpp), with members and reasons.
   Result<std::vector<CustomerRow>> customers(const CustomerQuery& q);
+  // The counts of everything q's filters match (its sort and keyset are ignored).
+  Result<CustomerCounts> customer_counts(const CustomerQuery& q);
   Result<std::optional<CustomerRow>> customer(int64_t id);
   // Open suggestions in (a, b) order after the pair given: none whose records are now in
   // one customer, have a mark, or are deleted.
   Result<std::vector<SuggestionRow>> suggestions(int64_t after_a, int64_t after_b, int limit);
-  // Every manual mark, oldest first.
-  Result<std::vector<MarkListing>> marks();
+  // Up to `limit` marks in force with an id above `after_id`, oldest first.
+  Result<std::vector<MarkListing>> marks(int64_t after_id = 0, int limit = -1);
 
  private:
   explicit ApiQueries(std::unique_ptr<SQLite::Database> db);

@@ -25,7 +25,8 @@ class ChangeFeed {
   }
   // The record's customer, as the API shows it, changed.
   void append_customer_change(int64_t record_id, int64_t at_ms);
-  // op: "link" or "unlink", on the mark's first record.
+  // op: "link" or "unlink" (a mark made), "mark_deleted" (a mark taken back), on the
+  // mark's first record.
   void append_mark(int64_t source_id, int64_t record_id, const char* op, int64_t at_ms,
                    int64_t mark_id) {
     append(source_id, record_id, op, at_ms, 0, mark_id);

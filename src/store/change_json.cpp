@@ -31,6 +31,9 @@ void append_change_json(std::string& out, const ChangeRow& c, std::string_view i
     w.key("note").string_or_null(m.note);
     w.key("by").string_or_null(m.by_user);
     w.field("at", format_iso8601(m.at));
+    w.key("removed_at");
+    if (m.removed) w.value(format_iso8601(*m.removed)); else w.null();
+    w.key("removed_by").string_or_null(m.removed_by);
     w.end_object();
   }
   if (!index_id.empty()) w.field("index_id", index_id);

@@ -90,25 +90,28 @@ struct LinkStore::Statements {
         add_member(db, "INSERT INTO record_customer (record_id, customer_id) VALUES (?1, ?2)"),
         add_customer(db, "INSERT INTO customers (id, members, sources) VALUES (?1, ?2, ?3)"),
         add_reason(db, "INSERT INTO link_reasons (customer_id, rule, value, a, b) VALUES (?1, ?2, ?3, ?4, ?5)"),
-        marks_of(db, "SELECT id, a, b, op, at_ms FROM link_marks WHERE a = ?1 OR b = ?1"),
+        marks_of(db, "SELECT id, a, b, op, at_ms FROM link_marks WHERE (a = ?1 OR b = ?1) AND removed_ms IS NULL"),
         mark_note(db, "SELECT note FROM link_marks WHERE id = ?1"),
         put_mark(db,
                  "INSERT INTO link_marks (a, b, op, note, by_user, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                 "ON CONFLICT (a, b) DO UPDATE SET op = excluded.op, note = excluded.note, "
+                 "ON CONFLICT (a, b) WHERE removed_ms IS NULL DO UPDATE SET op = excluded.op, note = excluded.note, "
                  "by_user = excluded.by_user, at_ms = excluded.at_ms RETURNING id"),
         drop_suggestion(db, "DELETE FROM suggestions WHERE a = ?1 AND b = ?2"),
         drop_suggestions_of(db, "DELETE FROM suggestions WHERE a = ?1 OR b = ?1"),
         suggest(db,
                 "INSERT OR IGNORE INTO suggestions (a, b, rule, value, created_ms) "
                 "SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS "
-                "(SELECT 1 FROM link_marks WHERE a = ?1 AND b = ?2)") {}
+                "(SELECT 1 FROM link_marks WHERE a = ?1 AND b = ?2 AND removed_ms IS NULL)"),
+        remove_mark(db,
+                    "UPDATE link_marks SET removed_ms = ?2, removed_by = ?3 WHERE id = ?1 AND removed_ms IS NULL "
+                    "RETURNING a, b, op, at_ms") {}
 
   SQLite::Statement load, source_and_live, survivor, losers, external_id, find_record;
   SQLite::Statement add_key, drop_keys, keys_of, holders, key_known, key_values, records_with_key, key_value,
       value_at;
   SQLite::Statement customer_of, customer_members, remove_member, remove_customer, remove_reasons, add_member,
       add_customer, add_reason;
-  SQLite::Statement marks_of, mark_note, put_mark, drop_suggestion, drop_suggestions_of, suggest;
+  SQLite::Statement marks_of, mark_note, put_mark, drop_suggestion, drop_suggestions_of, suggest, remove_mark;
 };
 
 LinkStore::LinkStore(SQLite::Database& db, ChangeFeed& feed)
@@ -423,7 +426,7 @@ std::vector<MarkRow> LinkStore::applicable_marks() {
   SQLite::Statement q(db_,
                       "SELECT m.id, m.a, m.b, m.op, m.at_ms FROM link_marks m "
                       "JOIN records ra ON ra.id = m.a JOIN records rb ON rb.id = m.b "
-                      "WHERE (ra.deleted_ms IS NULL OR ra.merged_into != '') "
+                      "WHERE m.removed_ms IS NULL AND (ra.deleted_ms IS NULL OR ra.merged_into != '') "
                       "AND (rb.deleted_ms IS NULL OR rb.merged_into != '')");
   return read_marks(q);
 }
@@ -459,6 +462,26 @@ int64_t LinkStore::put_mark(const MarkWrite& m) {
   }
   feed_.append_mark(m.event_on.source_id, m.event_on.record_id, op, m.at_ms, id);
   return id;
+}
+
+std::optional<MarkRow> LinkStore::remove_mark(int64_t mark_id, const std::string& by_user, int64_t at_ms) {
+  MarkRow m;
+  {
+    auto& q = st_->remove_mark;
+    ResetOnExit reset(q);
+    q.bind(1, mark_id);
+    q.bind(2, at_ms);
+    q.bindNoCopy(3, by_user);
+    if (!q.executeStep()) return std::nullopt;
+    m.id = mark_id;
+    m.a = q.getColumn(0).getInt64();
+    m.b = q.getColumn(1).getInt64();
+    m.link = q.getColumn(2).getString() == "link";
+    m.at_ms = q.getColumn(3).getInt64();
+  }
+  int64_t source_id = source_and_live(m.a).value_or(std::pair<int64_t, bool>{0, false}).first;
+  feed_.append_mark(source_id, m.a, "mark_deleted", at_ms, mark_id);
+  return m;
 }
 
 void LinkStore::suggest(int64_t x, int64_t y, std::string_view rule, const std::string& value, int64_t at_ms) {

@@ -166,6 +166,9 @@ class LinkStore {
   // Writes (or replaces) the mark on the pair, drops their suggestion and appends the mark
   // to the feed. Returns the mark's id.
   int64_t put_mark(const MarkWrite& mark);
+  // Takes the mark out of force (its row stays, with who removed it and when) and appends
+  // a mark_deleted event on its first record. nullopt when no mark of that id is in force.
+  std::optional<MarkRow> remove_mark(int64_t mark_id, const std::string& by_user, int64_t at_ms);
   // A suggestion on the pair, unless a mark already decided it.
   void suggest(int64_t x, int64_t y, std::string_view rule, const std::string& value, int64_t at_ms);
   void drop_suggestions_of(int64_t record_id);

@@ -55,6 +55,18 @@ Result<LinkStats> SourceRunner::link(const Config& config, std::atomic<int64_t>*
   return linker.catch_up(clock_.now());
 }
 
+Result<int64_t> SourceRunner::mark(const MarkRequest& request, const Config& config) {
+  auto lock = hold(writer_mutex_);
+  Linker linker(writer_.links(), config);
+  return linker.add_mark(request, clock_.now());
+}
+
+Status SourceRunner::unmark(int64_t mark_id, const std::string& by_user, const Config& config) {
+  auto lock = hold(writer_mutex_);
+  Linker linker(writer_.links(), config);
+  return linker.remove_mark(mark_id, by_user, clock_.now());
+}
+
 Result<RepairOutcome> SourceRunner::repair(const SourceConfig& source, std::string_view crm_type,
                                            const std::string& external_id, std::optional<Record> record,
                                            const Config& config) {

@@ -49,6 +49,12 @@ class SourceRunner {
   Result<RepairOutcome> repair(const SourceConfig& source, std::string_view crm_type, const std::string& external_id,
                                std::optional<Record> record, const Config& config);
 
+  // A mark made or taken back by a person (the CLI's link / unlink, the API's
+  // /v1/marks), written and linked under the writer. Errors as Linker::add_mark and
+  // Linker::remove_mark.
+  Result<int64_t> mark(const MarkRequest& request, const Config& config);
+  Status unmark(int64_t mark_id, const std::string& by_user, const Config& config);
+
   // The source's last `limit` runs, newest first (what a restart remembers of it).
   Result<std::vector<RunHistoryRow>> history(const std::string& source, int limit);
 

@@ -130,6 +130,13 @@ TEST_CASE("routes: exact paths, the record route takes slashes into the external
       {"/v1/records//x", Route::unknown, "unmatched", "", ""},
       {"/v1/records/sf", Route::unknown, "unmatched", "", ""},
       {"/v1/sources/", Route::unknown, "unmatched", "", ""},
+      {"/v1/sources/crm-a/runs", Route::source_runs, "/v1/sources/{name}/runs", "crm-a", ""},
+      {"/v1/sources//runs", Route::unknown, "unmatched", "", ""},
+      {"/v1/sources/a/b/runs", Route::unknown, "unmatched", "", ""},
+      {"/v1/marks", Route::marks, "/v1/marks", "", ""},
+      {"/v1/marks/12", Route::mark, "/v1/marks/{id}", "", ""},
+      {"/v1/marks/", Route::unknown, "unmatched", "", ""},
+      {"/v1/marks/1/2", Route::unknown, "unmatched", "", ""},
       {"/", Route::web, "/", "", ""},  // the built-in page and its files
       {"/app.js", Route::web, "/{file}", "", ""},
       {"/web/app.js", Route::unknown, "unmatched", "", ""},

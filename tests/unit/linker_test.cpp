@@ -227,6 +227,42 @@ TEST_CASE("manual marks: link joins, unlink splits, both survive a full relink")
   CHECK_FALSE(f.mark("eu:1", "eu:1", MarkOp::link));
 }
 
+TEST_CASE("a mark taken back: the pair is linked by the rules again, and the feed says so") {
+  LinkFixture f;
+  f.person("eu", "1", "A", "a@x.example");
+  f.person("us", "A", "A", "a@x.example");
+  f.person("hs", "z", "Zed", "z@x.example");
+  f.link();
+  REQUIRE(f.customer("us:A") == f.customer("eu:1"));
+  auto apart = f.mark("eu:1", "us:A", MarkOp::unlink);
+  REQUIRE(apart);
+  REQUIRE(f.customer("us:A") != f.customer("eu:1"));
+  auto joined = f.mark("hs:z", "us:A", MarkOp::link);
+  REQUIRE(joined);
+  REQUIRE(f.customer("hs:z") == f.customer("us:A"));
+
+  Linker linker(f.writer->links(), f.config);
+  REQUIRE(linker.remove_mark(*apart, "alice", f.now));
+  CHECK(f.customer("us:A") == f.customer("eu:1"));  // the e-mail links them again
+  REQUIRE(linker.remove_mark(*joined, "alice", f.now));
+  CHECK(f.customer("hs:z") == f.row("hs:z"));  // nothing but the mark held them together
+  CHECK(f.customer("us:A") == f.customer("eu:1"));
+
+  auto again = linker.remove_mark(*joined, "alice", f.now);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().kind == ErrorKind::not_found);
+  CHECK(f.db().execAndGet("SELECT count(*) FROM changes WHERE op = 'mark_deleted'").getInt64() == 2);
+  CHECK(f.db().execAndGet("SELECT removed_by FROM link_marks WHERE id = " + std::to_string(*apart)).getString() ==
+        "alice");
+  // The pair can be marked again: a new mark, with a new id; a full relink applies only it.
+  auto anew = f.mark("hs:z", "us:A", MarkOp::link);
+  REQUIRE(anew);
+  CHECK(*anew != *joined);
+  REQUIRE(linker.relink_all(f.now));
+  CHECK(f.customer("hs:z") == f.customer("us:A"));
+  CHECK(f.customer("us:A") == f.customer("eu:1"));
+}
+
 TEST_CASE("a full relink and incremental linking agree") {
   LinkFixture f;
   for (int i = 0; i < 40; ++i) {

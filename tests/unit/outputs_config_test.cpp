@@ -332,7 +332,7 @@ TEST_CASE("outputs config: errors in webhooks, at their line and column") {
           {"no sources at all", "database: x\noutputs:\n" + indented(webhook("sources: [a]")),
            "outputs.webhooks[0].sources[0]: 'a' is not a configured source (there are no sources)", 7, 17},
           {"unknown op", with_outputs(webhook("ops: [create, craete]")),
-           "outputs.webhooks[0].ops[1]: 'craete' is not one of create, update, delete, link, unlink (did you mean "
+           "outputs.webhooks[0].ops[1]: 'craete' is not one of create, update, delete, link, unlink, mark_deleted (did you mean "
            "'create'?)", K, 21},
           {"ops not a list", with_outputs(webhook("ops: create")),
            "outputs.webhooks[0].ops: expected a list of strings, got 'create'", K, 12},
