@@ -66,6 +66,11 @@ int run_cli(int argc, char** argv) {
   std::string marks_config;
   auto* marks = app.add_subcommand("marks", "List the manual link and unlink marks");
   marks->add_option("--config,-c", marks_config, "Configuration file")->required();
+  std::string unmark_config;
+  int64_t unmark_id = 0;
+  auto* unmark = app.add_subcommand("unmark", "Take a link or unlink mark back (its number from `marks`)");
+  unmark->add_option("--config,-c", unmark_config, "Configuration file")->required();
+  unmark->add_option("id", unmark_id, "The mark's number")->required()->check(CLI::PositiveNumber);
   std::string review_config;
   int review_limit = 50;
   auto* review = app.add_subcommand("review", "List suggested links waiting for a decision");
@@ -103,6 +108,7 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand("link")) return run_mark(link_args);
   if (app.got_subcommand("unlink")) return run_mark(unlink_args);
   if (*marks) return run_marks(marks_config);
+  if (*unmark) return run_unmark(unmark_config, unmark_id);
   if (*review) return run_review(review_config, review_limit);
   if (*relink) return run_relink(relink_config);
   if (*outputs) {

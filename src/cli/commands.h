@@ -36,6 +36,8 @@ struct MarkArgs {
 };
 int run_mark(const MarkArgs& args);
 int run_marks(const std::string& config);
+// Takes mark #id back (as DELETE /v1/marks/{id} does), by the OS user.
+int run_unmark(const std::string& config, int64_t mark_id);
 int run_review(const std::string& config, int limit);
 int run_relink(const std::string& config);
 

@@ -42,25 +42,42 @@ std::unique_ptr<ApiQueries> open_for_reading(const std::string& config_path, int
   return std::move(*queries);
 }
 
-}  // namespace
-
-int run_mark(const MarkArgs& args) {
-  auto config = load_config_or_report(args.config);
+// Runs `work(linker, now)` on the index's writer: the exit code of a config or index that
+// cannot be opened, else what `work` returns.
+template <class Work>
+int with_linker(const std::string& config_path, Work&& work) {
+  auto config = load_config_or_report(config_path);
   if (!config) return 2;
-  auto a = parse_record_ref(args.a);
-  if (!a) return fail(a.error());
-  auto b = parse_record_ref(args.b);
-  if (!b) return fail(b.error());
   auto writer = IndexWriter::open(config->database);
   if (!writer) return fail(writer.error());
   Linker linker((*writer)->links(), *config);
   SystemClock clock;
-  MarkRequest req{*a, *b, args.unlink ? MarkOp::unlink : MarkOp::link, args.note, os_user()};
-  auto id = linker.add_mark(req, clock.now());
-  if (!id) return fail(id.error());
-  std::printf("mark #%lld: %s %s:%s %s:%s\n", static_cast<long long>(*id), args.unlink ? "unlink" : "link",
-              a->source.c_str(), a->external_id.c_str(), b->source.c_str(), b->external_id.c_str());
-  return 0;
+  return work(linker, clock.now());
+}
+
+}  // namespace
+
+int run_mark(const MarkArgs& args) {
+  return with_linker(args.config, [&](Linker& linker, TimePoint now) {
+    auto a = parse_record_ref(args.a);
+    if (!a) return fail(a.error());
+    auto b = parse_record_ref(args.b);
+    if (!b) return fail(b.error());
+    MarkRequest req{*a, *b, args.unlink ? MarkOp::unlink : MarkOp::link, args.note, os_user()};
+    auto id = linker.add_mark(req, now);
+    if (!id) return fail(id.error());
+    std::printf("mark #%lld: %s %s:%s %s:%s\n", static_cast<long long>(*id), args.unlink ? "unlink" : "link",
+                a->source.c_str(), a->external_id.c_str(), b->source.c_str(), b->external_id.c_str());
+    return 0;
+  });
+}
+
+int run_unmark(const std::string& config_path, int64_t mark_id) {
+  return with_linker(config_path, [&](Linker& linker, TimePoint now) {
+    if (auto st = linker.remove_mark(mark_id, os_user(), now); !st) return fail(st.error());
+    std::printf("mark #%lld taken back\n", static_cast<long long>(mark_id));
+    return 0;
+  });
 }
 
 int run_marks(const std::string& config_path) {
@@ -99,17 +116,13 @@ int run_review(const std::string& config_path, int limit) {
 }
 
 int run_relink(const std::string& config_path) {
-  auto config = load_config_or_report(config_path);
-  if (!config) return 2;
-  auto writer = IndexWriter::open(config->database);
-  if (!writer) return fail(writer.error());
-  Linker linker((*writer)->links(), *config);
-  SystemClock clock;
-  auto stats = linker.relink_all(clock.now());
-  if (!stats) return fail(stats.error());
-  std::printf("relinked: customers=%ld customer_changes=%ld seconds=%.2f\n", stats->customers,
-              stats->customer_changes, stats->seconds);
-  return 0;
+  return with_linker(config_path, [&](Linker& linker, TimePoint now) {
+    auto stats = linker.relink_all(now);
+    if (!stats) return fail(stats.error());
+    std::printf("relinked: customers=%ld customer_changes=%ld seconds=%.2f\n", stats->customers,
+                stats->customer_changes, stats->seconds);
+    return 0;
+  });
 }
 
 }  // namespace crm

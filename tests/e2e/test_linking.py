@@ -57,6 +57,14 @@ class LinkingTest(unittest.TestCase):
     def customer_of(self, source, external_id):
         return self.api(f"/v1/records/{source}/{external_id}")["customer_id"]
 
+    def customer_of_index(self, ref):
+        """The customer of SOURCE:ID as the index file holds it (no daemon needed)."""
+        source, external_id = ref.split(":", 1)
+        rows = self.ws.query("SELECT coalesce(rc.customer_id, r.id) FROM records r JOIN sources s ON s.id = r.source_id "
+                             "LEFT JOIN record_customer rc ON rc.record_id = r.id "
+                             "WHERE s.name = ? AND r.external_id = ?", source, external_id)
+        return rows[0][0]
+
     def members(self, customer):
         return sorted((m["source"], m["external_id"]) for m in customer["members"])
 
@@ -146,6 +154,14 @@ class LinkingTest(unittest.TestCase):
         self.assertIn("eu:1", marks)
         self.assertIn("checked by phone", marks)
         self.assertIn(os.environ.get("SUDO_USER") or __import__("getpass").getuser(), marks)
+        # A mark made by mistake is taken back: eu:7 and us:9 are apart again.
+        made = self.cli("link", "eu:7", "us:9")
+        number = made.split("#", 1)[1].split(":", 1)[0]
+        self.assertEqual(self.customer_of_index("eu:7"), self.customer_of_index("us:9"))
+        self.assertIn(f"mark #{number} taken back", self.cli("unmark", number))
+        self.assertNotEqual(self.customer_of_index("eu:7"), self.customer_of_index("us:9"))
+        self.assertNotIn(f"#{number} ", self.cli("marks"))
+        self.assertIn(f"no mark #{number} in force", self.cli("unmark", number, expect=2))
 
         self.sync("--full")
         self.start_daemon()
