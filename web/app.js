@@ -270,7 +270,7 @@
       box.append(ask, h('span', {class: 'sub'}, ' to mark these records.'));
       return box;
     }
-    const note = h('input', {type: 'text', class: 'note-input', placeholder: 'Note (optional)', maxlength: 500,
+    const note = h('input', {type: 'text', class: 'note-input', placeholder: 'Note (optional)', maxlength: 250,
       'aria-label': 'Note kept with the mark'});
     const out = opts.out || h('p', {class: 'decide-result', role: 'status', 'aria-live': 'polite'});
     const labels = {link: 'Same customer', unlink: 'Not the same'};
@@ -320,7 +320,7 @@
         undo.disabled = true;
         try {
           for (const m of made) await deleteMark(m.id);
-          say('', 'Undone: the marks were deleted.');
+          say('', made.length === 1 ? 'Undone: the mark was deleted.' : 'Undone: the marks were deleted.');
           setBusy(false);
           await after(null, made);
         } catch (e) {
@@ -337,17 +337,11 @@
     return box;
   }
 
-  // The customer a record is in now: marks relink at once, but wait briefly for it.
-  async function customerOf(ref, signal, differentFrom) {
-    const [source, ...rest] = ref.split(':');
-    const path = `/v1/records/${encodeURIComponent(source)}/${encodeURIComponent(rest.join(':'))}`;
-    let r = null;
-    for (let i = 0; i < 10; i++) {
-      r = await api(path, signal);
-      if (!differentFrom || r.customer_id !== differentFrom) break;
-      await new Promise((res) => setTimeout(res, 300));
-    }
-    return r.customer_id;
+  // The customer a record is in now (a mark relinks before POST /v1/marks answers).
+  async function customerOf(ref, signal) {
+    const at = ref.indexOf(':');
+    const path = `/v1/records/${encodeURIComponent(ref.slice(0, at))}/${encodeURIComponent(ref.slice(at + 1))}`;
+    return (await api(path, signal)).customer_id;
   }
 
   // --- customers -----------------------------------------------------------------------
@@ -463,6 +457,7 @@
     let timer = null;
     let next = null;
     let shown = 0;
+    let total = null;
 
     async function load(reset) {
       if (ctl) ctl.abort();
@@ -484,7 +479,8 @@
         next = page.next;
         more.hidden = !next;
         const what = listWhat(st);
-        const total = typeof page.total === 'number' ? page.total : null;
+        // The first page counts every match; the next ones do not repeat it.
+        if (reset) total = typeof page.total === 'number' ? page.total : null;
         if (total !== null) {
           status(total === 0 ? `No customers ${what}.`.replace(' .', '.')
             : `${plural(total, 'customer')} ${what}${shown < total ? ` · showing ${shown.toLocaleString('en')}` : ''}`.trim());
@@ -647,7 +643,8 @@
         h('h3', null, `Live in ${m.source} `, h('span', {class: 'sub'}, '(', timeEl(live.fetched_at, relative(live.fetched_at)), ')')),
         live.crm === null ? h('p', {class: 'error'}, `${m.source} no longer has this record: the index now shows it as deleted.`)
           : rows.length ? h('dl', null, rows) : h('p', {class: 'sub'}, 'No live fields are configured for this source.'),
-        live.repaired ? h('p', {class: 'note'}, 'The index was behind the CRM and has been brought up to date.') : null);
+        // replaceChildren() would show a null as the text "null".
+        ...(live.repaired ? [h('p', {class: 'note'}, 'The index was behind the CRM and has been brought up to date.')] : []));
       card.classList.add('has-live');
     } catch (e) {
       if (quiet(e)) return;
@@ -695,8 +692,8 @@
       : h('p', {class: 'sub'}, 'One record: nothing links it to another.');
     const several = c.members.length > 1;
     const actions = (m) => (several && canWrite()
-      ? decide(refOf(m), c.members.filter((o) => o !== m).map(refOf),
-        {ops: ['unlink'], label: () => 'Not the same', out: notice, done: (op, made) => done(op, made, m)})
+      ? decide(refOf(m), c.members.filter((o) => o !== m).map(refOf), {ops: ['unlink'], label: () => 'Not the same',
+        out: notice, done: () => done(refOf(m), refOf(c.members.find((o) => o !== m)))})
       : null);
     return [heading,
       h('p', {class: 'sub'}, `${c.id} · ${plural(c.members.length, 'record')} in ${plural(sources.length, 'CRM')}`,
@@ -712,7 +709,7 @@
           return b;
         })()) : null,
       h('h2', {class: 'visually-hidden'}, 'Records'),
-      h('div', {class: 'members'}, c.members.map((m) => memberCard(m, diff, sum, actions(m))))];
+      h('div', {class: 'members'}, c.members.map((m) => memberCard(m, diff, sum, actions(m))))].filter(Boolean);
   }
 
   // This customer's suggestions: /v1/suggestions has no filter, so a few pages are read.
@@ -747,27 +744,19 @@
 
     // After a mark (or its undo): where the records are now. This customer may be gone
     // (its oldest record left, or it joined an older customer): then go where they went.
-    async function afterMark(op, made, member) {
-      const first = made[0];
-      if (!first) return null;
-      const mine = member ? refOf(member) : first.a;
+    // `mine`: the record of this customer the mark was about; `stays`: for "Not the same"
+    // on a member, one of the others (the customer the page goes on showing).
+    async function afterMark(mine, stays) {
       const link = (cid) => h('a', {href: `#/customers/${encodeURIComponent(cid)}`}, cid);
-      let target = null;
-      let extra = null;
-      if (op === 'unlink' && member) {
-        const now = await customerOf(mine, ctl.signal, id);
-        target = await customerOf(first.b, ctl.signal);
-        if (now !== target) extra = h('span', null, `${mine} is now `, link(now), '.');
-      } else {
-        target = await customerOf(mine, ctl.signal);
-      }
+      const now = await customerOf(mine, ctl.signal);
+      const target = stays ? await customerOf(stays, ctl.signal) : now;
       if (target !== id) {
         keepNotice = true;
         location.hash = `#/customers/${encodeURIComponent(target)}`;
       } else {
         await show(false);
       }
-      return extra;
+      return now !== target ? h('span', null, `${mine} is now `, link(now), '.') : null;
     }
 
     async function show(focus) {
@@ -803,7 +792,7 @@
         return h('li', {class: 'suggestion', 'data-a': refOf(ours), 'data-b': refOf(other)},
           h('p', null, h('strong', null, refOf(ours)), ` and another record share ${ruleText(s)}:`),
           recordBrief(other, pairDiff(ours, other), id),
-          decide(refOf(ours), [refOf(other)], {out: notice, done: (op, made) => afterMark(op, made, null)}));
+          decide(refOf(ours), [refOf(other)], {out: notice, done: () => afterMark(refOf(ours), null)}));
       }));
     }
 
@@ -908,41 +897,47 @@
 
   const seconds = (s) => (s < 10 ? `${s.toFixed(s < 1 ? 2 : 1)} s` : s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
 
-  // The last runs, oldest on the left: a bar per run for its duration (red when it
-  // failed), a line for the records it fetched, dots for the records it changed.
+  // The last runs, oldest on the left, in two bands: above, a bar per run for its
+  // duration (red, on a red ground and underlined, when it failed); below, the records it
+  // fetched (grey) and, inside, those it changed (created, updated or deleted; green).
   function runsChart(items) {
     const runs = items.slice(0, RUNS_SHOWN).reverse();
     if (!runs.length) return h('span', {class: 'sub'}, 'no runs yet');
     const W = 200;
-    const H = 50;
-    const top = 4;
     const slot = W / RUNS_SHOWN;
+    const D = 32;  // the duration band: 0..D
+    const C0 = D + 5;
+    const C = 20;  // the counts band: C0..C0+C
+    const H = C0 + C;
     const durs = runs.map(runSeconds);
     const maxD = Math.max(...durs, 0.001);
     const changed = runs.map((r) => (r.created || 0) + (r.updated || 0) + (r.deleted || 0));
     const maxC = Math.max(...runs.map((r) => r.fetched || 0), ...changed, 1);
-    const y = (v, max) => H - (v / max) * (H - top);
-    const x = (i) => i * slot + slot / 2;
     const failed = runs.filter((r) => r.status === 'failed').length;
+    const f = (v) => v.toFixed(1);
     const bars = runs.map((r, i) => {
-      const bh = Math.max(1.5, (durs[i] / maxD) * (H - top));
+      const x = i * slot;
+      const dh = Math.max(1.5, (durs[i] / maxD) * D);
+      const fh = ((r.fetched || 0) / maxC) * C;
+      const ch = (changed[i] / maxC) * C;
       const tip = `${r.started_at} · ${r.mode} run, ${r.status}: ${seconds(durs[i])}; fetched ${r.fetched}, `
         + `created ${r.created}, updated ${r.updated}, deleted ${r.deleted}, skipped ${r.skipped}${r.error ? `; ${r.error}` : ''}`;
       return svg('g', {class: `run ${r.status}`},
         svg('title', null, tip),
-        svg('rect', {class: 'bar', x: (i * slot + 1).toFixed(1), y: (H - bh).toFixed(1), width: (slot - 2).toFixed(1),
-          height: bh.toFixed(1)}),
-        svg('circle', {class: 'changed', cx: x(i).toFixed(1), cy: y(changed[i], maxC).toFixed(1), r: 1.8}));
+        r.status === 'failed' ? [svg('rect', {class: 'fail-bg', x: f(x), y: 0, width: f(slot), height: D}),
+          svg('rect', {class: 'fail-mark', x: f(x), y: D + 1, width: f(slot), height: 3})] : null,
+        svg('rect', {class: 'bar', x: f(x + 1), y: f(D - dh), width: f(slot - 2), height: f(dh)}),
+        fh > 0 ? svg('rect', {class: 'fetched', x: f(x + 1), y: f(H - fh), width: f(slot - 2), height: f(fh)}) : null,
+        ch > 0 ? svg('rect', {class: 'changed', x: f(x + 2.5), y: f(H - ch), width: f(slot - 5), height: f(ch)}) : null);
     });
-    const line = svg('polyline', {class: 'fetched', fill: 'none',
-      points: runs.map((r, i) => `${x(i).toFixed(1)},${y(r.fetched || 0, maxC).toFixed(1)}`).join(' ')});
     const label = `Last ${runs.length} runs: longest ${seconds(maxD)}, ${failed} failed; most records fetched ${maxC}`;
     return h('figure', {class: 'runs-chart'},
       svg('svg', {viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': label},
-        svg('line', {class: 'axis', x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5}), bars, line),
+        svg('line', {class: 'axis', x1: 0, y1: D + 0.5, x2: W, y2: D + 0.5}),
+        svg('line', {class: 'axis', x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5}), bars),
       h('figcaption', {class: 'sub'}, h('span', {class: 'key bar'}), `duration (max ${seconds(maxD)})`,
-        failed ? [' · ', h('span', {class: 'key bar failed'}), `${failed} failed`] : null,
-        ' · ', h('span', {class: 'key fetched'}), 'fetched', ' · ', h('span', {class: 'key changed'}), 'changed'));
+        failed ? [' · ', h('span', {class: 'key failed'}), `${failed} failed`] : null,
+        ' · ', h('span', {class: 'key fetched'}), `fetched (max ${maxC})`, ' · ', h('span', {class: 'key changed'}), 'changed'));
   }
 
   function sourceRow(s, history) {
@@ -1004,7 +999,7 @@
       try {
         const body = await api('/v1/sources', ctl.signal);
         items = body.items;
-        const failing = items.filter((s) => ['failing', 'needs-attention'].includes(sourceStatus(s))).map((s) => s.name);
+        const failing = items.filter((s) => sourceStatus(s) === 'failing').map((s) => s.name);
         const attention = items.filter((s) => sourceStatus(s) === 'needs-attention').map((s) => s.name);
         const stale = items.filter((s) => sourceStatus(s) === 'stale').map((s) => s.name);
         const ok = items.filter((s) => sourceStatus(s) === 'ok').length;
@@ -1013,7 +1008,7 @@
         if (attention.length) summary += `, ${attention.length} need${attention.length === 1 ? 's' : ''} attention (${attention.join(', ')})`;
         if (stale.length) summary += `, ${stale.length} stale (${stale.join(', ')})`;
         $('sources-summary').textContent = `${summary}. Updated ${new Date().toLocaleTimeString()}.`;
-        $('sources-summary').className = failing.length ? 'status error' : 'status';
+        $('sources-summary').className = failing.length || attention.length ? 'status error' : 'status';
         // Redrawn every time: the relative times move on even when nothing else changed.
         draw();
         for (const s of items) readRuns(s);
@@ -1040,13 +1035,15 @@
     const who = r.customer_id
       ? h('a', {href: `#/customers/${encodeURIComponent(r.customer_id)}`}, r.name || r.customer_id)
       : (r.name || '(no name)');
-    const mark = c.mark
-      ? h('div', {class: 'sub'}, `${c.mark.op} with ${c.mark.other.source}:${c.mark.other.external_id}`,
-        c.mark.note ? ` — ${c.mark.note}` : '')
-      : null;
+    const m = c.mark;
+    const other = m ? `${m.other.source}:${m.other.external_id}` : '';
+    const mark = !m ? null : c.op === 'mark_deleted'
+      ? h('div', {class: 'sub'}, `the ${m.op} with ${other}`, m.by ? ` (by ${m.by})` : '', ' taken back',
+        m.removed_by ? ` by ${m.removed_by}` : '')
+      : h('div', {class: 'sub'}, `${m.op} with ${other}`, m.by ? ` by ${m.by}` : '', m.note ? ` — ${m.note}` : '');
     return h('li', {'data-seq': c.seq},
       timeEl(c.at),
-      h('span', {class: `op ${c.op}`}, c.op),
+      h('span', {class: `op ${c.op}`}, c.op === 'mark_deleted' ? 'unmarked' : c.op),
       h('span', {class: 'what'}, who, ' ', h('span', {class: 'sub'}, `${c.source}:${c.external_id}`), mark));
   }
 
