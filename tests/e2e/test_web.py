@@ -44,7 +44,10 @@ DIFF = ({"full_name": "Dora Diffley", "email": "dora.diffley@example.test", "pho
         {"full_name": "Dorothea Diffley", "email": "Dora.Diffley@Example.test", "phone": "+49 30 5550199",
          "company": "Diffley GmbH"})
 DIFF_E164 = "+49305550199"
-# TEMPORARY: sort=name answers 500 under the default survivorship (most_recent); see the report.
+# A priority list for the customer's name. Needed for now: under the default (most_recent)
+# GET /v1/customers?sort=name answers 500 "1st ORDER BY term out of range" (name_key() in
+# src/store/customer_queries.cpp orders by the literal 0, which SQLite reads as a column
+# number). Drop this line once that is fixed, so that the default is what is tested.
 SURVIVORSHIP = "linking:\n  survivorship: { name: [eu, us, hs] }\n"
 XSS_NAME = "<script>alert(1)</script>"
 WEB_DIR = os.path.join(SOURCE_DIR, "tests", "e2e", "web")
