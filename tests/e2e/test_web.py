@@ -44,11 +44,6 @@ DIFF = ({"full_name": "Dora Diffley", "email": "dora.diffley@example.test", "pho
         {"full_name": "Dorothea Diffley", "email": "Dora.Diffley@Example.test", "phone": "+49 30 5550199",
          "company": "Diffley GmbH"})
 DIFF_E164 = "+49305550199"
-# A priority list for the customer's name. Needed for now: under the default (most_recent)
-# GET /v1/customers?sort=name answers 500 "1st ORDER BY term out of range" (name_key() in
-# src/store/customer_queries.cpp orders by the literal 0, which SQLite reads as a column
-# number). Drop this line once that is fixed, so that the default is what is tested.
-SURVIVORSHIP = "linking:\n  survivorship: { name: [eu, us, hs] }\n"
 XSS_NAME = "<script>alert(1)</script>"
 WEB_DIR = os.path.join(SOURCE_DIR, "tests", "e2e", "web")
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
@@ -109,8 +104,7 @@ class WebPageTest(unittest.TestCase):
                           for (name, fake), style in zip(cls.fakes.items(), ("next_url", "cursor", "offset")))
         cls.ws.write_config(sources, defaults="  interval: 1s\n  jitter: 0\n",
                             top=f"api:\n  listen: 127.0.0.1:{cls.port}\n  token_file: {token_file}\n"
-                                f"  write_tokens:\n    - {{ name: alice, token_file: {cls.ws.dir}/alice-write-token }}\n"
-                                + SURVIVORSHIP)
+                                f"  write_tokens:\n    - {{ name: alice, token_file: {cls.ws.dir}/alice-write-token }}\n")
         r = cls.ws.sync()
         if r.returncode != 0:
             raise AssertionError(r.stdout + r.stderr)
