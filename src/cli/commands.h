@@ -15,10 +15,13 @@ struct SyncArgs {
   std::string config;
   std::vector<std::string> sources;  // empty: every enabled source
   bool full = false;
+  bool quiet = false;  // no result lines (errors still go to stderr)
 };
 int run_sync(const SyncArgs& args);
 
-int run_status(const std::string& config);
+// Exit 0 when every enabled source is ok, 1 when one fails, is stale or needs attention,
+// 2 on a config error or when the index does not exist yet.
+int run_status(const std::string& config, bool json);
 
 struct ExportArgs {
   std::string config;
@@ -35,16 +38,17 @@ struct MarkArgs {
   bool unlink = false;
 };
 int run_mark(const MarkArgs& args);
-int run_marks(const std::string& config);
+int run_marks(const std::string& config, bool json);
 // Takes mark #id back (as DELETE /v1/marks/{id} does), by the OS user.
 int run_unmark(const std::string& config, int64_t mark_id);
-int run_review(const std::string& config, int limit);
+int run_review(const std::string& config, int limit, bool json);
 int run_relink(const std::string& config);
 
 struct OutputsArgs {
   std::string config;
   std::string replay;          // "": list the outputs
   std::optional<int64_t> from; // replay: every event from this seq on, not only dead letters
+  bool json = false;           // the list as JSON
 };
 int run_outputs(const OutputsArgs& args);
 

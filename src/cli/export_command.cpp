@@ -33,10 +33,11 @@ void csv_row(std::string& out, const StoredRecord& sr) {
   std::string updated = to_ms(r.remote_updated_at) == 0 ? "" : format_iso8601(r.remote_updated_at);
   std::string deleted = sr.deleted_at ? format_iso8601(*sr.deleted_at) : "";
   std::string first_seen = format_iso8601(sr.first_seen), changed = format_iso8601(sr.changed_at);
+  std::string customer = sr.customer_id ? format_customer_id(*sr.customer_id) : "";
   std::string_view fields[] = {sr.source, r.external_id, sr.crm_type, to_string(r.kind), r.name,
                                r.given_name, r.family_name, r.email, r.phone, r.company,
                                r.national_id, updated, r.web_url, r.extra, first_seen, changed,
-                               deleted, r.merged_into};
+                               deleted, r.merged_into, customer};
   bool first = true;
   for (auto f : fields) {
     if (!first) out += ',';
@@ -69,7 +70,7 @@ int run_export(const ExportArgs& args) {
   bool csv = args.format == "csv";
   if (csv)
     buf += "source,external_id,crm_type,kind,name,given_name,family_name,email,phone,company,"
-           "national_id,remote_updated_at,web_url,extra,first_seen,changed_at,deleted_at,merged_into\r\n";
+           "national_id,remote_updated_at,web_url,extra,first_seen,changed_at,deleted_at,merged_into,customer_id\r\n";
   bool write_failed = false;
   auto flush = [&] {
     if (!buf.empty() && std::fwrite(buf.data(), 1, buf.size(), stdout) != buf.size()) write_failed = true;

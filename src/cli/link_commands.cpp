@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 #include "daemon/config_loading.h"
 #include "link/linker.h"
@@ -80,33 +81,72 @@ int run_unmark(const std::string& config_path, int64_t mark_id) {
   });
 }
 
-int run_marks(const std::string& config_path) {
+int run_marks(const std::string& config_path, bool json) {
   int exit_code = 0;
   auto queries = open_for_reading(config_path, exit_code);
   if (!queries) return exit_code;
   auto marks = queries->marks();
   if (!marks) return fail(marks.error());
-  std::string out = fmt::format("{:<6} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", "MARK", "OP", "RECORD", "RECORD",
-                                "AT", "BY", "NOTE");
-  for (const auto& m : *marks)
-    out += fmt::format("#{:<5} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", m.id, m.op, m.a, m.b,
-                       format_iso8601_seconds(m.at), m.by_user, m.note);
+  std::string out;
+  if (json) {
+    JsonWriter w(out);
+    w.begin_object().key("marks").begin_array();
+    for (const auto& m : *marks) {
+      w.begin_object();
+      w.field("id", m.id);
+      w.field("op", m.op);
+      w.field("a", m.a);
+      w.field("b", m.b);
+      w.field("note", m.note);
+      w.field("by", m.by_user);
+      w.field("at", format_iso8601(m.at));
+      w.end_object();
+    }
+    w.end_array().end_object();
+    out += '\n';
+  } else {
+    out = fmt::format("{:<6} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", "MARK", "OP", "RECORD", "RECORD", "AT", "BY",
+                      "NOTE");
+    for (const auto& m : *marks)
+      out += fmt::format("#{:<5} {:<7} {:<30} {:<30} {:<21} {:<12} {}\n", m.id, m.op, m.a, m.b,
+                         format_iso8601_seconds(m.at), m.by_user, m.note);
+  }
   std::fputs(out.c_str(), stdout);
   return 0;
 }
 
-int run_review(const std::string& config_path, int limit) {
+int run_review(const std::string& config_path, int limit, bool json) {
   int exit_code = 0;
   auto queries = open_for_reading(config_path, exit_code);
   if (!queries) return exit_code;
   auto rows = queries->suggestions(0, 0, limit);
   if (!rows) return fail(rows.error());
+  auto ref = [](const RecordRow& r) { return r.record.source + ":" + r.record.record.external_id; };
+  if (json) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().key("suggestions").begin_array();
+    for (const auto& s : *rows) {
+      w.begin_object();
+      w.field("rule", s.rule);
+      w.field("value", s.value);
+      w.field("a", ref(s.a));
+      w.field("a_name", s.a.record.record.name);
+      w.field("b", ref(s.b));
+      w.field("b_name", s.b.record.record.name);
+      w.field("created_at", format_iso8601(s.created));
+      w.end_object();
+    }
+    w.end_array().end_object();
+    out += '\n';
+    std::fputs(out.c_str(), stdout);
+    return 0;
+  }
   if (rows->empty()) {
     std::printf("no suggestions waiting\n");
     return 0;
   }
   for (const auto& s : *rows) {
-    auto ref = [](const RecordRow& r) { return r.record.source + ":" + r.record.record.external_id; };
     std::printf("%s (%s)  ~  %s (%s)\n    %s: %s\n    accept: crm-index link -c %s %s %s\n    reject: crm-index unlink -c %s %s %s\n",
                 ref(s.a).c_str(), s.a.record.record.name.c_str(), ref(s.b).c_str(), s.b.record.record.name.c_str(),
                 s.rule.c_str(), s.value.c_str(), config_path.c_str(), ref(s.a).c_str(), ref(s.b).c_str(),

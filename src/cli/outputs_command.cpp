@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "core/json_writer.h"
 #include "daemon/config_loading.h"
 #include "outputs/outputs.h"
 #include "store/output_store.h"
@@ -21,9 +22,9 @@ bool index_exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
-int list_outputs(const Config& config) {
+int list_outputs(const Config& config, bool json) {
   const auto specs = output_specs(config.outputs);
-  if (specs.empty()) {
+  if (specs.empty() && !json) {
     std::puts("no outputs configured (outputs: in the config)");
     return 0;
   }
@@ -38,6 +39,30 @@ int list_outputs(const Config& config) {
     auto h = (*store)->head();
     if (!h) return fail(h.error());
     head = *h;
+  }
+  if (json) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().key("outputs").begin_array();
+    for (const auto& spec : specs) {
+      OutputRow r;
+      if (auto it = stored.find(spec.name); it != stored.end()) r = it->second;
+      w.begin_object();
+      w.field("name", spec.name);
+      w.field("type", spec.type);
+      w.field("position", r.position);
+      w.field("lag", std::max<int64_t>(0, head - r.position));
+      w.field("delivered", r.delivered);
+      w.field("dead_letters", r.dead_letters);
+      w.key("last_error").string_or_null(r.last_error);
+      w.end_object();
+    }
+    w.end_array();
+    w.field("last_seq", head);
+    w.end_object();
+    out += '\n';
+    std::fputs(out.c_str(), stdout);
+    return 0;
   }
   std::string out = fmt::format("{:<20} {:<8} {:>10} {:>10} {:>12} {:>12}  {}\n", "OUTPUT", "TYPE", "POSITION", "LAG",
                                 "DELIVERED", "DEAD LETTERS", "LAST ERROR");
@@ -56,7 +81,7 @@ int list_outputs(const Config& config) {
 int run_outputs(const OutputsArgs& args) {
   auto config = load_config_or_report(args.config);
   if (!config) return 2;
-  if (args.replay.empty()) return list_outputs(*config);
+  if (args.replay.empty()) return list_outputs(*config, args.json);
 
   bool configured = false;
   for (const auto& spec : output_specs(config->outputs)) configured = configured || spec.name == args.replay;

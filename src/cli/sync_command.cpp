@@ -18,29 +18,23 @@
 namespace crm {
 namespace {
 
-// A progress line on a terminal, redrawn at most five times a second.
+// The progress line on a terminal (core/log.h keeps log lines above it), redrawn at
+// most five times a second.
 class ProgressLine {
  public:
-  explicit ProgressLine(std::string source) : source_(std::move(source)), tty_(::isatty(STDERR_FILENO)) {}
+  explicit ProgressLine(std::string source) : source_(std::move(source)) {}
+  ~ProgressLine() { set_progress_line(""); }
   void update(const RunCounts& c, double elapsed) {
-    if (!tty_) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double rate = elapsed > 0 ? static_cast<double>(c.fetched) / elapsed : 0;
-    std::fprintf(stderr, "\r\033[K%s: page %ld, %ld fetched (%.0f/s), %ld created, %ld updated, %ld unchanged",
-                 source_.c_str(), c.pages, c.fetched, rate, c.created, c.updated, c.unchanged);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void clear() {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    set_progress_line(fmt::format("{}: page {}, {} fetched ({:.0f}/s), {} created, {} updated, {} unchanged",
+                                  source_, c.pages, c.fetched, rate, c.created, c.updated, c.unchanged));
   }
 
  private:
   std::string source_;
-  bool tty_;
-  bool drawn_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
 
@@ -94,7 +88,7 @@ int run_sync(const SyncArgs& args) {
     }
     auto ctx = make_source_context(*source, limiters, sleeper, clock);
     if (!ctx) {
-      std::fprintf(stdout, "%s: failed: %s\n", source->name.c_str(), ctx.error().message.c_str());
+      std::fprintf(args.quiet ? stderr : stdout, "%s: failed: %s\n", source->name.c_str(), ctx.error().message.c_str());
       exit_code = 1;
       continue;
     }
@@ -104,8 +98,14 @@ int run_sync(const SyncArgs& args) {
     request.progress = [&](const RunCounts& c, double e) { progress.update(c, e); };
     request.stop = &signals.stop_flag();
     RunSummary s = runner.run(**ctx, request);
-    progress.clear();
+    set_progress_line("");
     const RunCounts& c = s.counts;
+    if (s.status != RunStatus::ok && s.status != RunStatus::skipped) exit_code = 1;
+    if (args.quiet) {
+      if (s.status == RunStatus::failed)
+        std::fprintf(stderr, "%s: failed %s: %s\n", source->name.c_str(), to_string(s.mode), s.error.c_str());
+      continue;
+    }
     if (s.status == RunStatus::ok) {
       std::fprintf(stdout, "%s: ok %s fetched=%ld created=%ld updated=%ld unchanged=%ld touched=%ld deleted=%ld skipped=%ld seconds=%.2f\n",
                    source->name.c_str(), to_string(s.mode), c.fetched, c.created, c.updated, c.unchanged,
@@ -117,7 +117,6 @@ int run_sync(const SyncArgs& args) {
       std::fprintf(stdout, "%s: failed %s fetched=%ld created=%ld updated=%ld unchanged=%ld touched=%ld deleted=%ld skipped=%ld seconds=%.2f error: %s\n",
                    source->name.c_str(), to_string(s.mode), c.fetched, c.created, c.updated, c.unchanged,
                    c.touched, c.deleted, c.skipped, s.seconds, s.error.c_str());
-      exit_code = 1;
     }
     if (c.truncated > 0)
       std::fprintf(stdout, "%s: %ld record(s) stored cut to the index's limits (see the log)\n",
@@ -128,7 +127,7 @@ int run_sync(const SyncArgs& args) {
   if (!linked) {
     std::fprintf(stdout, "linking: failed: %s\n", linked.error().message.c_str());
     exit_code = 1;
-  } else if (linked->dirty > 0 || linked->full) {
+  } else if (!args.quiet && (linked->dirty > 0 || linked->full)) {
     std::fprintf(stdout, "linking: %s dirty=%ld region=%ld customer_changes=%ld seconds=%.2f\n",
                  linked->full ? "full" : "incremental", linked->dirty, linked->region,
                  linked->customer_changes, linked->seconds);

@@ -19,7 +19,7 @@ Result<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const std::string& d
     int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK)
-      return Error::config(fmt::format("another crm-index is already running on {} (lock {} is held)",
+      return Error::transient(fmt::format("another crm-index is already running on {} (lock {} is held)",
                                        database_path, path));
     return Error::internal(fmt::format("cannot lock {}: {}", path, std::strerror(err)));
   }

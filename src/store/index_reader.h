@@ -42,6 +42,7 @@ struct SourceStatus {
   long deleted = 0;
   std::optional<RunRow> last_run;
   std::optional<std::string> needs_attention;  // why the CRM refused the last run (auth, config)
+  std::optional<TimePoint> last_success;       // end of the last run with status ok
 };
 
 // A record as the index holds it.

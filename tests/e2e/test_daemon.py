@@ -193,14 +193,14 @@ class DaemonTest(unittest.TestCase):
 
     def test_sync_is_refused_while_the_daemon_runs(self):
         r = self.ws.sync()
-        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 1, "busy, not a usage error: " + r.stdout + r.stderr)
         self.assertIn("already running", r.stderr)
 
     def test_second_instance_is_refused(self):
         other = Daemon(self.ws)
         code = other.proc.wait(timeout=30)
         other.log.close()
-        self.assertEqual(code, 2)
+        self.assertEqual(code, 1)
         with open(other.log_path) as f:
             self.assertIn("already running", f.read())
 

@@ -102,8 +102,9 @@ class SyncTest(unittest.TestCase):
         live = self.ws.query("SELECT count(*) FROM records WHERE deleted_ms IS NULL")[0][0]
         self.assertEqual(live, N)
         status = self.ws.run("status", "--config", self.ws.config)
-        self.assertEqual(status.returncode, 0)
+        self.assertEqual(status.returncode, 1, "a failing source is exit 1")
         self.assertIn("delete guard", status.stdout)
+        self.assertIn("failing", status.stdout)
 
     def test_export_csv_quotes_and_keeps_utf8(self):
         self.sync()
@@ -122,13 +123,26 @@ class SyncTest(unittest.TestCase):
 
     def test_status_table(self):
         r = self.ws.run("status", "--config", self.ws.config)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("never", r.stdout)
+        self.assertEqual(r.returncode, 2, "no index yet is exit 2")
+        self.assertIn("no index at", r.stderr)
         self.sync()
         r = self.ws.run("status", "--config", self.ws.config)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("legacy", r.stdout)
-        self.assertIn("ok F", r.stdout)
+        self.assertIn("ok (full)", r.stdout)
         self.assertIn(str(N), r.stdout)
+        r = self.ws.run("status", "--json", "--config", self.ws.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertTrue(doc["ok"])
+        (legacy,) = doc["sources"]
+        self.assertEqual((legacy["name"], legacy["state"], legacy["records"]), ("legacy", "ok", N))
+        self.assertEqual((legacy["last_run"]["status"], legacy["last_run"]["mode"]), ("ok", "full"))
+        # Stale once no run succeeded for three intervals: a script's exit code says so.
+        self.ws.write_config(rest_source("legacy", self.fake, "next_url", api_key="k-123"),
+                             defaults="  page_size: 200\n  stale_after: 1ms\n")
+        r = self.ws.run("status", "--json", "--config", self.ws.config)
+        self.assertEqual((r.returncode, json.loads(r.stdout)["sources"][0]["state"]), (1, "stale"))
 
 
 class PaginationStylesTest(unittest.TestCase):
