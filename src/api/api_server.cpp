@@ -150,9 +150,9 @@ struct ApiServer::Impl {
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     Metrics::Labels by_route{{"route", std::string(pattern)}};
-    deps.metrics.histogram_observe("crm_index_http_request_duration_seconds", by_route, seconds);
+    deps.metrics.histogram_observe("crm_index_api_request_duration_seconds", by_route, seconds);
     by_route.emplace_back("status", std::to_string(r.status));
-    deps.metrics.counter_add("crm_index_http_requests_total", by_route);
+    deps.metrics.counter_add("crm_index_api_requests_total", by_route);
     return r;
   }
 };

@@ -38,6 +38,7 @@ class ReaderPool {
   };
 
   Result<Lease> acquire();
+  const std::string& path() const { return path_; }
 
  private:
   static constexpr size_t kMaxIdle = 16;

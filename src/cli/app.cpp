@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/completion.h"
 #include "config/did_you_mean.h"
+#include "core/build_info.h"
 #include "core/log.h"
 #include "core/log_format.h"
 #include "daemon/daemon.h"
@@ -51,7 +52,7 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"crm-index: one index of the customers in all your CRMs"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version", "crm-index 0.1.0");
+  app.set_version_flag("--version", fmt::format("crm-index {} ({})", build_version(), build_revision()));
   std::string config = kDefaultConfig;
   app.add_option("--config,-c", config, fmt::format("Configuration file (default: $CRM_INDEX_CONFIG, else {})", kDefaultConfig))
       ->envname("CRM_INDEX_CONFIG");

@@ -11,6 +11,8 @@
 #include <optional>
 #include <system_error>
 
+#include "core/build_info.h"
+
 namespace crm {
 
 struct Metrics::Series {
@@ -202,6 +204,12 @@ void Metrics::histogram_observe(std::string_view name, const Labels& labels, dou
   ++s->count;
 }
 
+void Metrics::ensure(std::string_view name, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it != families_.end()) series_locked(name, it->second.type, labels);
+}
+
 void Metrics::forget(std::string_view key, std::string_view value) {
   std::lock_guard lock(mu_);
   for (auto& [name, f] : families_) {
@@ -252,6 +260,8 @@ std::string Metrics::render() const {
 
 void declare_crm_metrics(Metrics& m) {
   using T = Metrics::Type;
+  m.declare("crm_index_build_info", T::gauge, "Always 1; the labels say which build this is.");
+  m.gauge_set("crm_index_build_info", {{"version", build_version()}, {"revision", build_revision()}}, 1);
   // Counters, per source unless noted.
   m.declare("crm_index_runs_total", T::counter,
             "Sync runs finished, by source and status (ok, failed or skipped).");
@@ -267,10 +277,22 @@ void declare_crm_metrics(Metrics& m) {
             "Records that could not be mapped (missing id, bad timestamp) and were skipped.");
   m.declare("crm_index_records_truncated_total", T::counter,
             "Records stored cut to the index's limits (over-long fields, NUL bytes).");
-  m.declare("crm_index_http_requests_total", T::counter,
+  m.declare("crm_index_api_requests_total", T::counter,
             "Requests served by the API, by route and HTTP status.");
+  m.declare("crm_index_http_requests_total", T::counter,
+            "Requests sent to the source's CRM (every attempt, token requests too), by HTTP status code "
+            "(\"error\": no answer: refused, reset, timed out).");
+  m.declare("crm_index_http_retries_total", T::counter,
+            "Requests to the source's CRM sent again after a 429, a 5xx, a timeout or a reset.");
+  m.declare("crm_index_http_throttled_total", T::counter,
+            "Answers 429 (too many requests) from the source's CRM.");
 
   // Gauges.
+  m.declare("crm_index_database_size_bytes", T::gauge, "Bytes of the index file and its write-ahead log.");
+  m.declare("crm_index_disk_free_bytes", T::gauge, "Bytes free to the daemon on the index's file system.");
+  m.declare("crm_index_disk_size_bytes", T::gauge, "Bytes of the index's file system.");
+  m.declare("crm_index_source_interval_seconds", T::gauge,
+            "The source's poll interval: staleness above a few of these means it is behind.");
   m.declare("crm_index_last_success_timestamp_seconds", T::gauge,
             "Unix time at which the last successful run of the source ended.");
   m.declare("crm_index_last_run_duration_seconds", T::gauge,
@@ -295,7 +317,7 @@ void declare_crm_metrics(Metrics& m) {
 
   // Histograms. The API's long-polls (/v1/changes?wait=) land in +Inf by design: their
   // duration is the client's wait, not the server's latency.
-  m.declare("crm_index_http_request_duration_seconds", T::histogram,
+  m.declare("crm_index_api_request_duration_seconds", T::histogram,
             "Time to answer an API request, by route.",
             {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   m.declare("crm_index_hints_total", T::counter,

@@ -40,6 +40,9 @@ class Metrics {
   // Removes every series of a family whose labels include {key: value} (a removed source).
   void forget(std::string_view key, std::string_view value);
   void histogram_observe(std::string_view name, const Labels& labels, double v);
+  // Creates the series at zero (an empty histogram) when it is missing, so that it is
+  // there from the first scrape; leaves an existing one as it is. Of a declared family.
+  void ensure(std::string_view name, const Labels& labels);
 
   // The text exposition format 0.0.4: families sorted by name, series by label values,
   // "# HELP" and "# TYPE" before each family. Families without any series are left out.

@@ -97,7 +97,7 @@ class Daemon {
     runner_ = std::make_unique<SourceRunner>(*writer_, &writer_mutex_, clock_, &metrics_);
     scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *runner_, sleeper_, clock_, metrics_);
     outputs_ = std::make_unique<Outputs>(config_.database, changes_, metrics_, clock_);
-    live_ = std::make_unique<LiveReads>(*runner_, live_context_factory(scheduler_->rate_limiters(), sleeper_, clock_),
+    live_ = std::make_unique<LiveReads>(*runner_, live_context_factory(scheduler_->rate_limiters(), sleeper_, clock_, &metrics_),
                                         metrics_, clock_);
     live_->apply(config_);
     marks_ = std::make_unique<WriterMarkDesk>(*runner_, config_);

@@ -409,6 +409,7 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
     ++stats.requests;
     AttemptResult result = perform(request);
     if (result.code == CURLE_ABORTED_BY_CALLBACK) return Error::interrupted(kInterrupted);
+    if (options.on_attempt) options.on_attempt(result.code == CURLE_OK ? result.response.status : 0);
     if (result.too_big)  // the same answer again would be as large: not retried
       return Error::config(fmt::format("answer larger than max_response_size ({} bytes after decompression)",
                                        options.max_response_size));
@@ -444,6 +445,7 @@ Result<HttpResponse> HttpClient::Impl::execute(const PreparedRequest& request) {
       wait = jittered(backoff_delay(attempt, options.backoff_base, options.backoff_max), rng);
     }
     ++stats.retries;
+    if (options.on_retry) options.on_retry();
     if (wait.count() > 0 && !sleeper.sleep_for(wait)) return Error::interrupted(kInterrupted);
   }
 }

@@ -80,6 +80,11 @@ struct HttpClientOptions {
   // Where add_bucket() gets a named bucket: the quota group's registry, so that sources of
   // one quota_group share every bucket, not only the main one. Unset: the client's own.
   std::function<std::shared_ptr<RateLimiter>(const std::string& name, double per_second)> shared_bucket;
+  // Told of every attempt's outcome, its HTTP status (0: no answer: refused, reset, timed
+  // out), and of every retry; for the source's request metrics. Called on the thread
+  // that sends; unset: nobody is told.
+  std::function<void(long status)> on_attempt;
+  std::function<void()> on_retry;
 };
 
 struct HttpStats {

@@ -232,9 +232,10 @@ void LiveReads::stop() {
   for (const auto& job : left) finish(job.source, job.external_id, failure(LiveStatus::stopping, "crm-index is stopping"));
 }
 
-LiveContextFactory live_context_factory(RateLimiters& limiters, Sleeper& sleeper, const Clock& clock) {
-  return [&limiters, &sleeper, &clock](const SourceConfig& source) {
-    return make_source_context(source, limiters, sleeper, clock, 1);
+LiveContextFactory live_context_factory(RateLimiters& limiters, Sleeper& sleeper, const Clock& clock,
+                                        Metrics* metrics) {
+  return [&limiters, &sleeper, &clock, metrics](const SourceConfig& source) {
+    return make_source_context(source, limiters, sleeper, clock, 1, metrics);
   };
 }
 

@@ -103,6 +103,7 @@ class LiveReads {
 
 // The default factory: make_source_context with live.timeout, one attempt per request and
 // the poller's rate-limit buckets (`limiters`, which must outlive the factory).
-LiveContextFactory live_context_factory(RateLimiters& limiters, Sleeper& sleeper, const Clock& clock);
+LiveContextFactory live_context_factory(RateLimiters& limiters, Sleeper& sleeper, const Clock& clock,
+                                        Metrics* metrics = nullptr);
 
 }  // namespace crm

@@ -65,7 +65,7 @@ Scheduler::Scheduler(SchedulerOptions options, SourceRunner& runner, Sleeper& sl
       make_context_(std::move(make_context)) {
   if (!make_context_)
     make_context_ = [this](const SourceConfig& source) {
-      return make_source_context(source, limiters_, sleeper_, clock_);
+      return make_source_context(source, limiters_, sleeper_, clock_, HttpClientOptions{}.max_attempts, &metrics_);
     };
   heartbeat_ms_ = to_ms(clock_.now());
 }

@@ -10,7 +10,7 @@ namespace crm {
 Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& source,
                                                            RateLimiters& limiters,
                                                            Sleeper& sleeper, const Clock& clock,
-                                                           int max_attempts) {
+                                                           int max_attempts, Metrics* metrics) {
   auto ctx = std::make_unique<SourceContext>();
   ctx->config = source;
   ctx->type = find_connector_type(source.type);
@@ -23,6 +23,17 @@ Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& s
   options.base_url = ctx->config.base_url;
   options.max_response_size = s.max_response_size;
   options.max_attempts = max_attempts;
+  if (metrics) {
+    // Every request the source sends, whatever asked for it (a sync, a live read, check).
+    options.on_attempt = [metrics, name = source.name](long status) {
+      metrics->counter_add("crm_index_http_requests_total",
+                           {{"source", name}, {"code", status ? std::to_string(status) : "error"}});
+      if (status == 429) metrics->counter_add("crm_index_http_throttled_total", {{"source", name}});
+    };
+    options.on_retry = [metrics, name = source.name] {
+      metrics->counter_add("crm_index_http_retries_total", {{"source", name}});
+    };
+  }
   if (s.insecure_skip_verify)
     log_warn("source={} msg=\"TLS certificate verification is OFF (insecure_skip_verify: true)\"", source.name);
   std::string bucket = s.quota_group.empty() ? "source:" + source.name : "group:" + s.quota_group;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "core/metrics.h"
 #include "connectors/registry.h"
 #include "http/http_client.h"
 #include "http/rate_limiter.h"
@@ -21,9 +22,12 @@ struct SourceContext {
 };
 
 // `max_attempts` of each request (HttpClientOptions): a live read makes one, a sync retries.
+// With `metrics`, every request is counted (crm_index_http_requests_total{source,code},
+// _retries_total, _throttled_total).
 Result<std::unique_ptr<SourceContext>> make_source_context(const SourceConfig& source,
                                                            RateLimiters& limiters,
                                                            Sleeper& sleeper, const Clock& clock,
-                                                           int max_attempts = HttpClientOptions{}.max_attempts);
+                                                           int max_attempts = HttpClientOptions{}.max_attempts,
+                                                           Metrics* metrics = nullptr);
 
 }  // namespace crm

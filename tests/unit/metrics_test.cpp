@@ -165,7 +165,7 @@ TEST_CASE("metrics: forget removes every series carrying the label pair") {
     m.gauge_set("crm_index_records", {{"source", src}}, 10);
     m.histogram_observe("crm_index_run_duration_seconds", {{"source", src}}, 1.5);
   }
-  m.counter_add("crm_index_http_requests_total", {{"route", "gone"}, {"status", "200"}});
+  m.counter_add("crm_index_api_requests_total", {{"route", "gone"}, {"status", "200"}});
   m.forget("source", "gone");
 
   std::string text = m.render();
@@ -173,13 +173,13 @@ TEST_CASE("metrics: forget removes every series carrying the label pair") {
   CHECK(text.find("crm_index_runs_total{source=\"keep\",status=\"failed\"} 1") != std::string::npos);
   CHECK(text.find("crm_index_records{source=\"keep\"} 10") != std::string::npos);
   CHECK(text.find("crm_index_run_duration_seconds_count{source=\"keep\"} 1") != std::string::npos);
-  CHECK(text.find("crm_index_http_requests_total{route=\"gone\",status=\"200\"} 1") != std::string::npos);
+  CHECK(text.find("crm_index_api_requests_total{route=\"gone\",status=\"200\"} 1") != std::string::npos);
 
   // A family whose last series went is left out entirely, HELP and TYPE included.
   m.forget("source", "keep");
-  CHECK(m.render() == "# HELP crm_index_http_requests_total Requests served by the API, by route "
-                      "and HTTP status.\n# TYPE crm_index_http_requests_total counter\n"
-                      "crm_index_http_requests_total{route=\"gone\",status=\"200\"} 1\n");
+  CHECK(m.render() == "# HELP crm_index_api_requests_total Requests served by the API, by route "
+                      "and HTTP status.\n# TYPE crm_index_api_requests_total counter\n"
+                      "crm_index_api_requests_total{route=\"gone\",status=\"200\"} 1\n");
 }
 
 TEST_CASE("metrics: declare_crm_metrics declares every family with help text") {
@@ -196,7 +196,7 @@ TEST_CASE("metrics: declare_crm_metrics declares every family with help text") {
       {"crm_index_records_updated_total", "counter"},
       {"crm_index_records_deleted_total", "counter"},
       {"crm_index_records_skipped_total", "counter"},
-      {"crm_index_http_requests_total", "counter"},
+      {"crm_index_api_requests_total", "counter"},
       {"crm_index_last_success_timestamp_seconds", "gauge"},
       {"crm_index_last_run_duration_seconds", "gauge"},
       {"crm_index_consecutive_failures", "gauge"},
@@ -206,7 +206,7 @@ TEST_CASE("metrics: declare_crm_metrics declares every family with help text") {
       {"crm_index_source_needs_attention", "gauge"},
       {"crm_index_config_last_reload_successful", "gauge"},
       {"crm_index_config_last_reload_success_timestamp_seconds", "gauge"},
-      {"crm_index_http_request_duration_seconds", "histogram"},
+      {"crm_index_api_request_duration_seconds", "histogram"},
       {"crm_index_run_duration_seconds", "histogram"},
   };
   for (const auto& f : families) {
@@ -220,8 +220,8 @@ TEST_CASE("metrics: declare_crm_metrics declares every family with help text") {
     CHECK(text.find("# HELP " + n + " ") != std::string::npos);
   }
   std::string text = m.render();
-  CHECK(text.find("crm_index_http_request_duration_seconds_bucket{le=\"0.001\"} 0") != std::string::npos);
-  CHECK(text.find("crm_index_http_request_duration_seconds_bucket{le=\"10\"} 1") != std::string::npos);
+  CHECK(text.find("crm_index_api_request_duration_seconds_bucket{le=\"0.001\"} 0") != std::string::npos);
+  CHECK(text.find("crm_index_api_request_duration_seconds_bucket{le=\"10\"} 1") != std::string::npos);
   CHECK(text.find("crm_index_run_duration_seconds_bucket{le=\"0.1\"} 1") != std::string::npos);
   CHECK(text.find("crm_index_run_duration_seconds_bucket{le=\"3600\"} 1") != std::string::npos);
 }
@@ -236,8 +236,8 @@ TEST_CASE("metrics: concurrent updates, renders and forgets lose no increment") 
     threads.emplace_back([&m, t] {
       const std::string mine = "s" + std::to_string(t % 2);
       for (int i = 0; i < kIterations; ++i) {
-        m.counter_add("crm_index_http_requests_total", {{"route", "/v1/records"}, {"status", "200"}});
-        m.histogram_observe("crm_index_http_request_duration_seconds", {{"route", "/v1/records"}}, 0.002);
+        m.counter_add("crm_index_api_requests_total", {{"route", "/v1/records"}, {"status", "200"}});
+        m.histogram_observe("crm_index_api_request_duration_seconds", {{"route", "/v1/records"}}, 0.002);
         m.gauge_set("crm_index_records", {{"source", mine}}, i);
         m.gauge_set("crm_index_records", {{"source", "temp"}}, i);
         if (i % 100 == 0) {
@@ -250,11 +250,11 @@ TEST_CASE("metrics: concurrent updates, renders and forgets lose no increment") 
   for (auto& th : threads) th.join();
   std::string text = m.render();
   const std::string total = std::to_string(kThreads * kIterations);
-  CHECK(text.find("crm_index_http_requests_total{route=\"/v1/records\",status=\"200\"} " + total + "\n") !=
+  CHECK(text.find("crm_index_api_requests_total{route=\"/v1/records\",status=\"200\"} " + total + "\n") !=
         std::string::npos);
-  CHECK(text.find("crm_index_http_request_duration_seconds_count{route=\"/v1/records\"} " + total + "\n") !=
+  CHECK(text.find("crm_index_api_request_duration_seconds_count{route=\"/v1/records\"} " + total + "\n") !=
         std::string::npos);
-  CHECK(text.find("crm_index_http_request_duration_seconds_bucket{route=\"/v1/records\",le=\"0.0025\"} " +
+  CHECK(text.find("crm_index_api_request_duration_seconds_bucket{route=\"/v1/records\",le=\"0.0025\"} " +
                   total + "\n") != std::string::npos);
   CHECK(text.find("crm_index_records{source=\"s0\"} " + std::to_string(kIterations - 1)) != std::string::npos);
 }
@@ -275,7 +275,7 @@ TEST_CASE("metrics: promtool check metrics accepts the daemon's families") {
   m.counter_add("crm_index_records_updated_total", src, 0);
   m.counter_add("crm_index_records_deleted_total", src, 0);
   m.counter_add("crm_index_records_skipped_total", src, 1);
-  m.counter_add("crm_index_http_requests_total", {{"route", "/v1/records"}, {"status", "200"}});
+  m.counter_add("crm_index_api_requests_total", {{"route", "/v1/records"}, {"status", "200"}});
   m.gauge_set("crm_index_last_success_timestamp_seconds", src, 1763630043.25);
   m.gauge_set("crm_index_last_run_duration_seconds", src, 0.41);
   m.gauge_set("crm_index_consecutive_failures", src, 0);
@@ -284,7 +284,7 @@ TEST_CASE("metrics: promtool check metrics accepts the daemon's families") {
   m.gauge_set("crm_index_source_up", src, 1);
   m.gauge_set("crm_index_config_last_reload_successful", {}, 1);
   m.gauge_set("crm_index_config_last_reload_success_timestamp_seconds", {}, 1763630043);
-  m.histogram_observe("crm_index_http_request_duration_seconds", {{"route", "/metrics"}}, 0.0004);
+  m.histogram_observe("crm_index_api_request_duration_seconds", {{"route", "/metrics"}}, 0.0004);
   m.histogram_observe("crm_index_run_duration_seconds", src, 0.41);
 
   char path[] = "/tmp/crm-metrics-XXXXXX";
