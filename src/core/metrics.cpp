@@ -11,8 +11,6 @@
 #include <optional>
 #include <system_error>
 
-#include "core/build_info.h"
-
 namespace crm {
 
 struct Metrics::Series {
@@ -261,7 +259,6 @@ std::string Metrics::render() const {
 void declare_crm_metrics(Metrics& m) {
   using T = Metrics::Type;
   m.declare("crm_index_build_info", T::gauge, "Always 1; the labels say which build this is.");
-  m.gauge_set("crm_index_build_info", {{"version", build_version()}, {"revision", build_revision()}}, 1);
   // Counters, per source unless noted.
   m.declare("crm_index_runs_total", T::counter,
             "Sync runs finished, by source and status (ok, failed or skipped).");

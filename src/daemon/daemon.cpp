@@ -10,6 +10,7 @@
 #include "api/api_server.h"
 #include "config/file_permissions.h"
 #include "connectors/connector_config.h"
+#include "core/build_info.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "daemon/config_loading.h"
@@ -94,6 +95,7 @@ class Daemon {
       return 2;
     }
     declare_crm_metrics(metrics_);
+    metrics_.gauge_set("crm_index_build_info", {{"version", build_version()}, {"revision", build_revision()}}, 1);
     runner_ = std::make_unique<SourceRunner>(*writer_, &writer_mutex_, clock_, &metrics_);
     scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{}, *runner_, sleeper_, clock_, metrics_);
     outputs_ = std::make_unique<Outputs>(config_.database, changes_, metrics_, clock_);

@@ -58,7 +58,7 @@ class MetricsTest(unittest.TestCase):
         text = self.scrape()
         build = [l for l in text.splitlines() if l.startswith("crm_index_build_info{")]
         self.assertEqual(len(build), 1, build)
-        self.assertRegex(build[0], r'^crm_index_build_info\{revision="[0-9a-f]{12}|unknown",version="\d+\.\d+\.\d+"\} 1$')
+        self.assertRegex(build[0], r'^crm_index_build_info\{revision="(?:[0-9a-f]{12}|unknown)",version="\d+\.\d+\.\d+"\} 1$')
         for name in ("process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
                      "process_open_fds", "process_max_fds", "process_start_time_seconds"):
             self.assertIsNotNone(sample(text, name), name)

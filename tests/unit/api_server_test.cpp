@@ -997,11 +997,11 @@ TEST_CASE("api: /metrics renders request counters and per-source gauges") {
   CHECK(r.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
   const std::string& m = r.body;
   CAPTURE(m);
-  CHECK(m.find(R"(crm_index_http_requests_total{route="/v1/records",status="200"} 1)") != std::string::npos);
-  CHECK(m.find(R"(crm_index_http_requests_total{route="/v1/records",status="400"} 1)") != std::string::npos);
-  CHECK(m.find(R"(crm_index_http_requests_total{route="/v1/records/{source}/{external_id}",status="200"} 2)") != std::string::npos);
-  CHECK(m.find(R"(crm_index_http_requests_total{route="unmatched",status="404"} 1)") != std::string::npos);
-  CHECK(m.find(R"(crm_index_http_request_duration_seconds_count{route="/v1/records"} 2)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_api_requests_total{route="/v1/records",status="200"} 1)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_api_requests_total{route="/v1/records",status="400"} 1)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_api_requests_total{route="/v1/records/{source}/{external_id}",status="200"} 2)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_api_requests_total{route="unmatched",status="404"} 1)") != std::string::npos);
+  CHECK(m.find(R"(crm_index_api_request_duration_seconds_count{route="/v1/records"} 2)") != std::string::npos);
   CHECK(m.find("crm-a/1") == std::string::npos);  // never the raw path
   CHECK(m.find(R"(crm_index_records{source="crm-a"} 3)") != std::string::npos);
   CHECK(m.find(R"(crm_index_records{source="crm-c"} 0)") != std::string::npos);
