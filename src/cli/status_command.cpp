@@ -25,7 +25,8 @@ Verdict verdict_of(const SourceConfig& src, const SourceStatus* s, TimePoint now
   if (!src.enabled) return {"disabled", true};
   if (s == nullptr || !s->last_run) return {"never_run", false};
   if (s->needs_attention) return {"needs_attention", false};
-  if (s->last_run->status == "failed") return {"failing", false};
+  // A run cut short by a stop of the daemon or the sync says nothing about the CRM.
+  if (s->last_run->status == "failed" && !s->last_run_interrupted) return {"failing", false};
   const Millis stale_after = src.settings.stale_after.value_or(src.settings.interval * 3);
   if (!s->last_success || now - *s->last_success > stale_after) return {"stale", false};
   return {"ok", true};

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "config/load_context.h"
+#include "config/yaml_fields.h"
 
 namespace crm {
 

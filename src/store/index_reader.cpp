@@ -46,7 +46,8 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
         " (SELECT count(*) FROM records r WHERE r.source_id = s.id AND r.deleted_ms IS NOT NULL), "
         " u.id, u.mode, u.status, u.error, u.started_ms, u.finished_ms, u.pages, u.fetched, "
         " u.created, u.updated, u.unchanged, u.deleted, u.skipped, u.touched, " + attention +
-        ", (SELECT finished_ms FROM runs o WHERE o.source_id = s.id AND o.status = 'ok' ORDER BY o.id DESC LIMIT 1)"
+        ", (SELECT finished_ms FROM runs o WHERE o.source_id = s.id AND o.status = 'ok' ORDER BY o.id DESC LIMIT 1), " +
+        std::string(kinds ? "coalesce(u.error_kind = 'interrupted', 0)" : "0") +
         " FROM sources s LEFT JOIN runs u ON u.id = "
         " (SELECT max(id) FROM runs WHERE source_id = s.id) ORDER BY s.name");
     while (q.executeStep()) {
@@ -60,6 +61,7 @@ Result<std::vector<SourceStatus>> IndexReader::sources() {
       s.last_run = read_run_columns(q, 6);
       if (!q.getColumn(20).isNull()) s.needs_attention = q.getColumn(20).getString();
       s.last_success = opt_time(q.getColumn(21));
+      s.last_run_interrupted = q.getColumn(22).getInt() != 0;
       out.push_back(std::move(s));
     }
     return out;

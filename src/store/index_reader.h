@@ -43,6 +43,7 @@ struct SourceStatus {
   std::optional<RunRow> last_run;
   std::optional<std::string> needs_attention;  // why the CRM refused the last run (auth, config)
   std::optional<TimePoint> last_success;       // end of the last run with status ok
+  bool last_run_interrupted = false;           // failed because the process stopped mid-run
 };
 
 // A record as the index holds it.
