@@ -56,7 +56,9 @@ int run_export(const ExportArgs& args) {
   }
   auto config = load_config_or_report(args.config);
   if (!config) return 2;
-  if (!args.source.empty() && !config->find_source(args.source)) {
+  // A replica's sources are those the record stream brought, not the config's.
+  const bool replica = config->cluster && config->cluster->role == ClusterRole::replica;
+  if (!args.source.empty() && !replica && !config->find_source(args.source)) {
     std::fprintf(stderr, "%s: no source named '%s'\n", args.config.c_str(), args.source.c_str());
     return 2;
   }

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -238,6 +239,22 @@ struct HintsConfig {
   bool operator==(const HintsConfig&) const = default;
 };
 
+// The top-level `cluster:` block (platform.md "Beyond one machine"); absent: standalone.
+enum class ClusterRole { poller, replica };
+const char* to_string(ClusterRole role);
+
+struct ClusterConfig {
+  std::vector<std::string> servers;  // nats://host:port of the JetStream cluster
+  NatsAuth auth;
+  ClusterRole role = ClusterRole::poller;
+  std::string name;  // unique per process: the lease holder's name
+  Millis lease_ttl = std::chrono::seconds(30);
+  ConfigPosition position;  // of the cluster block
+  // The stream's and the lease bucket's replicas when they are created: one per listed
+  // server, at most 3 (a JetStream cluster keeps an R3 stream through one node's loss).
+  int replicas() const { return std::clamp(static_cast<int>(servers.size()), 1, 3); }
+};
+
 struct Config {
   std::string path;      // the file it was loaded from
   std::string database;  // path of the SQLite file (relative paths: against the config's folder)
@@ -247,6 +264,7 @@ struct Config {
   LinkingConfig linking;
   OutputsConfig outputs;
   HintsConfig hints;
+  std::optional<ClusterConfig> cluster;
   // For the permission warnings of `check` and `run` (file_permissions.h): whether the
   // file itself holds a secret (not ${ENV}, not *_file), and every secret file read.
   bool holds_inline_secrets = false;

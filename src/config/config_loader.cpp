@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "config/credential_fields.h"
 #include "config/env_expander.h"
+#include "config/cluster_loader.h"
 #include "config/hints_loader.h"
 #include "config/load_context.h"
 #include "config/outputs_loader.h"
@@ -29,7 +30,7 @@ namespace {
 
 const std::vector<std::string>& top_level_keys() {
   static const std::vector<std::string> keys = {"database", "api", "defaults", "sources",
-                                                "linking", "outputs", "hints"};
+                                                "linking", "outputs", "hints", "cluster"};
   return keys;
 }
 
@@ -163,6 +164,7 @@ void read_document(const YAML::Node& root, Config& config, LoadContext& ctx) {
   read_sources(m.find("sources"), config, hints_listen, ctx);
   read_linking(m.find("linking"), config, config.linking, ctx);  // after sources: survivorship names them
   read_outputs(m.find("outputs"), config, ctx);  // after sources: webhooks name them
+  read_cluster(m.find("cluster"), config, ctx);
 }
 
 std::filesystem::path folder_of(const std::string& file) {

@@ -7,6 +7,7 @@
 #include "config/address_checks.h"
 #include "config/credential_fields.h"
 #include "config/did_you_mean.h"
+#include "config/nats_fields.h"
 #include "config/source_loader.h"  // is_valid_name
 #include "config/webhook_secret.h"
 #include "core/text_codec.h"
@@ -18,14 +19,6 @@ using namespace std::chrono_literals;
 
 constexpr size_t kMaxStreamName = 255;  // JetStream's limit on a stream name
 
-const CredentialTypes& nats_auth_types() {
-  static const CredentialTypes types = {
-      {{"none", {}}, {"token", {"token"}}, {"user", {"user", "password"}}, {"creds", {"creds_file"}}},
-      {"token", "password"},
-  };
-  return types;
-}
-
 const std::vector<std::string>& change_ops() {
   static const std::vector<std::string> ops = {"create", "update", "delete", "link", "unlink", "mark_deleted"};
   return ops;
@@ -33,47 +26,6 @@ const std::vector<std::string>& change_ops() {
 
 ConfigPosition position_of(const YAML::Node& node, const LoadContext& ctx) {
   return ConfigPosition{ctx.errors.file(), node.Mark().line + 1, node.Mark().column + 1};
-}
-
-std::optional<std::string> read_nats_server(const Field& item, LoadContext& ctx) {
-  return read_checked_string(item, "a NATS server address", nats_server_problem, ctx);
-}
-
-void read_servers(const Mapping& nats, NatsOutputConfig& out, LoadContext& ctx) {
-  const Field* f = nats.require("servers");
-  if (f == nullptr) return;
-  if (f->value.IsScalar()) {  // `servers: nats://host:4222`, one server
-    if (auto server = read_nats_server(*f, ctx)) out.servers = {std::move(*server)};
-    return;
-  }
-  if (f->value.IsSequence() && f->value.size() == 0) {
-    ctx.errors.add(f->at(), f->path + ": the list is empty (expected at least one server, e.g. nats://127.0.0.1:4222)");
-    return;
-  }
-  out.servers = read_string_list(*f, ctx, read_nats_server).value_or(std::vector<std::string>{});
-}
-
-void read_nats_auth(const Field* field, NatsAuth& out, LoadContext& ctx) {
-  if (!is_block(field, "outputs.nats.auth", "a mapping such as { type: token, token_file: ... }", ctx)) return;
-  const Mapping auth(field->value, "outputs.nats.auth.", "outputs.nats.auth", ctx);
-  if (auth.empty()) return;
-  const CredentialType* type = read_credential_type(auth, nats_auth_types(), ctx);
-  if (type == nullptr) return;
-  out.type = type->name;
-  if (out.type == "token") {
-    out.token = required_secret(auth, "token", *type, ctx);
-  } else if (out.type == "user") {
-    out.user = required_string(auth, "user", *type, ctx);
-    out.password = required_secret(auth, "password", *type, ctx);
-  } else if (out.type == "creds") {
-    // The NATS client reads the file itself; it is read here only to fail `check` early.
-    const Field* f = auth.find("creds_file");
-    if (f == nullptr) {
-      report_missing_for_type(auth, "creds_file", *type);
-    } else if (auto creds = read_named_secret_file(*f, ctx)) {
-      out.creds_file = creds->path.string();
-    }
-  }
 }
 
 // https://docs.nats.io/running-a-nats-service/nats_admin/jetstream_admin/naming
@@ -108,8 +60,8 @@ void read_nats(const Field* field, OutputsConfig& outputs, LoadContext& ctx) {
   m.reject_unknown({"servers", "auth", "stream", "subject_prefix", "replicas", "max_age"});
   NatsOutputConfig out;
   out.position = position_of(field->value, ctx);
-  read_servers(m, out, ctx);
-  read_nats_auth(m.find("auth"), out.auth, ctx);
+  read_nats_servers(m, out.servers, ctx);
+  read_nats_auth(m.find("auth"), "outputs.nats", out.auth, ctx);
   if (const Field* f = m.find("stream"))
     out.stream = read_checked_string(*f, "a valid stream name", stream_name_problem, ctx).value_or(out.stream);
   if (const Field* f = m.find("subject_prefix"))

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "api/api_server.h"
+#include "cluster/cluster_node.h"
 #include "config/file_permissions.h"
 #include "connectors/connector_config.h"
 #include "core/build_info.h"
@@ -120,9 +121,14 @@ class Daemon {
     }
     mark_reload(true);
     scheduler_->apply_config(config_);
+    if (config_.cluster) {
+      cluster_ = std::make_unique<ClusterNode>(
+          config_, ClusterParts{*writer_, writer_mutex_, *runner_, *scheduler_, changes_, metrics_, clock_});
+      cluster_->start();  // gates the scheduler: before it starts
+    }
     scheduler_->start();
     outputs_->apply(config_.outputs);
-    api_->set_ready(true);
+    update_ready();
     log_info("msg=\"crm-index running\" api=http://{} sources={} database={}", display_listen(),
              config_.sources.size(), config_.database);
     if (hints_) log_info("msg=\"hints listener up\" hints={}", hints_listen());
@@ -136,6 +142,7 @@ class Daemon {
     api_->set_ready(false);
     if (hints_) hints_->stop();
     scheduler_->stop();  // stops the sleeper, so a live read waiting for its rate limit ends too
+    if (cluster_) cluster_->stop();  // after the runs ended: its leases go last
     live_->stop();       // before the API: its answers go to the API's waiting requests
     outputs_->stop();
     api_->stop();
@@ -153,6 +160,14 @@ class Daemon {
   std::string hints_listen() const {
     const std::string& l = config_.hints.listen;
     return fmt::format("{}:{}", l.substr(0, l.rfind(':')), hints_->port());
+  }
+
+  // A replica serves once it has caught up with the record stream (readyz says so).
+  void update_ready() {
+    if (ready_) return;
+    if (cluster_ && !cluster_->ready()) return;
+    ready_ = true;
+    api_->set_ready(true);
   }
 
   void mark_reload(bool ok) {
@@ -180,6 +195,12 @@ class Daemon {
         log_warn("msg=\"api settings changed: they take effect at the next restart (write_tokens: now)\"");
       if (loaded.config->hints.listen != config_.hints.listen)
         log_warn("msg=\"hints.listen changed: it takes effect at the next restart\"");
+      if (loaded.config->cluster.has_value() != config_.cluster.has_value() ||
+          (config_.cluster && (loaded.config->cluster->role != config_.cluster->role ||
+                               loaded.config->cluster->name != config_.cluster->name ||
+                               loaded.config->cluster->servers != config_.cluster->servers ||
+                               loaded.config->cluster->lease_ttl != config_.cluster->lease_ttl)))
+        log_warn("msg=\"the cluster block changed: it takes effect at the next restart\"");
       config_ = std::move(*loaded.config);
       scheduler_->apply_config(config_);
       live_->apply(config_);
@@ -187,6 +208,7 @@ class Daemon {
       api_->set_policy(api_policy(config_));
       if (hints_) hints_->apply(config_);
       outputs_->apply(config_.outputs);
+      if (cluster_) cluster_->apply(config_);
       mark_reload(true);
       log_info("msg=\"configuration reloaded\" sources={}", config_.sources.size());
     }
@@ -221,6 +243,7 @@ class Daemon {
         return;
       }
       if (sig == SIGHUP) reload();
+      update_ready();
       if (notifier_.watchdog_interval() && healthy()) notifier_.watchdog();
       auto now = std::chrono::steady_clock::now();
       if (now - last_status >= 5s) {
@@ -245,6 +268,8 @@ class Daemon {
   std::unique_ptr<HintsServer> hints_;
   std::unique_ptr<LiveReads> live_;
   std::unique_ptr<WriterMarkDesk> marks_;
+  std::unique_ptr<ClusterNode> cluster_;
+  bool ready_ = false;
   std::unique_ptr<ApiServer> api_;  // after outputs_, live_ and marks_: destroyed first, it uses them
 };
 

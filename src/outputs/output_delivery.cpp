@@ -6,7 +6,6 @@
 
 #include "core/log.h"
 #include "store/api_queries.h"
-#include "store/change_json.h"
 #include "store/output_store.h"
 
 namespace crm {
@@ -28,17 +27,6 @@ Millis backoff(const OutputSpec& spec, int attempt) {
   thread_local std::mt19937 rng{std::random_device{}()};
   std::uniform_real_distribution<double> jitter(0.75, 1.25);
   return Millis{static_cast<int64_t>(ms * jitter(rng))};
-}
-
-OutgoingEvent make_event(const ChangeRow& c, const std::string& index_id) {
-  OutgoingEvent e;
-  e.seq = c.seq;
-  e.op = c.op;
-  e.source = c.record.source;
-  e.id = fmt::format("{}-{}", index_id, c.seq);
-  e.body.reserve(700);
-  append_change_json(e.body, c, index_id);
-  return e;
 }
 
 }  // namespace
@@ -71,7 +59,7 @@ OutputStatus OutputDelivery::status() const {
 
 bool OutputDelivery::wants(const ChangeRow& c) const {
   return (spec_.sources.empty() || spec_.sources.count(c.record.source)) &&
-         (spec_.ops.empty() || spec_.ops.count(c.op));
+         (spec_.ops.empty() || spec_.ops.count(c.op)) && sink_->wants(c);
 }
 
 void OutputDelivery::wait_for(Millis d) {
@@ -179,7 +167,7 @@ void OutputDelivery::run() {
           continue;
         }
         // A replay asks for a fresh round of attempts; a failure dead-letters it again.
-        const OutgoingEvent event = make_event(page->items.front(), *index_id);
+        const OutgoingEvent event = sink_->make_event(page->items.front(), *index_id);
         if (!deliver(out, std::span(&event, 1), letter.attempts)) break;
         if (!out.forget_dead_letter(spec_.name, letter.seq)) { broken = true; break; }
         std::lock_guard lock(status_mu_);
@@ -233,7 +221,7 @@ void OutputDelivery::run() {
         return true;
       };
       for (const ChangeRow& c : page->items) {
-        if (wants(c)) batch.push_back(make_event(c, *index_id));
+        if (wants(c)) batch.push_back(sink_->make_event(c, *index_id));
         batch_end = c.seq;
         if (batch.size() >= max_batch && !hand_over()) break;
       }

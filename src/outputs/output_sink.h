@@ -19,7 +19,10 @@ struct OutgoingEvent {
   std::string source;  // the source's name
   std::string id;      // "<index_id>-<seq>": the consumers' dedupe key
   std::string body;    // store/change_json.h, with index_id
+  std::string subject; // where a NATS sink publishes it ("" for other sinks)
 };
+
+struct ChangeRow;
 
 class OutputSink {
  public:
@@ -31,6 +34,11 @@ class OutputSink {
   // and be cut to a bounded length (Redactor::outside_text for text from the output).
   // `stop` is set when the daemon stops: an attempt in flight should end soon.
   virtual Status deliver(std::span<const OutgoingEvent> events, const std::atomic<bool>& stop) = 0;
+  // What is handed over for one change of the feed: by default the change's JSON (its id
+  // "<index_id>-<seq>"). A sink with its own messages (the cluster's record states) says.
+  virtual OutgoingEvent make_event(const ChangeRow& change, const std::string& index_id) const;
+  // Whether this sink takes the change at all, beyond the output's sources and ops filters.
+  virtual bool wants(const ChangeRow&) const { return true; }
 };
 
 }  // namespace crm

@@ -237,7 +237,7 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
     // last_seq it reports, even when a commit lands between the two statements.
     auto& q = statement(fmt::format(
         "SELECT c.seq, c.op, c.at_ms, {}, m.id, m.op, m.note, m.by_user, m.at_ms, os.name, o.external_id, "
-        "m.removed_ms, m.removed_by "
+        "m.removed_ms, m.removed_by, c.run_id IS NOT NULL "
         "FROM changes c "
         "CROSS JOIN records r ON r.id = c.record_id CROSS JOIN sources s ON s.id = r.source_id "
         "LEFT JOIN link_marks m ON m.id = c.mark_id "
@@ -269,6 +269,7 @@ Result<ChangePage> ApiQueries::changes(int64_t after_seq, int limit) {
         m.removed_by = q.getColumn(kMark + 8).getString();
         row.mark = std::move(m);
       }
+      row.from_run = q.getColumn(kMark + 9).getInt() != 0;
       page.items.push_back(std::move(row));
     }
     return page;

@@ -119,6 +119,7 @@ struct ChangeRow {
   TimePoint at{};
   StoredRecord record;  // the record as it is now
   std::optional<MarkInfo> mark;  // op link / unlink
+  bool from_run = false;  // a sync run wrote it (not the linker, a mark, a live read or a replica)
 };
 
 struct ChangePage {

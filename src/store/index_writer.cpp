@@ -631,4 +631,97 @@ Status IndexWriter::commit(const PageCommit& page) {
   }
 }
 
+Result<uint64_t> IndexWriter::stream_position(const std::string& stream) {
+  try {
+    SQLite::Statement q(*db_, "SELECT seq FROM stream_positions WHERE stream = ?1");
+    q.bind(1, stream);
+    return q.executeStep() ? static_cast<uint64_t>(q.getColumn(0).getInt64()) : uint64_t{0};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: stream position: {}", describe(*db_, e)));
+  }
+}
+
+void IndexWriter::apply_replicated_source(const ReplicatedSource& source, TimePoint now, ReplicatedCounts& counts) {
+  SQLite::Statement find(*db_, "SELECT id FROM sources WHERE name = ?1");
+  find.bind(1, source.name);
+  int64_t source_id = 0;
+  if (find.executeStep()) {
+    source_id = find.getColumn(0).getInt64();
+  } else {
+    SQLite::Statement add(*db_, "INSERT INTO sources (name, type, created_ms) VALUES (?1, ?2, ?3)");
+    add.bind(1, source.name);
+    add.bind(2, source.crm_type);
+    add.bind(3, static_cast<int64_t>(to_ms(now)));
+    add.exec();
+    source_id = db_->getLastInsertRowid();
+  }
+  std::vector<StoredState> stored;
+  if (auto st = lookup(source_id, source.records, stored); !st) throw std::runtime_error(st.error().message);
+
+  PageCommit page;
+  page.source_id = source_id;
+  page.crm_type = source.crm_type;
+  page.now = now;
+  std::vector<size_t> tombstones;  // of live rows
+  for (size_t i = 0; i < source.records.size(); ++i) {
+    const Record& r = source.records[i];
+    const StoredState& s = stored[i];
+    if (r.deleted) {
+      if (s.row_id == 0) {
+        page.writes.push_back({&r, 0, source.hashes[i], ChangeOp::remove});
+      } else if (!s.deleted) {
+        tombstones.push_back(i);
+      } else {
+        ++counts.unchanged;
+      }
+    } else if (s.row_id == 0 || s.deleted) {
+      page.writes.push_back({&r, s.row_id, source.hashes[i], ChangeOp::create});
+    } else if (s.hash != source.hashes[i]) {
+      page.writes.push_back({&r, s.row_id, source.hashes[i], ChangeOp::update});
+    } else {
+      ++counts.unchanged;
+      if (int64_t t = to_ms(r.remote_updated_at); t != s.remote_updated_ms) page.touches.push_back({s.row_id, t});
+    }
+  }
+  const bool search_deferred = search_pending_.contains(source_id);
+  if (!search_deferred) st_->unindex_updated(page.writes);
+  for (const auto& w : page.writes) {
+    write_record(page, w, search_deferred);
+    ++(w.op == ChangeOp::create ? counts.created : w.op == ChangeOp::update ? counts.updated : counts.deleted);
+  }
+  if (!search_deferred) st_->index_written();
+  for (const auto& t : page.touches) {
+    auto& q = st_->touch;
+    q.reset();
+    q.bind(1, t.row_id);
+    q.bind(2, t.remote_updated_ms);
+    q.exec();
+  }
+  for (size_t i : tombstones) {
+    tombstone(page, stored[i].row_id, source.records[i].merged_into, now);
+    ++counts.deleted;
+  }
+}
+
+Result<ReplicatedCounts> IndexWriter::apply_replicated(const ReplicatedBatch& batch) {
+  feed_->discarded();
+  try {
+    ReplicatedCounts counts;
+    SQLite::Transaction tx(*db_);
+    for (const ReplicatedSource& source : batch.sources) apply_replicated_source(source, batch.now, counts);
+    SQLite::Statement pos(*db_,
+                          "INSERT INTO stream_positions (stream, seq) VALUES (?1, ?2) "
+                          "ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq");
+    pos.bind(1, batch.stream);
+    pos.bind(2, static_cast<int64_t>(batch.last_seq));
+    pos.exec();
+    tx.commit();
+    feed_->published();
+    return counts;
+  } catch (const std::exception& e) {
+    feed_->discarded();
+    return Error::internal(fmt::format("store: applying replicated record states failed: {}", describe(*db_, e)));
+  }
+}
+
 }  // namespace crm

@@ -134,6 +134,26 @@ enum class RepairOutcome {
 };
 const char* to_string(RepairOutcome o);
 
+// Record states another process published (the cluster's CRM_RECORDS stream, one
+// source at a time): applied like a sync applies its pages. An external id is at most
+// once in `records`, the last state of it.
+struct ReplicatedSource {
+  std::string name, crm_type;
+  std::vector<Record> records;  // Record::deleted: a tombstone (merged_into kept)
+  std::vector<Hash128> hashes;  // of each record, as the publisher's sync computed it
+};
+
+struct ReplicatedBatch {
+  std::vector<ReplicatedSource> sources;
+  std::string stream;       // whose position moves with the batch
+  uint64_t last_seq = 0;    // the stream sequence of the batch's last message
+  TimePoint now{};
+};
+
+struct ReplicatedCounts {
+  long created = 0, updated = 0, deleted = 0, unchanged = 0;
+};
+
 class IndexWriter {
  public:
   static Result<std::unique_ptr<IndexWriter>> open(const std::string& path);
@@ -157,6 +177,12 @@ class IndexWriter {
   Status commit(const PageCommit& page);
   // One record as a live read found it, in one transaction of its own (no run, no cursor).
   Result<RepairOutcome> repair(const RecordRepair& repair);
+
+  // Writes the states that differ from the index (create / update / delete events, as a
+  // sync's), and the stream's position, in ONE transaction.
+  Result<ReplicatedCounts> apply_replicated(const ReplicatedBatch& batch);
+  // The sequence of the stream's last message applied here (0: none yet).
+  Result<uint64_t> stream_position(const std::string& stream);
 
   // The linker's tables, on this connection; its feed events go through the same feed.
   LinkStore& links();
@@ -186,6 +212,7 @@ class IndexWriter {
   std::string ids_json_;  // reused buffer for lookup()
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<LinkStore> links_;  // made on first use
+  void apply_replicated_source(const ReplicatedSource& source, TimePoint now, ReplicatedCounts& counts);
   std::unordered_set<int64_t> search_pending_;  // sources whose first sync defers search indexing
 };
 

@@ -204,6 +204,7 @@ void Scheduler::loop() {
     TimePoint wake = now + std::chrono::seconds(1);  // at least once a second (heartbeat)
     for (auto& [name, slot] : slots_) {
       if (slot->removed || !slot->config.enabled || slot->running || slot->queued) continue;
+      if (gate_ && !gate_(name)) continue;  // looked at again within the second
       if (slot->next_due <= now) {
         slot->queued = true;
         queue_.push_back(slot);

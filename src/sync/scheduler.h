@@ -72,6 +72,11 @@ class Scheduler final : public SchedulerView {
   // source backing off after failures keeps its backoff. From any thread.
   HintOutcome hint(const std::string& source, const HintTiming& timing);
 
+  // Runs only the sources `may_run` says yes to (a cluster poller: those whose lease it
+  // holds); the others stay due and run once it does. Called under the scheduler's lock,
+  // from its loop: it must be quick and must not call back into the scheduler. Before start().
+  void set_gate(std::function<bool(const std::string& source)> may_run) { gate_ = std::move(may_run); }
+
   // The rate-limit buckets the sources' runs draw on (per source or quota_group): live
   // reads take from the same ones, so that they spend the poll's quota, not more.
   RateLimiters& rate_limiters() { return limiters_; }
@@ -102,6 +107,7 @@ class Scheduler final : public SchedulerView {
   Metrics& metrics_;
   RateLimiters limiters_;
   ContextFactory make_context_;
+  std::function<bool(const std::string&)> gate_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

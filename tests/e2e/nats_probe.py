@@ -20,10 +20,14 @@ class NatsServer:
     """nats-server -js on 127.0.0.1:port with its store in `store_dir`; stop() and start()
     again keep the port and the stored streams (an outage, not a new server)."""
 
-    def __init__(self, port, store_dir, token=None):
+    def __init__(self, port, store_dir, token=None, extra=(), wait=True):
+        """`extra`: more nats-server arguments (a cluster node's); wait=False: start() does
+        not wait for JetStream (a cluster node's needs its peers: see wait_ready)."""
         self.port = port
         self.store_dir = store_dir
         self.token = token
+        self.extra = list(extra)
+        self.wait = wait
         self.proc = None
         os.makedirs(store_dir, exist_ok=True)
         self.log_path = os.path.join(store_dir, f"nats-{port}.log")
@@ -37,8 +41,13 @@ class NatsServer:
         args = [NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.store_dir]
         if self.token:
             args += ["--auth", self.token]
+        args += self.extra
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        if self.wait:
+            self.wait_ready(timeout)
+
+    def wait_ready(self, timeout=20):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -158,6 +167,13 @@ class NatsProbe:
             return None
         return reply
 
+    def last_for_subject(self, stream, subject):
+        """The data (bytes) of the subject's last message in the stream, or None."""
+        reply = self.request(f"$JS.API.STREAM.MSG.GET.{stream}", {"last_by_subj": subject})
+        if reply is None or "error" in reply:
+            return None
+        return base64.b64decode(reply["message"].get("data", ""))
+
     def messages(self, stream):
         """Every message of the stream: dicts with seq, subject, headers (dict) and data (bytes)."""
         info = self.stream_info(stream)
@@ -181,3 +197,27 @@ class NatsProbe:
             out.append({"seq": m["seq"], "subject": m["subject"], "headers": headers,
                         "data": base64.b64decode(m.get("data", ""))})
         return out
+
+
+class NatsCluster:
+    """A JetStream cluster of `size` nats-server processes on 127.0.0.1, each with its own
+    client port, cluster (route) port and store; node(i).stop() / start() is one node's
+    outage. Ready once every node answers JetStream's API (a meta leader is elected)."""
+
+    def __init__(self, store_dir, ports, route_ports, name="crm-test"):
+        self.nodes = []
+        routes = ",".join(f"nats://127.0.0.1:{p}" for p in route_ports)
+        for i, (port, route) in enumerate(zip(ports, route_ports)):
+            extra = ["--cluster", f"nats://127.0.0.1:{route}", "--routes", routes, "--cluster_name", name,
+                     "-n", f"n{i + 1}"]
+            self.nodes.append(NatsServer(port, os.path.join(store_dir, f"n{i + 1}"), extra=extra, wait=False))
+        for node in self.nodes:
+            node.wait_ready(timeout=60)
+
+    @property
+    def urls(self):
+        return [n.url for n in self.nodes]
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()

@@ -555,7 +555,7 @@ TEST_CASE("search index: follows updates, ignores tombstoning, is rebuilt by the
   db.exec("DROP INDEX records_by_source_live");
   for (const char* t : {"link_keys", "record_customer", "customers", "link_reasons", "link_marks",
                         "suggestions", "link_state", "search_pending", "unseen_once", "index_meta", "outputs",
-                        "output_dead_letters"})
+                        "output_dead_letters", "stream_positions"})
     db.exec(std::string("DROP TABLE ") + t);
   db.exec("DROP INDEX records_merged");
   db.exec("ALTER TABLE changes DROP COLUMN mark_id");
@@ -637,6 +637,7 @@ TEST_CASE("search folds every letter as the name rules do, in records and custom
           // and without what sql/0007 adds, so that both migrations run again
           "ALTER TABLE runs DROP COLUMN error_kind; ALTER TABLE cursors DROP COLUMN pass_started_ms;"
           "DROP TABLE index_meta; DROP TABLE outputs; DROP TABLE output_dead_letters;"  // and sql/0008
+          "DROP TABLE stream_positions;"  // and sql/0010
           "PRAGMA user_version = 5;");
   api.index.writer.reset();
   auto reopened = IndexWriter::open(api.index.path);
