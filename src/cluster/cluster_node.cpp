@@ -29,7 +29,9 @@ OutputSpec records_output_spec() {
 
 ClusterNode::ClusterNode(const Config& config, ClusterParts parts)
     : cluster_(*config.cluster), parts_(parts), database_(config.database),
-      config_(std::make_shared<const Config>(config)) {}
+      config_(std::make_shared<const Config>(config)),
+      marks_(std::make_unique<MarkStream>(config, parts.runner, parts.writer, parts.writer_mutex,
+                                          [this] { return follower_ && follower_->caught_up(); })) {}
 
 ClusterNode::~ClusterNode() { stop(); }
 
@@ -62,6 +64,7 @@ void ClusterNode::start() {
   follower_ = std::make_unique<StreamFollower>(cluster_, parts_.writer, parts_.writer_mutex, std::move(hooks),
                                                parts_.metrics, parts_.clock);
   follower_->start();
+  marks_->start();
   log_info("cluster={} role={} msg=\"cluster node started\" lease_ttl={}s", cluster_.name, to_string(cluster_.role),
            cluster_.lease_ttl.count() / 1000);
 }
@@ -72,11 +75,13 @@ void ClusterNode::apply(const Config& config) {
     config_ = std::make_shared<const Config>(config);
   }
   if (leases_) leases_->set_sources(enabled_sources(config));
+  marks_->apply(config);
 }
 
 void ClusterNode::stop() {
   // The follower first: it takes the writer. The leases last: until the publisher has
   // stopped, this poller still speaks for its sources.
+  marks_->stop();
   if (follower_) follower_->stop();
   if (publisher_) publisher_->stop();
   if (leases_) leases_->stop();

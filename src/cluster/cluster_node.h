@@ -7,6 +7,7 @@
 //            over is already in its index.
 //   replica: runs no source; builds its index from CRM_RECORDS (StreamFollower), links
 //            it locally, and is ready (readyz, the API) once it has caught up.
+// Both: marks go through the stream CRM_MARKS (MarkStream: the API's mark desk here).
 // Owned by the daemon: start/apply/stop from its control thread; ready() from any.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <mutex>
 
 #include "cluster/lease_keeper.h"
+#include "cluster/mark_stream.h"
 #include "cluster/stream_follower.h"
 #include "config/config.h"
 #include "core/metrics.h"
@@ -49,6 +51,8 @@ class ClusterNode {
   // A replica: caught up with the record stream. A poller: always.
   bool ready() const;
   const ClusterConfig& cluster() const { return cluster_; }
+  // Where the API's marks go in a cluster (from construction on).
+  MarkDesk* marks() { return marks_.get(); }
 
  private:
   void link();
@@ -61,6 +65,7 @@ class ClusterNode {
   std::unique_ptr<LeaseKeeper> leases_;
   std::unique_ptr<OutputDelivery> publisher_;
   std::unique_ptr<StreamFollower> follower_;
+  std::unique_ptr<MarkStream> marks_;
 };
 
 }  // namespace crm

@@ -104,9 +104,12 @@ class Daemon {
                                         metrics_, clock_);
     live_->apply(config_);
     marks_ = std::make_unique<WriterMarkDesk>(*runner_, config_);
+    if (config_.cluster)
+      cluster_ = std::make_unique<ClusterNode>(
+          config_, ClusterParts{*writer_, writer_mutex_, *runner_, *scheduler_, changes_, metrics_, clock_});
     api_ = std::make_unique<ApiServer>(ApiOptions{config_.api.listen, *token, 4, config_.api.limits}, config_.database,
                                        *scheduler_, changes_, metrics_, clock_, outputs_.get(), live_.get(),
-                                       marks_.get());
+                                       cluster_ ? cluster_->marks() : marks_.get());
     api_->set_policy(api_policy(config_));
     if (auto st = api_->start(); !st) {
       log_error("msg=\"API: {}\"", st.error().message);
@@ -121,11 +124,7 @@ class Daemon {
     }
     mark_reload(true);
     scheduler_->apply_config(config_);
-    if (config_.cluster) {
-      cluster_ = std::make_unique<ClusterNode>(
-          config_, ClusterParts{*writer_, writer_mutex_, *runner_, *scheduler_, changes_, metrics_, clock_});
-      cluster_->start();  // gates the scheduler: before it starts
-    }
+    if (cluster_) cluster_->start();  // gates the scheduler: before it starts
     scheduler_->start();
     outputs_->apply(config_.outputs);
     update_ready();

@@ -670,4 +670,31 @@ Status Linker::remove_mark(int64_t mark_id, const std::string& by_user, TimePoin
   return {};
 }
 
+Result<std::pair<RecordRef, RecordRef>> Linker::mark_records(int64_t mark_id) {
+  try {
+    auto records = store_.mark_records(mark_id);
+    if (!records)
+      return Error::not_found(fmt::format("no mark #{} in force (see GET /v1/marks or crm-index marks)", mark_id));
+    return std::pair{RecordRef{(*records)[0].first, (*records)[0].second},
+                     RecordRef{(*records)[1].first, (*records)[1].second}};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("mark #{}: {}", mark_id, e.what()));
+  }
+}
+
+Result<int64_t> Linker::mark_on(const RecordRef& a, const RecordRef& b) {
+  try {
+    auto ra = store_.find_record(a.source, a.external_id);
+    auto rb = store_.find_record(b.source, b.external_id);
+    std::optional<int64_t> id;
+    if (ra && rb) id = store_.mark_on(ra->first, rb->first);
+    if (!id)
+      return Error::not_found(fmt::format("no mark in force on {}:{} and {}:{}", a.source, a.external_id, b.source,
+                                          b.external_id));
+    return *id;
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("mark on a pair: {}", e.what()));
+  }
+}
+
 }  // namespace crm

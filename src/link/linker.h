@@ -70,6 +70,11 @@ class Linker {
   // event and relinks its pair as if it had never been made. Errors: not_found when no
   // mark of that id is in force.
   Status remove_mark(int64_t mark_id, const std::string& by_user, TimePoint now);
+  // The two records of a mark in force (a cluster publishes a mark taken back by its
+  // records: mark ids are each index's own). Errors: not_found.
+  Result<std::pair<RecordRef, RecordRef>> mark_records(int64_t mark_id);
+  // The mark in force on the pair. Errors: not_found (no such record, or no mark).
+  Result<int64_t> mark_on(const RecordRef& a, const RecordRef& b);
 
  private:
   std::string rules_fingerprint() const;

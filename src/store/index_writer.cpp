@@ -641,6 +641,20 @@ Result<uint64_t> IndexWriter::stream_position(const std::string& stream) {
   }
 }
 
+Status IndexWriter::set_stream_position(const std::string& stream, uint64_t seq) {
+  try {
+    SQLite::Statement pos(*db_,
+                          "INSERT INTO stream_positions (stream, seq) VALUES (?1, ?2) "
+                          "ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq");
+    pos.bind(1, stream);
+    pos.bind(2, static_cast<int64_t>(seq));
+    pos.exec();
+    return {};
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("store: stream position: {}", describe(*db_, e)));
+  }
+}
+
 void IndexWriter::apply_replicated_source(const ReplicatedSource& source, TimePoint now, ReplicatedCounts& counts) {
   SQLite::Statement find(*db_, "SELECT id FROM sources WHERE name = ?1");
   find.bind(1, source.name);

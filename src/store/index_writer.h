@@ -183,6 +183,8 @@ class IndexWriter {
   Result<ReplicatedCounts> apply_replicated(const ReplicatedBatch& batch);
   // The sequence of the stream's last message applied here (0: none yet).
   Result<uint64_t> stream_position(const std::string& stream);
+  // Moves it on its own (a stream whose messages are applied one transaction each).
+  Status set_stream_position(const std::string& stream, uint64_t seq);
 
   // The linker's tables, on this connection; its feed events go through the same feed.
   LinkStore& links();

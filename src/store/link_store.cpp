@@ -498,4 +498,26 @@ void LinkStore::suggest(int64_t x, int64_t y, std::string_view rule, const std::
 
 void LinkStore::drop_suggestions_of(int64_t record_id) { exec_with_id(st_->drop_suggestions_of, record_id); }
 
+std::optional<std::array<std::pair<std::string, std::string>, 2>> LinkStore::mark_records(int64_t mark_id) {
+  SQLite::Statement q(db_,
+                      "SELECT sa.name, ra.external_id, sb.name, rb.external_id FROM link_marks m "
+                      "JOIN records ra ON ra.id = m.a JOIN sources sa ON sa.id = ra.source_id "
+                      "JOIN records rb ON rb.id = m.b JOIN sources sb ON sb.id = rb.source_id "
+                      "WHERE m.id = ?1 AND m.removed_ms IS NULL");
+  q.bind(1, mark_id);
+  if (!q.executeStep()) return std::nullopt;
+  return std::array<std::pair<std::string, std::string>, 2>{
+      std::pair{q.getColumn(0).getString(), q.getColumn(1).getString()},
+      std::pair{q.getColumn(2).getString(), q.getColumn(3).getString()}};
+}
+
+std::optional<int64_t> LinkStore::mark_on(int64_t a, int64_t b) {
+  auto [lo, hi] = std::minmax(a, b);
+  SQLite::Statement q(db_, "SELECT id FROM link_marks WHERE a = ?1 AND b = ?2 AND removed_ms IS NULL");
+  q.bind(1, lo);
+  q.bind(2, hi);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getInt64();
+}
+
 }  // namespace crm

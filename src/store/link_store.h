@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -169,6 +170,11 @@ class LinkStore {
   // Takes the mark out of force (its row stays, with who removed it and when) and appends
   // a mark_deleted event on its first record. nullopt when no mark of that id is in force.
   std::optional<MarkRow> remove_mark(int64_t mark_id, const std::string& by_user, int64_t at_ms);
+  // The (source, external id) of both records of a mark in force, a's first; nullopt when
+  // no mark of that id is in force.
+  std::optional<std::array<std::pair<std::string, std::string>, 2>> mark_records(int64_t mark_id);
+  // The id of the mark in force on the pair of record ids (either order), or nullopt.
+  std::optional<int64_t> mark_on(int64_t a, int64_t b);
   // A suggestion on the pair, unless a mark already decided it.
   void suggest(int64_t x, int64_t y, std::string_view rule, const std::string& value, int64_t at_ms);
   void drop_suggestions_of(int64_t record_id);

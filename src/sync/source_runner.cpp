@@ -67,6 +67,18 @@ Status SourceRunner::unmark(int64_t mark_id, const std::string& by_user, const C
   return linker.remove_mark(mark_id, by_user, clock_.now());
 }
 
+Result<std::pair<RecordRef, RecordRef>> SourceRunner::mark_records(int64_t mark_id, const Config& config) {
+  auto lock = hold(writer_mutex_);
+  Linker linker(writer_.links(), config);
+  return linker.mark_records(mark_id);
+}
+
+Result<int64_t> SourceRunner::mark_on(const RecordRef& a, const RecordRef& b, const Config& config) {
+  auto lock = hold(writer_mutex_);
+  Linker linker(writer_.links(), config);
+  return linker.mark_on(a, b);
+}
+
 Result<RepairOutcome> SourceRunner::repair(const SourceConfig& source, std::string_view crm_type,
                                            const std::string& external_id, std::optional<Record> record,
                                            const Config& config) {

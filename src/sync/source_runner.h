@@ -54,6 +54,9 @@ class SourceRunner {
   // Linker::remove_mark.
   Result<int64_t> mark(const MarkRequest& request, const Config& config);
   Status unmark(int64_t mark_id, const std::string& by_user, const Config& config);
+  // Linker::mark_records and Linker::mark_on, under the writer.
+  Result<std::pair<RecordRef, RecordRef>> mark_records(int64_t mark_id, const Config& config);
+  Result<int64_t> mark_on(const RecordRef& a, const RecordRef& b, const Config& config);
 
   // The source's last `limit` runs, newest first (what a restart remembers of it).
   Result<std::vector<RunHistoryRow>> history(const std::string& source, int limit);

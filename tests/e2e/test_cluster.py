@@ -7,6 +7,8 @@ over two simulated CRMs.
 - SIGKILL of the poller that holds a source: the other takes it within lease_ttl plus one
   interval, and the replicas keep equalling the truth;
 - one NATS node stopped: nothing is lost;
+- a mark made on one replica's API (POST /v1/marks) is in force on every replica, the
+  late one too, and taken back on another (DELETE) it is gone from all;
 - a replica started late is ready (readyz) only once it has caught up, and then equals
   the truth;
 - a bad cluster block makes `check` exit 2 with file:line:col."""
@@ -27,6 +29,26 @@ from nats_probe import NatsCluster, NatsProbe  # noqa: E402
 LEASE_TTL = 3
 INTERVAL = 1
 SOURCES = ("alpha", "beta")
+ALICE = "alice-write-token-0123456789"
+
+
+def request(port, method, path, body=None):
+    """(status, parsed JSON or None) of one request with alice's write token."""
+    import http.client
+    import json
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Authorization": f"Bearer {ALICE}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        con.request(method, path, body=data, headers=headers)
+        resp = con.getresponse()
+        raw = resp.read()
+        return resp.status, json.loads(raw) if raw else None
+    finally:
+        con.close()
 
 
 class Node:
@@ -37,7 +59,11 @@ class Node:
         self.ws = Workspace()
         self.port = free_port()
         sources = "".join(rest_source(s, fakes[s]) for s in SOURCES) if role == "poller" else ""
+        with open(os.path.join(self.ws.dir, "alice-token"), "w") as f:
+            f.write(ALICE + "\n")
+        os.chmod(os.path.join(self.ws.dir, "alice-token"), 0o600)
         top = (f"api:\n  listen: 127.0.0.1:{self.port}\n"
+               "  write_tokens:\n    - { name: alice, token_file: alice-token }\n"
                f"cluster:\n  servers: [{', '.join(nats_urls)}]\n  role: {role}\n  name: {name}\n"
                f"  lease_ttl: {LEASE_TTL}s\n")
         self.ws.write_config(sources, defaults=f"  interval: {INTERVAL}s\n  jitter: 0\n  full_sync_every: 2s\n",
@@ -113,6 +139,16 @@ class ClusterTest(unittest.TestCase):
         except AssertionError:
             self.fail(f"{what}: {last}")
 
+    def marks(self, node):
+        status, body = request(node.port, "GET", "/v1/marks")
+        self.assertEqual(status, 200, body)
+        return {frozenset((m["a"], m["b"])): m for m in body["items"]}
+
+    def customer_of(self, node, ref):
+        source, external_id = ref.split(":", 1)
+        status, body = request(node.port, "GET", f"/v1/records/{source}/{external_id}")
+        return body["customer_id"] if status == 200 else None
+
     def holders(self, source):
         return [n.name for n in self.nodes.values() if n.role == "poller" and n.holds(source)]
 
@@ -128,6 +164,21 @@ class ClusterTest(unittest.TestCase):
             for source in SOURCES:
                 self.assertEqual(len(self.holders(source)), 1, f"{source} held by {self.holders(source)}")
             time.sleep(1)
+
+        # A mark made on one replica is in force on both, with the same pair, verdict and author.
+        a_ref, b_ref = "alpha:" + sorted(self.fakes["alpha"].truth())[0], "beta:" + sorted(self.fakes["beta"].truth())[0]
+        status, mark = request(r1.port, "POST", "/v1/marks", {"op": "link", "a": a_ref, "b": b_ref, "note": "same"})
+        self.assertEqual(status, 201, mark)
+        pair = frozenset((a_ref, b_ref))
+        for r in (r1, r2):
+            wait_until(lambda: pair in self.marks(r), 20, f"the mark on {r.name}")
+            m = self.marks(r)[pair]
+            self.assertEqual((m["op"], m["by"], m["note"]), ("link", "alice", "same"))
+            wait_until(lambda: self.customer_of(r, a_ref) == self.customer_of(r, b_ref) is not None, 20,
+                       f"the marked pair in one customer on {r.name}")
+        # ... and a mark on a record no replica holds is refused by every one of them alike.
+        status, body = request(r2.port, "POST", "/v1/marks", {"op": "link", "a": a_ref, "b": "beta:no-such-id"})
+        self.assertEqual(status, 404, body)
 
         for i, fake in enumerate(self.fakes.values()):
             fake.mutate(update=40, create=15, delete=8, seed=100 + i)
@@ -161,6 +212,13 @@ class ClusterTest(unittest.TestCase):
         wait_until(r3.ready, 60, "the late replica to be ready")
         differences = self.replica_differences(r3)
         self.assertEqual(differences, "", "the late replica is ready before it caught up\n" + self.explain(r3, r1))
+        wait_until(lambda: pair in self.marks(r3), 20, "the mark on the late replica")
+
+        # Taken back on another replica than the one it was made on: gone from all.
+        status, body = request(r2.port, "DELETE", f"/v1/marks/{self.marks(r2)[pair]['id']}")
+        self.assertEqual(status, 204, body)
+        for r in (r1, r2, r3):
+            wait_until(lambda: pair not in self.marks(r), 20, f"the mark gone from {r.name}")
 
     def explain(self, late, early):
         """For the records where the late replica and the truth differ: the stream's last
