@@ -45,7 +45,7 @@ void append_record_state_json(std::string& out, const StoredRecord& sr) {
 }
 
 Result<RecordState> parse_record_state(std::string_view body) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // reused: a parser allocates on its first document
   simdjson::padded_string padded(body);
   simdjson::dom::element doc;
   if (parser.parse(padded).get(doc) != simdjson::SUCCESS || !doc.is_object())

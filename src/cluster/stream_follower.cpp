@@ -19,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr size_t kBatch = 2000;          // messages per writer transaction, at most
+constexpr size_t kBatch = 5000;          // messages per writer transaction, at most
 constexpr int64_t kNextMsgWaitMs = 100;  // a batch is applied once the stream pauses this long
 constexpr Millis kRetryWait = 1s;        // after a failed subscription or a missing stream
 
@@ -92,7 +92,12 @@ Status StreamFollower::apply(std::vector<PendingState>& pending, uint64_t last_s
   }
   applied_seq_ = last_seq;
   metrics_.gauge_set("crm_index_cluster_applied_seq", {}, static_cast<double>(last_seq));
-  if (counts.created + counts.updated + counts.deleted > 0 && hooks_.after_apply) hooks_.after_apply();
+  // While catching up, linking waits for the end (one bulk relink rather than one per batch).
+  if (counts.created + counts.updated + counts.deleted > 0) changed_unlinked_ = true;
+  if (changed_unlinked_ && caught_up_ && hooks_.after_apply) {
+    changed_unlinked_ = false;
+    hooks_.after_apply();
+  }
   return {};
 }
 
@@ -128,7 +133,12 @@ bool StreamFollower::follow() {
   const uint64_t target = info->State.LastSeq;
   jsStreamInfo_Destroy(info);
   auto mark_caught_up = [&] {
-    if (caught_up_.exchange(true)) return;
+    if (caught_up_) return;
+    if (changed_unlinked_ && hooks_.after_apply) {  // what the replay brought, linked in one go, before ready
+      changed_unlinked_ = false;
+      hooks_.after_apply();
+    }
+    caught_up_ = true;
     metrics_.gauge_set("crm_index_cluster_caught_up", {}, 1);
     log_info("cluster={} msg=\"record stream caught up\" seq={}", cluster_.name, applied_seq_.load());
   };

@@ -4,7 +4,8 @@
 // recreates it after a lost server or connection, from the last message seen). Messages
 // are applied in batches, each ONE writer transaction together with the stream position
 // (IndexWriter::apply_replicated): a crash or a restart resumes exactly after the last
-// batch applied. After each batch that changed the index, `after_apply` runs (linking).
+// batch applied. After each batch that changed the index, `after_apply` runs (linking);
+// while catching up, once at the end.
 //
 // A replica applies every source; a poller skips the sources it holds the lease of (it
 // publishes those itself), so that when it takes a source over, its index already holds
@@ -64,6 +65,7 @@ class StreamFollower {
   std::atomic<bool> stop_{false};
   std::atomic<bool> caught_up_{false};
   std::atomic<uint64_t> applied_seq_{0};
+  bool changed_unlinked_ = false;  // the follower's thread only
   mutable std::mutex error_mu_;
   std::string last_error_;
   std::thread thread_;

@@ -222,7 +222,7 @@ void IndexWriter::index_pending_sources() {
   while (q.executeStep()) pending.push_back(q.getColumn(0).getInt64());
   for (int64_t source_id : pending) {
     log_info("search index: adding the records of an interrupted first sync (source id {})", source_id);
-    SQLite::Transaction tx(*db_);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     st_->index_whole_source(source_id);
     tx.commit();
   }
@@ -540,7 +540,7 @@ Result<RepairOutcome> IndexWriter::repair(const RecordRepair& repair) {
     page.crm_type = repair.crm_type;
     page.now = repair.now;
     RepairOutcome outcome = RepairOutcome::unchanged;
-    SQLite::Transaction tx(*db_);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     const bool search_deferred = search_pending_.contains(source_id);
     if (repair.record == nullptr) {
       if (!s.deleted) {
@@ -572,7 +572,7 @@ Result<RepairOutcome> IndexWriter::repair(const RecordRepair& repair) {
 Status IndexWriter::commit(const PageCommit& page) {
   feed_->discarded();
   try {
-    SQLite::Transaction tx(*db_);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     const bool search_deferred = search_pending_.contains(page.source_id);
     if (!search_deferred) st_->unindex_updated(page.writes);
     for (const auto& w : page.writes) write_record(page, w, search_deferred);
@@ -721,7 +721,7 @@ Result<ReplicatedCounts> IndexWriter::apply_replicated(const ReplicatedBatch& ba
   feed_->discarded();
   try {
     ReplicatedCounts counts;
-    SQLite::Transaction tx(*db_);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (const ReplicatedSource& source : batch.sources) apply_replicated_source(source, batch.now, counts);
     SQLite::Statement pos(*db_,
                           "INSERT INTO stream_positions (stream, seq) VALUES (?1, ?2) "
